@@ -1,0 +1,3 @@
+from fileexam.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The pure domain: question sets, cases, answers, scoring. No Qt, SQLite, Excel or YAML here."""

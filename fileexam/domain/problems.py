@@ -1,0 +1,173 @@
+"""Problems found in user input, and the one catalogue of their messages.
+
+Every message a user can see about bad input comes from CATALOGUE: a stable
+code, a severity, and a template that says what is wrong and how to fix it.
+Tests assert on codes and places, never on retyped message text.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Iterable
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Entry:
+    severity: Severity
+    template: str
+
+
+E, W = Severity.ERROR, Severity.WARNING
+
+CATALOGUE: dict[str, Entry] = {
+    # Reading a file at all
+    "file-unreadable": Entry(E, "cannot read the file: {reason}"),
+    "file-empty": Entry(E, "the file is empty: it should hold a {what}"),
+    "file-too-large": Entry(E, "the file is {size} bytes; files over {limit} bytes are refused"),
+    "file-binary": Entry(E, "the file holds binary data (a NUL byte), not text: is it the right file?"),
+    "file-not-utf8": Entry(E, "the file is not UTF-8 text (byte {byte} cannot be read): save it as UTF-8"),
+    "yaml-syntax": Entry(E, "this is not valid YAML: {reason}"),
+    "yaml-alias": Entry(E, "YAML aliases (*name) are not allowed: write the content out in full"),
+    "yaml-duplicate-key": Entry(E, "key '{key}' appears twice in this mapping (first at line {first}): keep one"),
+    "yaml-multiple-documents": Entry(E, "the file holds more than one YAML document (---): keep one"),
+    # Shape
+    "not-a-mapping": Entry(E, "{what} must be a mapping of keys to values, not {got}"),
+    "not-a-list": Entry(E, "'{key}' must be a list, not {got}"),
+    "wrong-type": Entry(E, "'{key}' must be {expected}, not {got}{hint}"),
+    "missing-key": Entry(E, "'{key}' is required in {what}"),
+    "unknown-key": Entry(E, "unknown key '{key}' in {what}{hint}"),
+    "unknown-kind": Entry(E, "unknown kind '{kind}': use 'question-set' or 'inspection-template'"),
+    "bad-id": Entry(E, "'{id}' is not a valid id: use letters, digits, '-', '_' or '.', starting with a letter or digit"),
+    "empty-list": Entry(E, "'{key}' must not be empty"),
+    # Scales and answers
+    "unknown-scale": Entry(E, "unknown scale '{scale}'{hint}"),
+    "duplicate-option": Entry(E, "option value '{value}' appears twice in {where}"),
+    "duplicate-key-binding": Entry(E, "keyboard key '{key}' is used by two options in {where}"),
+    "bad-key-binding": Entry(E, "keyboard key '{key}' must be a single letter or digit"),
+    "scale-no-points": Entry(W, "scale '{scale}' gives no points for any option: questions on it cannot score"),
+    "unknown-answer-type": Entry(E, "unknown answer type '{type}'{hint}"),
+    "bad-range": Entry(E, "minimum {minimum} is greater than maximum {maximum}"),
+    "scores-without-points": Entry(E, "question {question} feeds scores {scores} but its answer type '{type}' earns no points: remove 'scores'"),
+    "bad-weight": Entry(E, "weight must be a positive number, not {weight}"),
+    "no-guidance": Entry(W, "question {question} has no guidance: say what fully, partially and not met look like"),
+    # Structure
+    "duplicate-question": Entry(E, "question id '{question}' is used twice (also at {first}): ids must be unique across every set an inspection uses"),
+    "duplicate-section": Entry(E, "section id '{section}' is used twice in this set (also at line {first})"),
+    # Applicability
+    "bad-condition": Entry(E, "a condition must have exactly one of field, answer, all, any or not; found {found}"),
+    "condition-needs-values": Entry(E, "a condition on '{subject}' needs 'is' (one value) or 'in' (a list of values)"),
+    "unknown-field": Entry(E, "unknown case field '{field}'{hint}"),
+    "unknown-question": Entry(E, "unknown question '{question}'{hint}"),
+    "unknown-value": Entry(E, "'{value}' is not a value of {subject}{hint}"),
+    "forward-reference": Entry(E, "{subject} depends on question {question}, which comes later: a condition may only look at earlier questions"),
+    "condition-cycle": Entry(E, "applicability cycle: {cycle}"),
+    "condition-on-text": Entry(E, "a condition cannot test question {question}: its answer type '{type}' has no fixed values"),
+    # Templates
+    "unknown-field-type": Entry(E, "unknown case field type '{type}'{hint}"),
+    "duplicate-field": Entry(E, "case field '{field}' is defined twice (also at line {first})"),
+    "field-needs-values": Entry(E, "case field '{field}' of type '{type}' needs a list of 'values'"),
+    "question-set-missing": Entry(E, "question set file '{file}' cannot be found next to the template"),
+    "question-set-invalid": Entry(E, "question set '{file}' has errors: fix them first"),
+    "not-a-question-set": Entry(E, "'{file}' is not a question set (its kind is '{kind}')"),
+    "duplicate-set": Entry(E, "question set '{set}' is used twice in this template"),
+    "unknown-composite": Entry(E, "question {question} feeds '{score}', which is not a composite of template '{template}'{hint}"),
+    "empty-composite": Entry(W, "composite '{composite}' has no questions feeding it"),
+    "duplicate-composite": Entry(E, "composite '{composite}' is defined twice (also at line {first})"),
+    "reserved-name": Entry(E, "'{name}' is reserved: choose another {what} id"),
+    "bad-share": Entry(E, "'{key}' must be a share between 0 and 1 (for example 0.1) or a percentage such as '10%'"),
+    "unknown-reporting-field": Entry(E, "reporting.{key} names '{field}', which is not a case field of this template{hint}"),
+    # Paths and diff
+    "path-missing": Entry(E, "no such file or folder"),
+    "no-yaml-files": Entry(W, "no .yaml files in this folder"),
+    "version-unchanged": Entry(W, "the content changed but version '{version}' did not: raise the version"),
+    "different-sets": Entry(E, "these are different question sets ('{old}' and '{new}'): diff compares two versions of one set"),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    path: str | None = None
+    line: int | None = None  # 1-based
+    question: str | None = None
+    params: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def severity(self) -> Severity:
+        return CATALOGUE[self.code].severity
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    @property
+    def message(self) -> str:
+        return CATALOGUE[self.code].template.format(**_with_defaults(self.params))
+
+    def where(self) -> str:
+        parts = [self.path or "<input>"]
+        if self.line is not None:
+            parts.append(str(self.line))
+        return ":".join(parts)
+
+    def format(self) -> str:
+        """One line: `path:line: severity[code]: message`."""
+        return f"{self.where()}: {self.severity}[{self.code}]: {self.message}"
+
+
+def _with_defaults(params: dict) -> dict:
+    class _Missing(dict):
+        def __missing__(self, key):
+            return ""
+
+    return _Missing(params)
+
+
+def problem(code: str, path: str | None = None, line: int | None = None,
+            at_question: str | None = None, **params) -> Problem:
+    """A problem at a place; `params` fill the catalogue template (they may include 'question')."""
+    if code not in CATALOGUE:
+        raise KeyError(f"message code {code!r} is not in the catalogue")
+    if at_question is None and isinstance(params.get("question"), str):
+        at_question = params["question"]
+    return Problem(code, path, line, at_question, params)
+
+
+def did_you_mean(word: object, choices: Iterable[str]) -> str:
+    """' — did you mean 'x'?' when a close choice exists, else the list of choices."""
+    choices = [str(c) for c in choices]
+    if not choices:
+        return ""
+    close = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.6)
+    if not close:  # an abbreviation: 'fpn' for 'fully_partially_not'
+        initials = {"".join(part[:1] for part in c.replace("-", "_").split("_")).lower(): c for c in choices}
+        if str(word).lower() in initials:
+            close = [initials[str(word).lower()]]
+    if not close:
+        lowered = {c.lower(): c for c in choices}
+        if str(word).lower() in lowered:
+            close = [lowered[str(word).lower()]]
+    if close:
+        return f" — did you mean '{close[0]}'?"
+    if len(choices) <= 12:
+        return " — choose one of: " + ", ".join(f"'{c}'" for c in choices)
+    return ""
+
+
+def has_errors(problems: Iterable[Problem]) -> bool:
+    return any(p.is_error for p in problems)
+
+
+class ProblemsFound(Exception):
+    """Raised when input has errors; carries every problem found, not just the first."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(p.format() for p in self.problems))

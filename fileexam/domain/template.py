@@ -1,0 +1,172 @@
+"""Inspection templates: the case fields an inspection records, its question sets, composites and reporting settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cached_property
+from typing import Iterator, Mapping
+
+from fileexam.domain.applicability import evaluate
+from fileexam.domain.fingerprint import fingerprint
+from fileexam.domain.questions import Question, QuestionSet, Section
+from fileexam.domain.scales import Option
+from fileexam.domain.source import NOWHERE, Source
+
+
+class FieldType(StrEnum):
+    TEXT = "text"
+    CHOICE = "choice"    # one value from a list
+    CHOICES = "choices"  # several values from a list (flags)
+    DATE = "date"
+    NUMBER = "number"
+
+
+@dataclass(frozen=True)
+class CaseField:
+    id: str
+    label: str
+    type: FieldType
+    values: tuple[Option, ...] = ()
+    required: bool = False
+    export: bool = True  # personal data stays on the laptop: export: false
+    editable: bool = True
+    description: str = ""
+    source: Source = field(default=NOWHERE, compare=False)
+
+    def value_label(self, value: str) -> str:
+        for o in self.values:
+            if o.value == value:
+                return o.label
+        return value
+
+    @property
+    def value_ids(self) -> tuple[str, ...]:
+        return tuple(o.value for o in self.values)
+
+    def canonical(self) -> dict:
+        return {
+            "id": self.id, "label": self.label, "type": self.type.value,
+            "values": [{"value": o.value, "label": o.label} for o in self.values],
+            "required": self.required, "export": self.export, "editable": self.editable,
+            "description": self.description,
+        }
+
+
+@dataclass(frozen=True)
+class Composite:
+    id: str
+    label: str
+    description: str = ""
+    questions: tuple[str, ...] = ()  # added by the template, beside questions that name it
+    source: Source = field(default=NOWHERE, compare=False)
+
+    def canonical(self) -> dict:
+        return {"id": self.id, "label": self.label, "description": self.description,
+                "questions": list(self.questions)}
+
+
+@dataclass(frozen=True)
+class Reporting:
+    direction_threshold_pp: float = 1.0
+    double_mark_share: float = 0.10
+    area_field: str | None = None
+    strand_field: str | None = None
+    few_cases: int = 10
+
+    def canonical(self) -> dict:
+        return {
+            "direction_threshold_pp": self.direction_threshold_pp,
+            "double_mark_share": self.double_mark_share,
+            "area_field": self.area_field, "strand_field": self.strand_field,
+            "few_cases": self.few_cases,
+        }
+
+
+@dataclass(frozen=True)
+class InspectionTemplate:
+    id: str
+    title: str
+    version: str
+    case_fields: tuple[CaseField, ...]
+    question_sets: tuple[QuestionSet, ...]
+    composites: tuple[Composite, ...] = ()
+    reporting: Reporting = Reporting()
+    description: str = ""
+    reference_label: str = "Case reference"
+    source: Source = field(default=NOWHERE, compare=False)
+
+    @cached_property
+    def fields_by_id(self) -> dict[str, CaseField]:
+        return {f.id: f for f in self.case_fields}
+
+    @property
+    def questions(self) -> Iterator[Question]:
+        for qs in self.question_sets:
+            yield from qs.questions
+
+    @cached_property
+    def question_by_id(self) -> dict[str, Question]:
+        return {q.id: q for q in self.questions}
+
+    @cached_property
+    def question_order(self) -> dict[str, int]:
+        return {q.id: i for i, q in enumerate(self.questions)}
+
+    @cached_property
+    def set_by_id(self) -> dict[str, QuestionSet]:
+        return {s.id: s for s in self.question_sets}
+
+    def section_of(self, question: Question) -> Section:
+        return self.set_by_id[question.set_id].section_of(question)
+
+    def which_apply(self, fields: Mapping[str, object], answers: Mapping[str, object]) -> dict[str, bool]:
+        """For each question in order: does it apply to a case with these fields and answers?
+
+        Conditions only look at earlier questions, so one pass in order settles all;
+        an answer to a question that does not apply counts as no answer.
+        """
+        applies: dict[str, bool] = {}
+
+        def answer_of(qid: str):
+            return answers.get(qid) if applies.get(qid) else None
+
+        for qs in self.question_sets:
+            for section in qs.sections:
+                section_on = evaluate(section.applies_when, fields, answer_of)
+                for q in section.questions:
+                    applies[q.id] = section_on and evaluate(q.applies_when, fields, answer_of)
+        return applies
+
+    def composite_members(self, composite_id: str) -> list[Question]:
+        """Questions feeding a composite: those naming it, and those the template adds."""
+        comp = next(c for c in self.composites if c.id == composite_id)
+        added = set(comp.questions)
+        return [q for q in self.questions
+                if q.answer.scored and (composite_id in q.scores or q.id in added)]
+
+    def score_names(self) -> list[str]:
+        """Theme scores (one per set, named by set id) then composites."""
+        return [s.id for s in self.question_sets] + [c.id for c in self.composites]
+
+    def score_label(self, name: str) -> str:
+        if name in self.set_by_id:
+            return self.set_by_id[name].title
+        for c in self.composites:
+            if c.id == name:
+                return c.label
+        return name
+
+    def canonical(self) -> dict:
+        return {
+            "id": self.id, "title": self.title, "description": self.description,
+            "reference_label": self.reference_label,
+            "case_fields": [f.canonical() for f in self.case_fields],
+            "question_sets": [{"id": s.id, "fingerprint": s.fingerprint} for s in self.question_sets],
+            "composites": [c.canonical() for c in self.composites],
+            "reporting": self.reporting.canonical(),
+        }
+
+    @cached_property
+    def fingerprint(self) -> str:
+        return fingerprint(self.canonical())

@@ -1,0 +1,163 @@
+"""Parse an inspection-template YAML file; its question sets are read through a callback."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from fileexam.domain.problems import Problem, did_you_mean, problem
+from fileexam.domain.questions import QuestionSet
+from fileexam.domain.scales import Option
+from fileexam.domain.source import Source
+from fileexam.domain.template import CaseField, Composite, FieldType, InspectionTemplate, Reporting
+from fileexam.formats.yaml_reader import Reader
+
+TEMPLATE_KEYS = {"kind", "id", "title", "version", "description", "reference_label",
+                 "question_sets", "case_fields", "composites", "reporting"}
+FIELD_KEYS = {"id", "label", "type", "values", "required", "export", "editable", "description"}
+COMPOSITE_KEYS = {"id", "label", "description", "questions"}
+REPORTING_KEYS = {"direction_threshold_pp", "double_mark_share", "area_field", "strand_field", "few_cases"}
+RESERVED_FIELDS = {"reference", "inspector", "status", "marker"}
+
+# (set or None, problems, kind found) for a set file named relative to the template.
+SetLoader = Callable[[str], tuple[QuestionSet | None, list[Problem], str | None]]
+
+
+def parse_template(data, path: str, load_set: SetLoader) -> tuple[InspectionTemplate | None, list[Problem]]:
+    problems: list[Problem] = []
+    top = Reader.of(data, path, problems, "an inspection template")
+    if top is None:
+        return None, problems
+    top.allow_only(TEMPLATE_KEYS)
+    tid = top.ident("id")
+    title = top.text("title", required=True)
+    version = top.text("version", required=True)
+
+    fields: list[CaseField] = []
+    first_line: dict[str, int] = {}
+    for item, line in top.items("case_fields", required=True):
+        f = _parse_field(item, line, path, problems)
+        if f is None:
+            continue
+        if f.id in first_line:
+            problems.append(problem("duplicate-field", path, line, field=f.id, first=first_line[f.id]))
+            continue
+        first_line[f.id] = line
+        fields.append(f)
+
+    sets: list[QuestionSet] = []
+    seen_sets: set[str] = set()
+    for name, line in top.text_list("question_sets"):
+        qs, set_problems, kind = load_set(name)
+        if kind is None and qs is None and not set_problems:
+            problems.append(problem("question-set-missing", path, line, file=name))
+            continue
+        if kind not in (None, "question-set"):
+            problems.append(problem("not-a-question-set", path, line, file=name, kind=kind))
+            continue
+        if qs is None:
+            problems.append(problem("question-set-invalid", path, line, file=name))
+            continue
+        if qs.id in seen_sets:
+            problems.append(problem("duplicate-set", path, line, set=qs.id))
+            continue
+        seen_sets.add(qs.id)
+        sets.append(qs)
+    if not top.has("question_sets"):
+        top.add("missing-key", key="question_sets", what="an inspection template")
+
+    composites: list[Composite] = []
+    comp_lines: dict[str, int] = {}
+    for item, line in top.items("composites"):
+        c = Reader.of(item, path, problems, "a composite", line)
+        if c is None:
+            continue
+        c.allow_only(COMPOSITE_KEYS)
+        cid = c.ident("id")
+        if cid in seen_sets or cid == "theme":
+            c.add("reserved-name", "id", name=cid, what="composite")
+        if cid in comp_lines:
+            c.add("duplicate-composite", "id", composite=cid, first=comp_lines[cid])
+            continue
+        comp_lines[cid] = line
+        composites.append(Composite(cid, c.text("label") or cid, c.text("description"),
+                                    tuple(q for q, _ in c.text_list("questions")), Source(path, line)))
+
+    reporting = _parse_reporting(top)
+    if any(p.is_error for p in problems):
+        return None, problems
+    t = InspectionTemplate(tid, title, version, tuple(fields), tuple(sets), tuple(composites), reporting,
+                           top.text("description"), top.text("reference_label") or "Case reference",
+                           Source(path, top.line))
+    return t, problems
+
+
+def _parse_field(item, line: int, path: str, problems: list[Problem]) -> CaseField | None:
+    r = Reader.of(item, path, problems, "a case field", line)
+    if r is None:
+        return None
+    r.allow_only(FIELD_KEYS)
+    fid = r.ident("id")
+    if fid in RESERVED_FIELDS:
+        r.add("reserved-name", "id", name=fid, what="case field")
+    type_text = r.text("type") or "text"
+    try:
+        ftype = FieldType(type_text)
+    except ValueError:
+        r.add("unknown-field-type", "type", type=type_text, hint=did_you_mean(type_text, [t.value for t in FieldType]))
+        return None
+    values: list[Option] = []
+    seen: set[str] = set()
+    if ftype in (FieldType.CHOICE, FieldType.CHOICES):
+        items = r.items("values")
+        if not items:
+            r.add("field-needs-values", "type", field=fid, type=ftype.value)
+        for value, vline in items:
+            if isinstance(value, str):
+                opt = Option(value, value)
+            else:
+                o = Reader.of(value, path, problems, f"a value of case field '{fid}'", vline)
+                if o is None:
+                    continue
+                o.allow_only({"value", "label"})
+                v = o.text("value", required=True)
+                opt = Option(v, o.text("label") or v)
+            if opt.value in seen:
+                problems.append(problem("duplicate-option", path, vline, value=opt.value, where=f"case field '{fid}'"))
+                continue
+            seen.add(opt.value)
+            values.append(opt)
+    return CaseField(fid, r.text("label") or fid, ftype, tuple(values), r.boolean("required", False),
+                     r.boolean("export", True), r.boolean("editable", True), r.text("description"),
+                     Source(path, line))
+
+
+def _parse_reporting(top: Reader) -> Reporting:
+    r = top.sub("reporting", "'reporting'")
+    if r is None:
+        return Reporting()
+    r.allow_only(REPORTING_KEYS)
+    threshold = r.number("direction_threshold_pp", 1.0)
+    share = parse_share(r.data.get("double_mark_share", 0.10))
+    if share is None:
+        r.add("bad-share", "double_mark_share", key="double_mark_share")
+        share = 0.10
+    few = r.number("few_cases", 10)
+    return Reporting(float(threshold), share, r.text("area_field") or None,
+                     r.text("strand_field") or None, int(few))
+
+
+def parse_share(value) -> float | None:
+    """0.1, 10% and '10%' all mean a tenth; None when it is not a share."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            number = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+        except ValueError:
+            return None
+    elif isinstance(value, (int, float)):
+        number = float(value)
+    else:
+        return None
+    return number if 0 <= number <= 1 else None

@@ -1,0 +1,261 @@
+"""Fixtures for the question-set loader and the JSON Schemas: broken files and what they must report.
+
+Each case is a set of files; the file named first is the one validated. The line
+a problem must be reported on is marked in the text with `# <-`, so the
+expectation cannot drift from the fixture. `schema` says whether the JSON
+Schema can see the fault (True), or the fault needs the loader (False:
+references, order, cycles, cross-file checks).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+HEAD = "kind: question-set\nid: demo\ntitle: Demo\nversion: \"1.0\"\n"
+
+
+def qset(body: str, head: str = HEAD) -> str:
+    return head + body
+
+
+GOOD_SET = qset("""\
+scales:
+  three:
+    label: Three points
+    options:
+      - {value: good, label: Good, points: 2, key: G}
+      - {value: fair, label: Fair, points: 1, key: F}
+      - {value: poor, label: Poor, points: 0, key: P}
+      - {value: na, label: Not applicable, key: A}
+sections:
+  - id: s1
+    title: First
+    questions:
+      - id: Q1
+        text: Was it done?
+        answer: yes_no
+        guidance: Yes when it was done.
+      - id: Q2
+        text: How well?
+        answer: three
+        scores: [theme, grip]
+        applies_when: {answer: Q1, is: "yes"}
+        guidance: Good, fair or poor.
+      - id: Q3
+        text: Days taken
+        answer: {type: number, minimum: 0, maximum: 365, integer: true}
+        guidance: Count calendar days.
+  - id: s2
+    title: Crown Court only
+    applies_when: {field: strand, is: crown_court}
+    questions:
+      - id: Q4
+        text: Ready for the first hearing?
+        answer: fully_partially_not
+        weight: 2
+        guidance: Fully when every document was served.
+      - id: Q5
+        text: Orders made
+        answer:
+          type: choices
+          options: [{value: ro, label: Restraining order}, {value: none, label: None}]
+        required: false
+        guidance: Tick each.
+""")
+
+GOOD_TEMPLATE = """\
+kind: inspection-template
+id: demo-inspection
+title: Demo inspection
+version: "1.0"
+question_sets: [demo.yaml]
+case_fields:
+  - id: strand
+    label: Strand
+    type: choice
+    required: true
+    values:
+      - {value: magistrates, label: Magistrates' courts}
+      - {value: crown_court, label: Crown Court}
+  - id: area
+    type: choice
+    values: [North, South]
+  - id: flags
+    type: choices
+    values: [domestic_abuse, stalking]
+composites:
+  - id: grip
+    label: Grip
+  - id: added_value
+    label: Added value
+    questions: [Q4]
+reporting:
+  area_field: area
+  strand_field: strand
+  double_mark_share: 10%
+"""
+
+
+@dataclass
+class Case:
+    name: str
+    files: dict[str, str]
+    code: str | None  # None: the file is valid
+    schema: bool = True  # the schema can see this fault
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def main(self) -> str:
+        return next(iter(self.files))
+
+    @property
+    def marked(self) -> str:
+        """The file holding the `# <-` mark (the main file when nothing is marked)."""
+        return next((n for n, t in self.files.items() if "# <-" in t), self.main)
+
+    @property
+    def line(self) -> int | None:
+        for i, text in enumerate(self.files[self.marked].splitlines(), start=1):
+            if "# <-" in text:
+                return i
+        return None
+
+
+def one(name, text, code, schema=True):
+    return Case(name, {"demo.yaml": text}, code, schema)
+
+
+def tmpl(name, text, code, schema=True, set_text=GOOD_SET):
+    return Case(name, {"template.yaml": text, "demo.yaml": set_text}, code, schema)
+
+
+SECTION = "sections:\n  - id: s1\n    title: S\n    questions:\n"
+
+
+def q(body: str) -> str:
+    return qset(SECTION + body)
+
+
+CASES: list[Case] = [
+    one("valid set", GOOD_SET, None),
+    tmpl("valid template", GOOD_TEMPLATE, None),
+    # Reading
+    one("yaml syntax", HEAD + "sections: [\n  - id: s1   # <-\n", "yaml-syntax"),
+    one("alias", HEAD + "x: &a {}\nsections: *a   # <-\n", "yaml-alias", schema=False),
+    one("duplicate key", HEAD + "title: Again   # <-\n" + SECTION + "      - {id: Q1, text: T, answer: yes_no, guidance: g}\n",
+        "yaml-duplicate-key", schema=False),
+    one("two documents", GOOD_SET + "---   # <-\nkind: question-set\n", "yaml-multiple-documents", schema=False),
+    one("top is a list", "- kind: question-set   # <-\n", "not-a-mapping"),
+    one("no kind", "id: demo   # <-\ntitle: Demo\n", "missing-key"),
+    one("unknown kind", "kind: questionset   # <-\nid: demo\n", "unknown-kind"),
+    # Shape of a set
+    one("version as number", "kind: question-set\nid: demo\ntitle: Demo\nversion: 1.10   # <-\n" + SECTION
+        + "      - {id: Q1, text: T, answer: yes_no, guidance: g}\n", "wrong-type"),
+    one("missing title", "kind: question-set   # <-\nid: demo\nversion: \"1\"\n" + SECTION
+        + "      - {id: Q1, text: T, answer: yes_no, guidance: g}\n", "missing-key"),
+    one("sections not a list", HEAD + "sections: {a: 1}   # <-\n", "not-a-list"),
+    one("sections empty", HEAD + "sections: []   # <-\n", "empty-list"),
+    one("unknown key in question", q("      - id: Q1\n        text: T\n        answer: yes_no\n        guidance: g\n"
+                                     "        colour: red   # <-\n"), "unknown-key"),
+    one("bad id", q("      - id: 'Q 1'   # <-\n        text: T\n        answer: yes_no\n        guidance: g\n"), "bad-id"),
+    one("question not a mapping", q("      - just text   # <-\n"), "not-a-mapping"),
+    one("required not boolean", q("      - id: Q1\n        text: T\n        answer: yes_no\n        guidance: g\n"
+                                  "        required: sometimes   # <-\n"), "wrong-type"),
+    # Scales and answers
+    one("unknown scale", q("      - id: Q1\n        text: T\n        answer: fpn   # <-\n        guidance: g\n"), "unknown-scale", schema=False),
+    one("unknown scale in mapping", q("      - id: Q1\n        text: T\n        answer: {scale: tree}   # <-\n        guidance: g\n"),
+        "unknown-scale", schema=False),
+    one("unknown answer type", q("      - id: Q1\n        text: T\n        answer: {type: slider}   # <-\n        guidance: g\n"),
+        "unknown-answer-type"),
+    one("missing answer", q("      - id: Q1   # <-\n        text: T\n        guidance: g\n"), "missing-key"),
+    one("bad range", q("      - id: Q1\n        text: T\n        answer: {type: number, minimum: 9, maximum: 1}   # <-\n"
+                       "        guidance: g\n"), "bad-range", schema=False),
+    one("scores on a number", q("      - id: Q1\n        text: T\n        answer: number\n        scores: [theme]   # <-\n"
+                                "        guidance: g\n"), "scores-without-points", schema=False),
+    one("zero weight", q("      - id: Q1\n        text: T\n        answer: yes_no\n        weight: 0   # <-\n        guidance: g\n"),
+        "bad-weight"),
+    one("no guidance", q("      - id: Q1   # <-\n        text: T\n        answer: yes_no\n"), "no-guidance", schema=False),
+    one("duplicate option", HEAD + "scales:\n  s:\n    options:\n      - {value: a, points: 1}\n"
+        "      - {value: a, points: 0}   # <-\n" + SECTION + "      - {id: Q1, text: T, answer: s, guidance: g}\n",
+        "duplicate-option", schema=False),
+    one("duplicate key binding", HEAD + "scales:\n  s:\n    options:\n      - {value: a, points: 1, key: A}\n"
+        "      - {value: b, points: 0, key: a}   # <-\n" + SECTION + "      - {id: Q1, text: T, answer: s, guidance: g}\n",
+        "duplicate-key-binding", schema=False),
+    one("bad key binding", HEAD + "scales:\n  s:\n    options:\n      - {value: a, points: 1, key: F1}   # <-\n"
+        + SECTION + "      - {id: Q1, text: T, answer: s, guidance: g}\n", "bad-key-binding"),
+    one("scale without points", HEAD + "scales:\n  s:   # <-\n    options:\n      - {value: a}\n"
+        + SECTION + "      - {id: Q1, text: T, answer: s, scores: [], guidance: g}\n", "scale-no-points", schema=False),
+    one("builtin scale redefined", HEAD + "scales:\n  yes_no:   # <-\n    options:\n      - {value: a, points: 1}\n"
+        + SECTION + "      - {id: Q1, text: T, answer: yes_no, guidance: g}\n", "reserved-name"),
+    # Structure
+    one("duplicate question", q("      - {id: Q1, text: T, answer: yes_no, guidance: g}\n"
+                                "      - {id: Q1, text: U, answer: yes_no, guidance: g}   # <-\n"), "duplicate-question", schema=False),
+    one("duplicate section", HEAD + "sections:\n  - id: s1\n    title: S\n    questions:\n"
+        "      - {id: Q1, text: T, answer: yes_no, guidance: g}\n  - id: s1   # <-\n    title: S\n    questions:\n"
+        "      - {id: Q2, text: T, answer: yes_no, guidance: g}\n", "duplicate-section", schema=False),
+    # Applicability
+    one("condition with two heads", q("      - {id: Q1, text: T, answer: yes_no, guidance: g}\n"
+                                      "      - {id: Q2, text: T, answer: yes_no, guidance: g,\n"
+                                      "         applies_when: {field: strand, answer: Q1, is: a}}   # <-\n"), "bad-condition"),
+    one("condition without values", q("      - {id: Q1, text: T, answer: yes_no, guidance: g}\n"
+                                      "      - {id: Q2, text: T, answer: yes_no, guidance: g,\n"
+                                      "         applies_when: {answer: Q1}}   # <-\n"), "condition-needs-values"),
+    one("condition value boolean", q("      - {id: Q1, text: T, answer: yes_no, guidance: g}\n"
+                                     "      - {id: Q2, text: T, answer: yes_no, guidance: g,\n"
+                                     "         applies_when: {answer: Q1, is: yes}}   # <-\n"), "wrong-type"),
+    one("unknown question", q("      - {id: Q1, text: T, answer: yes_no, guidance: g}\n"
+                              "      - {id: Q2, text: T, answer: yes_no, guidance: g,\n"
+                              "         applies_when: {answer: Q9, is: 'yes'}}   # <-\n"), "unknown-question", schema=False),
+    one("value not on scale", q("      - {id: Q1, text: T, answer: yes_no, guidance: g}\n"
+                                "      - {id: Q2, text: T, answer: yes_no, guidance: g,\n"
+                                "         applies_when: {answer: Q1, is: 'maybe'}}   # <-\n"), "unknown-value", schema=False),
+    one("forward reference", q("      - {id: Q1, text: T, answer: yes_no, guidance: g,\n"
+                               "         applies_when: {answer: Q2, is: 'yes'}}   # <-\n"
+                               "      - {id: Q2, text: T, answer: yes_no, guidance: g}\n"), "forward-reference", schema=False),
+    one("self reference", q("      - id: Q1   # <-\n        text: T\n        answer: yes_no\n        guidance: g\n"
+                            "        applies_when: {answer: Q1, is: 'yes'}\n"), "condition-cycle", schema=False),
+    one("section depends on its own question", HEAD + "sections:\n  - id: s1\n    title: S\n"
+        "    applies_when: {answer: Q1, is: 'yes'}\n    questions:\n"
+        "      - {id: Q1, text: T, answer: yes_no, guidance: g}   # <-\n", "condition-cycle", schema=False),
+    one("condition on text answer", q("      - {id: Q1, text: T, answer: text, guidance: g}\n"
+                                      "      - {id: Q2, text: T, answer: yes_no, guidance: g,\n"
+                                      "         applies_when: {answer: Q1, is: 'x'}}   # <-\n"), "condition-on-text", schema=False),
+    one("nested condition not a list", q("      - {id: Q1, text: T, answer: yes_no, guidance: g,\n"
+                                         "         applies_when: {all: {field: a, is: b}}}   # <-\n"), "not-a-list"),
+    # Templates
+    tmpl("unknown field in condition", GOOD_TEMPLATE, "unknown-field", schema=False,
+         set_text=GOOD_SET.replace("{field: strand, is: crown_court}", "{field: strnad, is: crown_court}   # <-")),
+    tmpl("unknown field value in condition", GOOD_TEMPLATE, "unknown-value", schema=False,
+         set_text=GOOD_SET.replace("{field: strand, is: crown_court}", "{field: strand, is: crown}   # <-")),
+    tmpl("unknown field type", GOOD_TEMPLATE.replace("    type: choices\n", "    type: flags   # <-\n"), "unknown-field-type"),
+    tmpl("field needs values", GOOD_TEMPLATE.replace("  - id: area\n    type: choice\n    values: [North, South]\n",
+                                                     "  - id: area\n    type: choice   # <-\n"), "field-needs-values"),
+    tmpl("duplicate field", GOOD_TEMPLATE.replace("  - id: flags\n", "  - id: area   # <-\n"), "duplicate-field", schema=False),
+    tmpl("reserved field", GOOD_TEMPLATE.replace("  - id: flags\n", "  - id: status   # <-\n"), "reserved-name"),
+    tmpl("missing set file", GOOD_TEMPLATE.replace("question_sets: [demo.yaml]", "question_sets: [nothere.yaml]   # <-"),
+         "question-set-missing", schema=False),
+    tmpl("invalid set file", GOOD_TEMPLATE.replace("question_sets: [demo.yaml]", "question_sets: [demo.yaml]   # <-"),
+         "question-set-invalid", schema=False, set_text=HEAD + "sections: []\n"),
+    tmpl("set file is a template", GOOD_TEMPLATE.replace("question_sets: [demo.yaml]", "question_sets: [template.yaml]   # <-"),
+         "not-a-question-set", schema=False),
+    tmpl("set used twice", GOOD_TEMPLATE.replace("question_sets: [demo.yaml]", "question_sets: [demo.yaml, demo]   # <-"),
+         "duplicate-set", schema=False),
+    tmpl("unknown composite", GOOD_TEMPLATE, "unknown-composite", schema=False,
+         set_text=GOOD_SET.replace("        scores: [theme, grip]\n", "        scores: [theme, gripp]   # <-\n")),
+    tmpl("composite names unknown question", GOOD_TEMPLATE.replace("  - id: added_value\n", "  - id: added_value   # <-\n")
+         .replace("questions: [Q4]", "questions: [Q44]"), "unknown-question", schema=False),
+    tmpl("empty composite", GOOD_TEMPLATE.replace("composites:\n", "composites:\n  - id: unused   # <-\n"), "empty-composite",
+         schema=False),
+    tmpl("duplicate composite", GOOD_TEMPLATE.replace("  - id: added_value\n    label: Added value\n",
+                                                      "  - id: grip   # <-\n    label: Added value\n"), "duplicate-composite",
+         schema=False),
+    tmpl("bad share", GOOD_TEMPLATE.replace("double_mark_share: 10%", "double_mark_share: 150%   # <-"), "bad-share"),
+    tmpl("unknown reporting field", GOOD_TEMPLATE.replace("kind: inspection-template", "kind: inspection-template   # <-")
+         .replace("area_field: area", "area_field: region"), "unknown-reporting-field", schema=False),
+]
+
+# Template rule: question ids unique across every set a template uses.
+_SECOND = GOOD_SET.replace("id: demo\n", "id: other\n").replace("      - id: Q3\n", "      - id: Q3   # <-\n")
+CASES.append(Case("question id repeated across sets",
+                  {"template.yaml": GOOD_TEMPLATE.replace("[demo.yaml]", "[demo.yaml, other.yaml]"),
+                   "demo.yaml": GOOD_SET, "other.yaml": _SECOND}, "duplicate-question", schema=False))

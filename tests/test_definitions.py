@@ -1,0 +1,128 @@
+"""Loading question sets and templates: every rule reports its code on the right line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from definition_cases import CASES, GOOD_SET, GOOD_TEMPLATE, Case
+from fileexam.domain.problems import CATALOGUE
+from fileexam.formats.definitions import load_file
+from fileexam.formats.yaml_source import MAX_BYTES
+
+
+def write_case(case: Case, folder: Path) -> Path:
+    for name, text in case.files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder / case.main
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_load__fixture__reports_its_code_and_line(case: Case, tmp_path):
+    loaded = load_file(write_case(case, tmp_path))
+    if case.code is None:
+        assert loaded.ok, [p.format() for p in loaded.problems]
+        assert not loaded.problems, [p.format() for p in loaded.problems]
+        return
+    found = [(p.code, Path(p.path).name, p.line) for p in loaded.problems]
+    assert (case.code, case.marked, case.line) in found, found
+    if CATALOGUE[case.code].severity == "error":
+        assert not loaded.ok and loaded.definition is None
+    else:
+        assert loaded.ok
+
+
+def test_catalogue__every_code_is_exercised_by_a_test():
+    # Codes not covered by the fixture table are tested by name in the tests listed here.
+    elsewhere = {
+        "file-unreadable": "test_read__folder_given_as_file",
+        "file-too-large": "test_read__huge_file__refused_before_parsing",
+        "file-binary": "test_read__binary_file",
+        "file-not-utf8": "test_read__latin1_file__says_line",
+        "file-empty": "test_read__empty_and_comment_only",
+        "path-missing": "test_cli.test_validate__missing_path",
+        "no-yaml-files": "test_cli.test_validate__folder_without_yaml",
+        "version-unchanged": "test_diff.test_diff__content_changed_version_not__warns",
+        "different-sets": "test_diff.test_diff__two_different_sets__refused",
+    }
+    covered = {c.code for c in CASES if c.code} | set(elsewhere)
+    assert set(CATALOGUE) - covered == set()
+
+
+def test_read__huge_file__refused_before_parsing(tmp_path):
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"# " + b"x" * (MAX_BYTES + 10))
+    loaded = load_file(big)
+    assert [p.code for p in loaded.problems] == ["file-too-large"]
+
+
+def test_read__binary_file(tmp_path):
+    f = tmp_path / "b.yaml"
+    f.write_bytes(b"kind: question-set\n\x00\x01\x02")
+    assert [p.code for p in load_file(f).problems] == ["file-binary"]
+
+
+def test_read__latin1_file__says_line(tmp_path):
+    f = tmp_path / "l.yaml"
+    f.write_bytes(GOOD_SET.replace("Was it done?", "Was it d\xf6ne?").encode("latin-1"))
+    problems = load_file(f).problems
+    assert [(p.code, p.line) for p in problems] == [("file-not-utf8", GOOD_SET.splitlines().index("        text: Was it done?") + 1)]
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "# only a comment\n", "---\n"])
+def test_read__empty_and_comment_only(tmp_path, text):
+    f = tmp_path / "e.yaml"
+    f.write_text(text)
+    assert [p.code for p in load_file(f).problems] == ["file-empty"]
+
+
+def test_read__folder_given_as_file(tmp_path):
+    assert [p.code for p in load_file(tmp_path).problems] == ["file-unreadable"]
+
+
+def test_read__billion_laughs__refused_quickly(tmp_path):
+    lines = ["kind: question-set", 'a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, 10):
+        lines.append(f"a{i}: &a{i} [" + ",".join([f"*a{i-1}"] * 9) + "]")
+    f = tmp_path / "bomb.yaml"
+    f.write_text("\n".join(lines) + "\n")
+    assert [p.code for p in load_file(f).problems] == ["yaml-alias"]
+
+
+def test_load__all_problems_collected_before_failing(tmp_path):
+    text = GOOD_SET.replace('version: "1.0"', "version: 1.0").replace("answer: three", "answer: thre") \
+        .replace("weight: 2", "weight: -1")
+    f = tmp_path / "demo.yaml"
+    f.write_text(text)
+    codes = sorted(p.code for p in load_file(f).problems)
+    assert codes == ["bad-weight", "unknown-scale", "wrong-type"]
+
+
+def test_load__unknown_scale__suggests_the_right_one(tmp_path):
+    f = tmp_path / "demo.yaml"
+    f.write_text(GOOD_SET.replace("answer: fully_partially_not", "answer: fpn"))
+    [p] = load_file(f).problems
+    assert p.code == "unknown-scale" and "did you mean 'fully_partially_not'?" in p.message
+    assert p.question == "Q4"
+
+
+def test_load__boolean_where_text_belongs__says_write_it_in_quotes(tmp_path):
+    f = tmp_path / "demo.yaml"
+    f.write_text(GOOD_SET.replace("{answer: Q1, is: \"yes\"}", "{answer: Q1, is: yes}"))
+    [p] = load_file(f).problems
+    assert p.code == "wrong-type" and 'write it in quotes, "yes"' in p.message
+
+
+def test_load__good_template__builds_the_domain(tmp_path):
+    (tmp_path / "demo.yaml").write_text(GOOD_SET)
+    (tmp_path / "t.yaml").write_text(GOOD_TEMPLATE)
+    t = load_file(tmp_path / "t.yaml").definition
+    assert [s.id for s in t.question_sets] == ["demo"]
+    assert [q.id for q in t.questions] == ["Q1", "Q2", "Q3", "Q4", "Q5"]
+    assert t.reporting.double_mark_share == pytest.approx(0.10)
+    assert [q.id for q in t.composite_members("grip")] == ["Q2"]
+    assert [q.id for q in t.composite_members("added_value")] == ["Q4"]
+    q3 = t.question_by_id["Q3"]
+    assert (q3.answer.minimum, q3.answer.maximum, q3.answer.integer) == (0, 365, True)
+    assert q3.scores == ()  # a number earns no points, so it feeds no theme score by default
