@@ -117,6 +117,8 @@ def _question_changes(a: Question, b: Question) -> list[Change]:
     if (a.scores, a.weight) != (b.scores, b.weight):
         out.append(Change("scoring", a.id, f"scores {list(a.scores)} weight {a.weight:g} → "
                           f"{list(b.scores)} weight {b.weight:g}", False))
+    if a.comment != b.comment:
+        out.append(Change("comment", a.id, f"comment box {'offered' if b.comment else 'removed'}", True))
     if a.required != b.required:
         out.append(Change("required", a.id, f"required {a.required} → {b.required}", True))
     return out
