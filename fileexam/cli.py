@@ -7,11 +7,16 @@ the commands that need them, so `fileexam validate` starts fast.
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
+import traceback
+from datetime import datetime
 from pathlib import Path
 
 from fileexam import __version__
+from fileexam.domain.cases import BadValue
 from fileexam.domain.problems import ProblemsFound
+from fileexam.store.errors import StoreError
 
 COMMANDS: dict[str, str] = {}  # name -> one-line help; the README must list every one (tested)
 
@@ -55,6 +60,163 @@ def cmd_diff(args) -> int:
     return 0
 
 
+class UsageError(Exception):
+    """A mistake in how a command was called, said so the user can correct it."""
+
+
+def who_am_i(args) -> str:
+    """The marker: --as, else the user kept in settings, else asked once (interactive) and kept."""
+    from fileexam import settings
+
+    name = getattr(args, "as_user", None) or settings.user()
+    if name:
+        return name
+    if sys.stdin.isatty():
+        name = input("Your name or initials, recorded with every answer you give: ").strip()
+        if name:
+            settings.set_user(name)
+            return name
+    raise UsageError("fileexam does not know who you are: run  fileexam user \"Your Name\"  once, or pass --as NAME")
+
+
+def progress_bar(description: str):
+    """A tqdm bar on stderr when it is a terminal; silent otherwise (scripts, tests)."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, desc=description, unit="", disable=None, file=sys.stderr, leave=False)
+
+    def update(done: int, total: int, what: str = "") -> None:
+        if bar.total != total:
+            bar.total = total
+        bar.n = done
+        if what:
+            bar.set_postfix_str(what, refresh=False)
+        bar.refresh()
+
+    update.close = bar.close  # type: ignore[attr-defined]
+    return update
+
+
+def _open(path: str):
+    from fileexam.store.inspection_file import InspectionFile
+
+    return InspectionFile.open(path)
+
+
+@command("user", "show or set who you are (recorded as the marker of every answer)")
+def cmd_user(args) -> int:
+    from fileexam import settings
+
+    if args.name:
+        settings.set_user(args.name)
+        print(f"You are {args.name.strip()}.")
+        return 0
+    name = settings.user()
+    print(name or "not set: run  fileexam user \"Your Name\"")
+    return 0 if name else 1
+
+
+@command("new", "create an inspection file from a template")
+def cmd_new(args) -> int:
+    from fileexam.store.inspection_file import InspectionFile
+
+    with InspectionFile.create(args.file, args.template, args.name, who_am_i(args)) as f:
+        t = f.template
+        print(f"Created {args.file}: '{args.name}' from {t.title} {t.version} "
+              f"({len(t.question_sets)} question sets, {len(list(t.questions))} questions).")
+    return 0
+
+
+@command("sample import", "import a case sample (.xlsx or .csv) into an inspection, all or nothing")
+def cmd_sample_import(args) -> int:
+    from fileexam.services.sample import import_sample
+
+    with _open(args.file) as f:
+        bar = progress_bar("import")
+        try:
+            report = import_sample(f, Path(args.sample), who_am_i(args), args.sheet, bar)
+        finally:
+            bar.close()
+    for p in report.problems:
+        print(p.format())
+    if not report.imported:
+        print(f"Nothing imported: {len(report.errors)} error(s). Correct the sample and import it again.",
+              file=sys.stderr)
+        return 1
+    print(f"Imported {report.added} new case(s); {report.unchanged} already present and unchanged.")
+    return 0
+
+
+@command("export", "write the exchange workbook of one marker's work (or of everyone's)")
+def cmd_export(args) -> int:
+    from fileexam.services.export import export_workbook
+
+    with _open(args.file) as f:
+        marker = args.marker
+        bar = progress_bar("export")
+        try:
+            result = export_workbook(f, Path(args.out), marker, bar)
+        finally:
+            bar.close()
+    print(f"Wrote {result.path}: {result.cases} case row(s), {result.answers} answer(s)"
+          + (f" by {marker}." if marker else " by all markers."))
+    return 0
+
+
+@command("status", "print progress per inspector, Area and strand")
+def cmd_status(args) -> int:
+    from fileexam.domain.progress import progress
+
+    with _open(args.file) as f:
+        t, cases, statuses = f.template, f.cases(), f.statuses()
+        print(f"{f.name}: {len(cases)} case(s)")
+        groups = [("inspector", "Inspector")]
+        for key in (t.reporting.area_field, t.reporting.strand_field):
+            if key:
+                groups.append((key, t.fields_by_id[key].label))
+        for by, title in groups:
+            rows = progress(t, cases, statuses, by)
+            width = max(len(title), *(len(r.group) for r in rows))
+            print()
+            print(f"{title:<{width}}  {'complete':>8}  {'in progress':>11}  {'not started':>11}  {'total':>5}")
+            for r in rows:
+                print(f"{r.group:<{width}}  {r.complete:>8}  {r.in_progress:>11}  {r.not_started:>11}  {r.total:>5}")
+    return 0
+
+
+@command("answer", "record, change or clear (with an empty VALUE) one answer")
+def cmd_answer(args) -> int:
+    with _open(args.file) as f:
+        a = f.set_answer(args.case, args.question, who_am_i(args), args.value, args.comment, args.reason or "")
+    print(f"{a.case} {a.question}: {a.value if a.value is not None else '(cleared)'} — saved {a.answered_at}")
+    return 0
+
+
+@command("complete", "mark a case complete, after the completeness check")
+def cmd_complete(args) -> int:
+    with _open(args.file) as f:
+        t = f.template
+        result = f.mark_complete(args.case, who_am_i(args))
+    for qid in result.missing:
+        print(f"missing: {qid} {t.question_by_id[qid].text}")
+    for qid in result.no_longer_apply:
+        print(f"kept, no longer applies: {qid} {t.question_by_id[qid].text}")
+    if not result.ok:
+        print(f"Case {args.case} is not complete: {len(result.missing)} required question(s) unanswered.",
+              file=sys.stderr)
+        return 1
+    print(f"Case {args.case} is complete.")
+    return 0
+
+
+@command("reopen", "reopen a complete case (a reason is required)")
+def cmd_reopen(args) -> int:
+    with _open(args.file) as f:
+        f.reopen(args.case, who_am_i(args), args.reason)
+    print(f"Case {args.case} reopened.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fileexam", description="File examination for inspectorates.")
     parser.add_argument("--version", action="version", version=f"fileexam {__version__}")
@@ -68,6 +230,58 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("old", metavar="OLD.yaml")
     p.add_argument("new", metavar="NEW.yaml")
     p.set_defaults(func=cmd_diff)
+
+    p = sub.add_parser("user", help=COMMANDS["user"])
+    p.add_argument("name", nargs="?", metavar="NAME")
+    p.set_defaults(func=cmd_user)
+
+    def with_user(p):
+        p.add_argument("--as", dest="as_user", metavar="NAME", help="the marker, if not the user set with 'fileexam user'")
+        return p
+
+    p = with_user(sub.add_parser("new", help=COMMANDS["new"]))
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--template", required=True, metavar="TEMPLATE.yaml")
+    p.add_argument("--name", required=True)
+    p.set_defaults(func=cmd_new)
+
+    sample = sub.add_parser("sample", help="case samples").add_subparsers(dest="sample_command", metavar="ACTION",
+                                                                          required=True)
+    p = with_user(sample.add_parser("import", help=COMMANDS["sample import"]))
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("sample", metavar="SAMPLE.xlsx")
+    p.add_argument("--sheet", help="the sheet to read (default: the first)")
+    p.set_defaults(func=cmd_sample_import)
+
+    p = sub.add_parser("export", help=COMMANDS["export"])
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("out", metavar="OUT.xlsx")
+    p.add_argument("--marker", metavar="NAME", help="only this marker's cases and answers (default: everyone's)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("status", help=COMMANDS["status"])
+    p.add_argument("file", metavar="FILE")
+    p.set_defaults(func=cmd_status)
+
+    p = with_user(sub.add_parser("answer", help=COMMANDS["answer"]))
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("question", metavar="QUESTION")
+    p.add_argument("value", metavar="VALUE", help="a value or its key (e.g. F); empty to clear")
+    p.add_argument("--comment")
+    p.add_argument("--reason")
+    p.set_defaults(func=cmd_answer)
+
+    p = with_user(sub.add_parser("complete", help=COMMANDS["complete"]))
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("case", metavar="CASE")
+    p.set_defaults(func=cmd_complete)
+
+    p = with_user(sub.add_parser("reopen", help=COMMANDS["reopen"]))
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("--reason", required=True)
+    p.set_defaults(func=cmd_reopen)
     return parser
 
 
@@ -83,9 +297,37 @@ def main(argv: list[str] | None = None) -> int:
         for p in exc.problems:
             print(p.format(), file=sys.stderr)
         return 1
+    except (UsageError, BadValue, StoreError) as exc:
+        print(f"fileexam: {exc}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as exc:
+        print(f"fileexam: the inspection file could not be used: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"fileexam: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # never a traceback to a user: keep it in the log
+        log = write_crash_log(exc)
+        print(f"fileexam: unexpected error ({type(exc).__name__}: {exc}). Details were written to {log}",
+              file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # output piped into head, say: not an error
+        return 0
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def write_crash_log(exc: BaseException) -> Path:
+    from fileexam import settings
+
+    folder = settings.data_dir() / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "fileexam-errors.log"
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(f"\n--- {datetime.now().isoformat(timespec='seconds')} ---\n")
+        fh.write("".join(traceback.format_exception(exc)))
+    return path
 
 
 if __name__ == "__main__":

@@ -2,7 +2,31 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 ROOT = Path(__file__).resolve().parent.parent
+AREA_TEMPLATE = ROOT / "question_sets" / "area-inspection.yaml"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+@pytest.fixture(autouse=True)
+def own_home(tmp_path_factory, monkeypatch):
+    """Every test gets its own settings and data folders: a developer's own never leak in."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("FILEEXAM_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def area_file(tmp_path):
+    """A new inspection from the shipped Area template, with the example sample imported."""
+    from fileexam.services.sample import import_sample
+    from fileexam.store.inspection_file import InspectionFile
+
+    f = InspectionFile.create(tmp_path / "area.fileexam", AREA_TEMPLATE, "Area inspection 2026", "TL")
+    report = import_sample(f, ROOT / "exports/examples/area-sample.xlsx", "TL")
+    assert report.imported, [p.format() for p in report.problems]
+    yield f
+    f.close()

@@ -83,6 +83,27 @@ CATALOGUE: dict[str, Entry] = {
     "reserved-name": Entry(E, "'{name}' is reserved: choose another {what} id"),
     "bad-share": Entry(E, "'{key}' must be a share between 0 and 1 (for example 0.1) or a percentage such as '10%'"),
     "unknown-reporting-field": Entry(E, "reporting.{key} names '{field}', which is not a case field of this template{hint}"),
+    # Case samples and tables
+    "table-unreadable": Entry(E, "cannot read this as a {what}: {reason}"),
+    "table-empty": Entry(E, "there is no header row: the first row must name the columns"),
+    "table-too-large": Entry(E, "the file is too large to be a {what} ({reason})"),
+    "no-reference-column": Entry(E, "no column holds the case reference: name one '{label}' or 'reference'"),
+    "duplicate-column": Entry(E, "column '{column}' appears twice (also column {first})"),
+    "unknown-column": Entry(W, "column '{column}' is not a case field of this inspection and is left out{hint}"),
+    "missing-column": Entry(E, "no column for the required case field '{field}'"),
+    "duplicate-reference": Entry(E, "case {reference} appears twice in the sample (also row {first})"),
+    "missing-reference": Entry(E, "the case reference is empty"),
+    "missing-value": Entry(E, "{field} is required for case {reference}"),
+    "bad-value": Entry(E, "{reason}"),
+    "case-conflict": Entry(E, "case {reference} is already in the inspection with other details: {detail}"),
+    "formula-in-cell": Entry(E, "this cell holds a formula ({formula}); type the value itself"),
+    # Exchange workbooks
+    "exchange-sheet-missing": Entry(E, "the sheet '{sheet}' is missing: this is not a complete fileexam exchange workbook"),
+    "exchange-not-ours": Entry(E, "this is not a fileexam exchange workbook (its About sheet says format '{found}')"),
+    "exchange-version": Entry(E, "exchange format version {version} is not known to this fileexam (it reads version {known}): update fileexam"),
+    "exchange-header": Entry(E, "the header row was changed: expected {expected}; found {found}"),
+    "exchange-count": Entry(E, "the About sheet says {said} {what} but the workbook holds {found}: rows were added or removed after export"),
+    "exchange-hash": Entry(E, "the data no longer matches the SHA-256 recorded at export: the workbook was edited or damaged after export"),
     # Paths and diff
     "path-missing": Entry(E, "no such file or folder"),
     "no-yaml-files": Entry(W, "no .yaml files in this folder"),
@@ -98,6 +119,8 @@ class Problem:
     line: int | None = None  # 1-based
     question: str | None = None
     params: dict = field(default_factory=dict, compare=False)
+    sheet: str | None = None   # for workbooks and CSV files: line is then the row
+    column: str | None = None
 
     @property
     def severity(self) -> Severity:
@@ -112,6 +135,15 @@ class Problem:
         return CATALOGUE[self.code].template.format(**_with_defaults(self.params))
 
     def where(self) -> str:
+        if self.sheet is not None or self.column is not None:
+            parts = [self.path or "<input>"]
+            if self.sheet:
+                parts.append(f"sheet '{self.sheet}'")
+            if self.line is not None:
+                parts.append(f"row {self.line}")
+            if self.column:
+                parts.append(f"column '{self.column}'")
+            return ", ".join(parts)
         parts = [self.path or "<input>"]
         if self.line is not None:
             parts.append(str(self.line))
@@ -128,6 +160,14 @@ def _with_defaults(params: dict) -> dict:
             return ""
 
     return _Missing(params)
+
+
+def cell_problem(code: str, path: str, sheet: str | None, row: int | None, column: str | None,
+                 **params) -> Problem:
+    """A problem in a table: a workbook sheet or a CSV file (sheet None)."""
+    if code not in CATALOGUE:
+        raise KeyError(f"message code {code!r} is not in the catalogue")
+    return Problem(code, path, row, params.get("question"), params, sheet, column or None)
 
 
 def problem(code: str, path: str | None = None, line: int | None = None,

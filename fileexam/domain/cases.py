@@ -1,0 +1,120 @@
+"""Cases and their field values: checking a raw value against a case field."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+from fileexam.domain.problems import did_you_mean
+from fileexam.domain.template import CaseField, FieldType
+
+
+class Status(StrEnum):
+    NOT_STARTED = "not started"
+    IN_PROGRESS = "in progress"
+    COMPLETE = "complete"
+
+
+@dataclass
+class Case:
+    reference: str
+    fields: dict = field(default_factory=dict)
+    inspector: str | None = None
+
+
+class BadValue(ValueError):
+    """A value that does not fit; the message says what is wrong and what would fit."""
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(text: str) -> str:
+    """Text as typed, less control characters (a workbook cannot hold them and nobody means them)."""
+    return _CONTROL.sub("", text)
+
+
+_UK_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+
+
+def parse_date(raw) -> str:
+    """An ISO date text from a date, an ISO text or a UK day/month/year text."""
+    if isinstance(raw, datetime):
+        return raw.date().isoformat()
+    if isinstance(raw, date):
+        return raw.isoformat()
+    text = str(raw).strip()
+    try:
+        return date.fromisoformat(text[:10] if len(text) > 10 and text[10] in "T " else text).isoformat()
+    except ValueError:
+        pass
+    m = _UK_DATE.match(text)
+    if m:
+        try:
+            return date(int(m[3]), int(m[2]), int(m[1])).isoformat()
+        except ValueError:
+            pass
+    raise BadValue(f"'{text}' is not a date: write it as 2026-05-01 or 01/05/2026")
+
+
+def parse_number(raw, integer: bool = False) -> float | int:
+    if isinstance(raw, bool):
+        raise BadValue(f"'{raw}' is not a number")
+    if isinstance(raw, (int, float)):
+        number = raw
+    else:
+        text = str(raw).strip().replace(",", "")
+        try:
+            number = float(text)
+        except ValueError:
+            raise BadValue(f"'{raw}' is not a number") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise BadValue(f"'{raw}' is not a number")
+    if integer or float(number).is_integer():
+        if integer and not float(number).is_integer():
+            raise BadValue(f"'{raw}' is not a whole number")
+        return int(number)
+    return float(number)
+
+
+def number_text(number: float | int) -> str:
+    return str(int(number)) if float(number).is_integer() else repr(float(number))
+
+
+def _match_value(f: CaseField, text: str) -> str:
+    for o in f.values:
+        if text == o.value:
+            return o.value
+    lowered = text.casefold()
+    for o in f.values:
+        if lowered in (o.value.casefold(), o.label.casefold()):
+            return o.value
+    raise BadValue(f"'{text}' is not a value of {f.label}"
+                   + did_you_mean(text, [o.label for o in f.values]))
+
+
+def field_value(f: CaseField, raw) -> str | list[str] | None:
+    """The stored form of a raw field value, or None when empty; BadValue when it does not fit."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    match f.type:
+        case FieldType.TEXT:
+            return clean_text(str(raw).strip()) if not isinstance(raw, float) else number_text(raw)
+        case FieldType.CHOICE:
+            return _match_value(f, str(raw).strip())
+        case FieldType.CHOICES:
+            items = raw if isinstance(raw, (list, tuple)) else re.split(r"[;,]", str(raw))
+            out = []
+            for item in items:
+                if str(item).strip():
+                    value = _match_value(f, str(item).strip())
+                    if value not in out:
+                        out.append(value)
+            return out or None
+        case FieldType.DATE:
+            return parse_date(raw)
+        case FieldType.NUMBER:
+            return number_text(parse_number(raw))
+    raise BadValue(f"unknown field type {f.type}")

@@ -1,0 +1,217 @@
+"""The exchange workbook: what an inspector hands to the team lead. Layout documented in exports/FORMAT.md.
+
+Sheets: About, Cases, Answers (the data, covered by a SHA-256), Grid and
+Questions (for people). Reading checks the format, the sheets, the headers,
+the counts and the hash, and says where anything is wrong.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from fileexam.domain.problems import Problem, cell_problem
+from fileexam.services.progress import Progress, no_progress
+
+FORMAT_ID = "fileexam-exchange"
+FORMAT_VERSION = 1
+CASES_FIXED = ["reference", "marker", "status", "inspector"]
+ANSWERS_HEADERS = ["reference", "marker", "question_set", "question_id", "value", "points", "comment",
+                   "answered_at", "revision"]
+
+
+@dataclass
+class ExchangeData:
+    about: dict[str, str]                  # ordered: written as Key / Value rows
+    field_ids: list[str]                   # the case fields exported, in order
+    cases: list[list]                      # rows: CASES_FIXED + one text per field
+    answers: list[list]                    # rows: ANSWERS_HEADERS
+    grid_headers: list[str] = field(default_factory=list)
+    grid: list[list] = field(default_factory=list)
+    questions: list[list] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # when read
+
+
+QUESTIONS_HEADERS = ["question_set", "section", "question_id", "text", "answer_type", "options", "required",
+                     "scores", "applies_when"]
+
+
+def _canon(v) -> str:
+    """One text per cell value, the same whether written or read back."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, (int, float)):
+        return format(float(v), ".12g")
+    return str(v)
+
+
+def data_hash(cases_headers: list[str], cases: Iterable[list], answers: Iterable[list]) -> str:
+    h = hashlib.sha256()
+    for name, headers, rows in (("Cases", cases_headers, cases), ("Answers", ANSWERS_HEADERS, answers)):
+        h.update(json.dumps([name, headers]).encode())
+        for row in rows:
+            h.update(b"\n" + json.dumps([_canon(v) for v in row], ensure_ascii=False).encode())
+    return h.hexdigest()
+
+
+def cases_headers(field_ids: list[str]) -> list[str]:
+    return CASES_FIXED + field_ids
+
+
+def write_exchange(path: Path, data: ExchangeData, progress: Progress = no_progress) -> None:
+    from openpyxl import Workbook  # heavy: imported when needed
+
+    from fileexam.formats.xlsx_writing import WRAP, add_table, safe, setup_sheet, text_cell
+
+    c_headers = cases_headers(data.field_ids)
+    about = dict(data.about)
+    about["cases"] = str(len(data.cases))
+    about["answers"] = str(len(data.answers))
+    about["data_sha256"] = data_hash(c_headers, data.cases, data.answers)
+
+    wb = Workbook(write_only=True)
+    total = len(data.cases) + len(data.answers) + len(data.grid)
+    done = 0
+
+    ws = wb.create_sheet("About")
+    setup_sheet(ws, ["Key", "Value"], [24, 70])
+    for k, v in about.items():
+        ws.append([text_cell(ws, k), text_cell(ws, v)])
+    add_table(ws, "About", ["Key", "Value"], len(about))
+
+    ws = wb.create_sheet("Cases")
+    setup_sheet(ws, c_headers, [16, 10, 12, 10] + [18] * len(data.field_ids))
+    for row in data.cases:
+        ws.append([safe(ws, v) for v in row])
+    add_table(ws, "Cases", c_headers, len(data.cases))
+    done += len(data.cases)
+    progress(done, total, "cases")
+
+    ws = wb.create_sheet("Answers")
+    setup_sheet(ws, ANSWERS_HEADERS, [16, 10, 18, 12, 16, 8, 50, 28, 9])
+    for i, row in enumerate(data.answers, start=1):
+        ws.append([safe(ws, v) for v in row])
+        if i % 5000 == 0:
+            progress(done + i, total, "answers")
+    add_table(ws, "Answers", ANSWERS_HEADERS, len(data.answers))
+    done += len(data.answers)
+
+    ws = wb.create_sheet("Grid")
+    setup_sheet(ws, data.grid_headers, [16, 10, 12] + [14] * (len(data.grid_headers) - 3))
+    for row in data.grid:
+        ws.append([safe(ws, v) for v in row])
+    add_table(ws, "Grid", data.grid_headers, len(data.grid))
+    progress(total, total, "grid")
+
+    ws = wb.create_sheet("Questions")
+    setup_sheet(ws, QUESTIONS_HEADERS, [18, 22, 12, 60, 12, 50, 10, 24, 40])
+    for row in data.questions:
+        ws.append([text_cell(ws, v, alignment=WRAP) if isinstance(v, str) else v for v in row])
+    add_table(ws, "Questions", QUESTIONS_HEADERS, len(data.questions))
+
+    tmp = path.with_name(path.name + ".part")
+    wb.save(tmp)
+    tmp.replace(path)  # a reader never sees half a workbook
+
+
+def read_exchange(path: Path | str) -> ExchangeData:
+    """Read and check an exchange workbook; problems say sheet, row and column."""
+    from openpyxl import load_workbook
+
+    from fileexam.formats.workbook_guard import UnsafeWorkbook, check_workbook_file
+
+    path = Path(path)
+    shown = str(path)
+    data = ExchangeData({}, [], [], [])
+
+    def bad(code, sheet=None, row=None, column=None, **params):
+        data.problems.append(cell_problem(code, shown, sheet, row, column, **params))
+        return data
+
+    try:
+        check_workbook_file(path)
+        with path.open("rb") as fh:
+            wb = load_workbook(fh, read_only=True, data_only=False)
+            try:
+                sheets = {}
+                for name in ("About", "Cases", "Answers"):
+                    if name not in wb.sheetnames:
+                        return bad("exchange-sheet-missing", name, sheet=name)
+                    sheets[name] = [[c.value if c.data_type != "f" else ("=FORMULA", c.value)
+                                     for c in row] for row in wb[name].iter_rows()]
+            finally:
+                wb.close()
+    except UnsafeWorkbook as exc:
+        return bad("table-unreadable", what="exchange workbook", reason=str(exc))
+    except Exception as exc:
+        return bad("table-unreadable", what="exchange workbook",
+                   reason=f"it is damaged or not a workbook ({type(exc).__name__})")
+
+    about_rows = sheets["About"][1:]
+    data.about = {str(r[0]): _canon(r[1]) for r in about_rows if r and r[0] is not None and len(r) > 1}
+    if data.about.get("format") != FORMAT_ID:
+        return bad("exchange-not-ours", "About", found=data.about.get("format", "nothing"))
+    if data.about.get("format_version") != str(FORMAT_VERSION):
+        return bad("exchange-version", "About", version=data.about.get("format_version", "none"),
+                   known=FORMAT_VERSION)
+
+    def table(name: str, expected: list[str] | None):
+        rows = sheets[name]
+        header = [str(v) if v is not None else "" for v in (rows[0] if rows else [])]
+        while header and header[-1] == "":
+            header.pop()
+        if expected is not None and header != expected:
+            bad("exchange-header", name, 1, expected=", ".join(expected), found=", ".join(header))
+            return header, []
+        body = []
+        for i, r in enumerate(rows[1:], start=2):
+            r = list(r[: len(header)]) + [None] * (len(header) - len(r))
+            for j, v in enumerate(r):
+                if isinstance(v, tuple):
+                    bad("formula-in-cell", name, i, header[j], formula=str(v[1])[:40])
+                    r[j] = None
+            if all(v is None for v in r):
+                continue
+            body.append((i, r))
+        return header, body
+
+    c_header, c_rows = table("Cases", None)
+    if c_header[: len(CASES_FIXED)] != CASES_FIXED:
+        return bad("exchange-header", "Cases", 1, expected=", ".join(CASES_FIXED) + ", fields...",
+                   found=", ".join(c_header))
+    data.field_ids = c_header[len(CASES_FIXED):]
+    _, a_rows = table("Answers", ANSWERS_HEADERS)
+    if data.problems:
+        return data
+    data.cases = [_texts(r) for _, r in c_rows]
+    data.answers = [_answer_row(r) for _, r in a_rows]
+    data.rows = {"Cases": [i for i, _ in c_rows], "Answers": [i for i, _ in a_rows]}  # type: ignore[attr-defined]
+
+    for key, rows in (("cases", data.cases), ("answers", data.answers)):
+        if data.about.get(key) != str(len(rows)):
+            bad("exchange-count", "About", None, what=key, said=data.about.get(key, "nothing"), found=len(rows))
+    if data.about.get("data_sha256") != data_hash(c_header, data.cases, data.answers):
+        bad("exchange-hash", "About")
+    return data
+
+
+def _texts(row: list) -> list:
+    return [None if v is None else _canon(v) for v in row]
+
+
+def _answer_row(row: list) -> list:
+    out = _texts(row)
+    # points and revision are numbers in the sheet, texts elsewhere: give them back as numbers
+    for idx in (5, 8):
+        if out[idx] not in (None, ""):
+            try:
+                number = float(out[idx])
+                out[idx] = int(number) if number.is_integer() else number
+            except ValueError:
+                pass
+    return out

@@ -1,0 +1,152 @@
+"""Export an inspector's work (or the whole inspection) as the exchange workbook."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from fileexam import __version__
+from fileexam.domain.answers import decode_choices
+from fileexam.domain.applicability import describe
+from fileexam.domain.cases import Status
+from fileexam.domain.questions import AnswerType, Question
+from fileexam.domain.template import CaseField, InspectionTemplate
+from fileexam.formats.exchange_workbook import FORMAT_ID, FORMAT_VERSION, QUESTIONS_HEADERS, ExchangeData, write_exchange
+from fileexam.services.progress import Progress, no_progress
+from fileexam.store.inspection_file import InspectionFile, now
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    cases: int
+    answers: int
+
+
+def field_text(f: CaseField, value) -> str | None:
+    if value is None:
+        return None
+    return "; ".join(value) if isinstance(value, list) else str(value)
+
+
+def build_exchange(inspection: InspectionFile, marker: str | None = None) -> ExchangeData:
+    t = inspection.template
+    meta = inspection.meta()
+    exported = [f for f in t.case_fields if f.export]  # personal data marked export: false stays here
+    statuses = inspection.statuses()
+    cases = inspection.cases()
+    answered = {}
+    for row in inspection.all_answers(marker):
+        answered.setdefault(row[0], set()).add(row[2])
+    for (ref, m), _ in statuses.items():
+        if marker is None or m == marker:
+            answered.setdefault(ref, set()).add(m)
+
+    case_rows, pairs = [], []
+    for c in cases:
+        markers = sorted(answered.get(c.reference, ()))
+        if marker is not None:
+            if c.inspector != marker and marker not in markers:
+                continue
+            markers = [marker]
+        for m in markers or [None]:
+            status = statuses.get((c.reference, m), Status.NOT_STARTED) if m else Status.NOT_STARTED
+            case_rows.append([c.reference, m, status.value, c.inspector]
+                             + [field_text(f, c.fields.get(f.id)) for f in exported])
+            pairs.append((c.reference, m))
+
+    refs = {c.reference for c in cases}
+    answer_rows = []
+    by_pair: dict[tuple, dict] = {}
+    for ref, qid, m, value, comment, set_id, answered_at, revision in inspection.all_answers(marker):
+        if ref not in refs:
+            continue
+        q = t.question_by_id.get(qid)
+        answer_rows.append([ref, m, set_id, qid, value, _points(q, value), comment or None, answered_at, revision])
+        by_pair.setdefault((ref, m), {})[qid] = value
+
+    questions = list(t.questions)
+    grid_headers = ["reference", "marker", "status"] + [_grid_header(q) for q in questions]
+    grid = []
+    for row in case_rows:
+        values = by_pair.get((row[0], row[1]), {})
+        grid.append(row[:3] + [_label(q, values.get(q.id)) for q in questions])
+
+    about = {
+        "format": FORMAT_ID, "format_version": str(FORMAT_VERSION),
+        "inspection_id": meta.get("inspection_id", ""), "inspection_name": meta.get("name", ""),
+        "template_id": t.id, "template_version": t.version, "template_fingerprint": t.fingerprint,
+    }
+    for qs in t.question_sets:
+        about[f"set.{qs.id}.version"] = qs.version
+        about[f"set.{qs.id}.fingerprint"] = qs.fingerprint
+    about.update({"marker": marker or "(all markers)", "fileexam_version": __version__, "exported_at": now()})
+    return ExchangeData(about, [f.id for f in exported], case_rows, answer_rows, grid_headers, grid,
+                        _question_rows(t))
+
+
+def export_workbook(inspection: InspectionFile, out: Path | str, marker: str | None = None,
+                    progress: Progress = no_progress) -> ExportResult:
+    out = Path(out)
+    data = build_exchange(inspection, marker)
+    write_exchange(out, data, progress)
+    return ExportResult(out, len(data.cases), len(data.answers))
+
+
+def _points(q: Question | None, value: str | None):
+    if q is None or value is None or q.answer.type is not AnswerType.SCALE:
+        return None
+    option = q.answer.option(value)
+    return option.points if option is not None else None
+
+
+def _label(q: Question, value: str | None):
+    if value is None:
+        return None
+    if q.answer.type is AnswerType.SCALE:
+        option = q.answer.option(value)
+        return option.label if option else value
+    if q.answer.type is AnswerType.CHOICES:
+        return "; ".join(q.answer.option(v).label if q.answer.option(v) else v for v in decode_choices(value))
+    return value
+
+
+def _grid_header(q: Question) -> str:
+    text = " ".join(q.text.split())
+    return f"{q.id} {text[:40]}{'…' if len(text) > 40 else ''}"
+
+
+def _question_rows(t: InspectionTemplate) -> list[list]:
+    rows = []
+    for qs in t.question_sets:
+        for section in qs.sections:
+            for q in section.questions:
+                spec = q.answer
+                if spec.type is AnswerType.SCALE:
+                    options = "; ".join(f"{o.value} = {o.label}" + (f" ({o.points:g})" if o.points is not None else "")
+                                        for o in spec.scale.options)
+                elif spec.type is AnswerType.CHOICES:
+                    options = "; ".join(f"{o.value} = {o.label}" for o in spec.options)
+                elif spec.type is AnswerType.NUMBER:
+                    options = f"{spec.minimum if spec.minimum is not None else ''} to {spec.maximum if spec.maximum is not None else ''}"
+                else:
+                    options = ""
+                cond = [c for c in (section.applies_when, q.applies_when) if c is not None]
+                applies = " and ".join(describe(c, lambda f: t.fields_by_id[f].label if f in t.fields_by_id else f,
+                                                _value_label(t)) for c in cond) or "always"
+                rows.append([qs.id, section.title, q.id, q.text, spec.type.value, options,
+                             "yes" if q.required else "no", ", ".join(q.scores), applies])
+    return rows
+
+
+def _value_label(t: InspectionTemplate):
+    def label(subject: str, value: str) -> str:
+        kind, _, name = subject.partition(":")
+        if kind == "field" and name in t.fields_by_id:
+            return t.fields_by_id[name].value_label(value)
+        if kind == "answer" and name in t.question_by_id:
+            option = t.question_by_id[name].answer.option(value)
+            return option.label if option else value
+        return value
+    return label
+

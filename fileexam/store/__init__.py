@@ -1,0 +1,1 @@
+"""The SQLite inspection file: migrations, durable answer writes, an append-only audit log."""

@@ -1,0 +1,82 @@
+"""Schema migrations of the inspection file. Append new ones; never edit an applied one."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("fileexam")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db.executescript("""
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+    CREATE TABLE definitions (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,            -- question-set or inspection-template
+        def_id TEXT NOT NULL,
+        version TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        file_name TEXT NOT NULL,       -- as the template names it
+        text TEXT NOT NULL,            -- the YAML as read: the file on disk is never needed again
+        stored_at TEXT NOT NULL,
+        UNIQUE (kind, def_id, fingerprint)
+    );
+    CREATE TABLE cases (
+        reference TEXT PRIMARY KEY,
+        fields TEXT NOT NULL DEFAULT '{}',   -- JSON object, field id -> value
+        inspector TEXT,                      -- allocation
+        source TEXT,                         -- the sample file it came from
+        added_at TEXT NOT NULL
+    );
+    CREATE TABLE markings (
+        case_ref TEXT NOT NULL REFERENCES cases(reference),
+        marker TEXT NOT NULL,
+        status TEXT NOT NULL,               -- in progress, complete
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (case_ref, marker)
+    );
+    CREATE TABLE answers (
+        case_ref TEXT NOT NULL REFERENCES cases(reference),
+        question_id TEXT NOT NULL,
+        marker TEXT NOT NULL,
+        value TEXT,
+        comment TEXT NOT NULL DEFAULT '',
+        set_id TEXT NOT NULL,
+        set_fingerprint TEXT NOT NULL,
+        answered_at TEXT NOT NULL,
+        revision INTEGER NOT NULL DEFAULT 1,
+        PRIMARY KEY (case_ref, question_id, marker)
+    );
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        who TEXT NOT NULL,
+        action TEXT NOT NULL,
+        case_ref TEXT,
+        question_id TEXT,
+        marker TEXT,
+        old_value TEXT,
+        new_value TEXT,
+        reason TEXT
+    );
+    -- The audit log is append-only: SQLite itself refuses to change or delete a row.
+    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    """)
+
+
+@migrations()
+def m002_reporting_indexes(db: Database) -> None:
+    # Covering indexes for per-question and per-marker aggregation (GROUP BY over many answers).
+    db.executescript("""
+    CREATE INDEX answers_by_question ON answers (question_id, value, case_ref);
+    CREATE INDEX answers_by_marker ON answers (marker, case_ref);
+    CREATE INDEX audit_by_case ON audit (case_ref, question_id);
+    CREATE INDEX cases_by_inspector ON cases (inspector);
+    """)
+
+
+KNOWN = [m.name for m in migrations._migrations]
