@@ -104,8 +104,9 @@ def test_answer__unknown_case__refused(area_file):
 
 def test_answer__control_characters_in_comment__kept_out(area_file):
     case = area_file.cases()[0].reference
-    a = area_file.set_answer(case, "DI01", "AK", "fully", comment="line one\nline\x07 two\x00")
-    assert a.comment == "line one\nline two"
+    a = area_file.set_answer(case, "DI01", "AK", "fully", comment="line one\r\nline\x07 two\x00\rend")
+    assert a.comment == "line one\nline two\nend"
+    assert area_file.answers(case, "AK")["DI01"].comment == a.comment
 
 
 def test_audit_log__cannot_be_changed_or_deleted(area_file):

@@ -32,8 +32,11 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def clean_text(text: str) -> str:
-    """Text as typed, less control characters (a workbook cannot hold them and nobody means them)."""
-    return _CONTROL.sub("", text)
+    """Text as typed, less control characters (a workbook cannot hold them and nobody means them).
+
+    Line ends become \n: a workbook's XML turns a lone \r into \n, so storing \n keeps round trips exact.
+    """
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 _UK_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")

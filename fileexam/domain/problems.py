@@ -98,7 +98,7 @@ CATALOGUE: dict[str, Entry] = {
     "case-conflict": Entry(E, "case {reference} is already in the inspection with other details: {detail}"),
     "formula-in-cell": Entry(E, "this cell holds a formula ({formula}); type the value itself"),
     # Exchange workbooks
-    "exchange-sheet-missing": Entry(E, "the sheet '{sheet}' is missing: this is not a complete fileexam exchange workbook"),
+    "exchange-sheet-missing": Entry(E, "the sheet '{name}' is missing: this is not a complete fileexam exchange workbook"),
     "exchange-not-ours": Entry(E, "this is not a fileexam exchange workbook (its About sheet says format '{found}')"),
     "exchange-version": Entry(E, "exchange format version {version} is not known to this fileexam (it reads version {known}): update fileexam"),
     "exchange-header": Entry(E, "the header row was changed: expected {expected}; found {found}"),
@@ -162,12 +162,12 @@ def _with_defaults(params: dict) -> dict:
     return _Missing(params)
 
 
-def cell_problem(code: str, path: str, sheet: str | None, row: int | None, column: str | None,
+def cell_problem(code: str, path: str, sheet: str | None, row: int | None, col: str | None,
                  **params) -> Problem:
-    """A problem in a table: a workbook sheet or a CSV file (sheet None)."""
+    """A problem in a table: a workbook sheet or a CSV file (sheet None); `col` is the column heading."""
     if code not in CATALOGUE:
         raise KeyError(f"message code {code!r} is not in the catalogue")
-    return Problem(code, path, row, params.get("question"), params, sheet, column or None)
+    return Problem(code, path, row, params.get("question"), params, sheet, col or None)
 
 
 def problem(code: str, path: str | None = None, line: int | None = None,

@@ -41,8 +41,8 @@ class SampleCheck:
 def check_sample(t: InspectionTemplate, table: Table) -> SampleCheck:
     problems: list[Problem] = list(table.problems)
 
-    def at(code, row=None, column=None, **params):
-        problems.append(cell_problem(code, table.path, table.sheet, row, column, **params))
+    def at(code, row=None, col=None, **params):
+        problems.append(cell_problem(code, table.path, table.sheet, row, col, **params))
 
     names: dict[str, str] = {}  # normalised header -> target: "reference", "inspector" or a field id
     for f in t.case_fields:

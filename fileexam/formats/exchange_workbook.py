@@ -129,8 +129,8 @@ def read_exchange(path: Path | str) -> ExchangeData:
     shown = str(path)
     data = ExchangeData({}, [], [], [])
 
-    def bad(code, sheet=None, row=None, column=None, **params):
-        data.problems.append(cell_problem(code, shown, sheet, row, column, **params))
+    def bad(code, sheet=None, row=None, col=None, **params):
+        data.problems.append(cell_problem(code, shown, sheet, row, col, **params))
         return data
 
     try:
@@ -138,12 +138,9 @@ def read_exchange(path: Path | str) -> ExchangeData:
         with path.open("rb") as fh:
             wb = load_workbook(fh, read_only=True, data_only=False)
             try:
-                sheets = {}
-                for name in ("About", "Cases", "Answers"):
-                    if name not in wb.sheetnames:
-                        return bad("exchange-sheet-missing", name, sheet=name)
-                    sheets[name] = [[c.value if c.data_type != "f" else ("=FORMULA", c.value)
-                                     for c in row] for row in wb[name].iter_rows()]
+                sheets = {name: [[c.value if c.data_type != "f" else ("=FORMULA", c.value) for c in row]
+                                 for row in wb[name].iter_rows()]
+                          for name in ("About", "Cases", "Answers") if name in wb.sheetnames}
             finally:
                 wb.close()
     except UnsafeWorkbook as exc:
@@ -152,6 +149,9 @@ def read_exchange(path: Path | str) -> ExchangeData:
         return bad("table-unreadable", what="exchange workbook",
                    reason=f"it is damaged or not a workbook ({type(exc).__name__})")
 
+    for name in ("About", "Cases", "Answers"):
+        if name not in sheets:
+            return bad("exchange-sheet-missing", name, name=name)
     about_rows = sheets["About"][1:]
     data.about = {str(r[0]): _canon(r[1]) for r in about_rows if r and r[0] is not None and len(r) > 1}
     if data.about.get("format") != FORMAT_ID:
