@@ -35,7 +35,7 @@ def test_round_trip__reading_back_gives_exactly_what_was_exported(scored, tmp_pa
     read = read_exchange(out)
     assert read.problems == []
     assert read.cases == [[None if v is None else str(v) for v in row] for row in built.cases]
-    assert read.answers == built.answers
+    assert read.answers == list(built.answers)
     assert len(read.answers) > 7 * 20
     assert {row[1] for row in read.answers} == {"A. Khan"}  # another marker's work is not in A. Khan's export
 

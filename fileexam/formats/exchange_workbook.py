@@ -28,9 +28,10 @@ class ExchangeData:
     about: dict[str, str]                  # ordered: written as Key / Value rows
     field_ids: list[str]                   # the case fields exported, in order
     cases: list[list]                      # rows: CASES_FIXED + one text per field
-    answers: list[list]                    # rows: ANSWERS_HEADERS
+    answers: Iterable[list]                # rows: ANSWERS_HEADERS; a list when read, streamed when written
     grid_headers: list[str] = field(default_factory=list)
-    grid: list[list] = field(default_factory=list)
+    grid: Iterable[list] = field(default_factory=list)  # consumed after answers when written
+    answer_count: int | None = None        # for progress, when answers are streamed
     questions: list[list] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)  # when read
 
@@ -50,73 +51,97 @@ def _canon(v) -> str:
     return str(v)
 
 
+class DataHasher:
+    """SHA-256 over the data rows, fed a sheet at a time as rows are written or read."""
+
+    def __init__(self):
+        self._h = hashlib.sha256()
+
+    def sheet(self, name: str, headers: list[str]) -> None:
+        self._h.update(json.dumps([name, headers]).encode())
+
+    def row(self, values: list) -> None:
+        self._h.update(b"\n" + json.dumps([_canon(v) for v in values], ensure_ascii=False).encode())
+
+    def hexdigest(self) -> str:
+        return self._h.hexdigest()
+
+
 def data_hash(cases_headers: list[str], cases: Iterable[list], answers: Iterable[list]) -> str:
-    h = hashlib.sha256()
+    h = DataHasher()
     for name, headers, rows in (("Cases", cases_headers, cases), ("Answers", ANSWERS_HEADERS, answers)):
-        h.update(json.dumps([name, headers]).encode())
+        h.sheet(name, headers)
         for row in rows:
-            h.update(b"\n" + json.dumps([_canon(v) for v in row], ensure_ascii=False).encode())
+            h.row(row)
     return h.hexdigest()
+
+
+# Above this many cells, XlsxWriter keeps memory flat by streaming rows to disk; Excel tables
+# cannot be made that way, so the blocks get filters without table styling. (See FORMAT.md.)
+STREAMING_CELLS = 2_000_000
 
 
 def cases_headers(field_ids: list[str]) -> list[str]:
     return CASES_FIXED + field_ids
 
 
-def write_exchange(path: Path, data: ExchangeData, progress: Progress = no_progress) -> None:
-    from openpyxl import Workbook  # heavy: imported when needed
-
-    from fileexam.formats.xlsx_writing import WRAP, add_table, safe, setup_sheet, text_cell
+def write_exchange(path: Path, data: ExchangeData, progress: Progress = no_progress) -> tuple[int, int]:
+    """Write the workbook; answers and grid may be generators (consumed once). Returns (cases, answers)."""
+    from fileexam.formats.xlsx_writing import BookWriter
 
     c_headers = cases_headers(data.field_ids)
-    about = dict(data.about)
-    about["cases"] = str(len(data.cases))
-    about["answers"] = str(len(data.answers))
-    about["data_sha256"] = data_hash(c_headers, data.cases, data.answers)
+    n_answers = data.answer_count if data.answer_count is not None else len(data.answers)
+    cells = len(data.cases) * (len(c_headers) + len(data.grid_headers)) + n_answers * len(ANSWERS_HEADERS)
+    total = len(data.cases) * 2 + n_answers
+    hasher = DataHasher()
 
-    wb = Workbook(write_only=True)
-    total = len(data.cases) + len(data.answers) + len(data.grid)
-    done = 0
+    book = BookWriter(path, streaming=cells > STREAMING_CELLS)
+    try:
+        about_sheet = book.sheet("About", ["Key", "Value"], [24, 70])  # first sheet, filled last
 
-    ws = wb.create_sheet("About")
-    setup_sheet(ws, ["Key", "Value"], [24, 70])
-    for k, v in about.items():
-        ws.append([text_cell(ws, k), text_cell(ws, v)])
-    add_table(ws, "About", ["Key", "Value"], len(about))
+        sheet = book.sheet("Cases", c_headers, [16, 10, 12, 10] + [18] * len(data.field_ids))
+        hasher.sheet("Cases", c_headers)
+        for row in data.cases:
+            sheet.append(row)
+            hasher.row(row)
+        sheet.finish()
+        done = len(data.cases)
+        progress(done, total, "cases")
 
-    ws = wb.create_sheet("Cases")
-    setup_sheet(ws, c_headers, [16, 10, 12, 10] + [18] * len(data.field_ids))
-    for row in data.cases:
-        ws.append([safe(ws, v) for v in row])
-    add_table(ws, "Cases", c_headers, len(data.cases))
-    done += len(data.cases)
-    progress(done, total, "cases")
+        sheet = book.sheet("Answers", ANSWERS_HEADERS, [16, 10, 18, 12, 16, 8, 50, 28, 9])
+        hasher.sheet("Answers", ANSWERS_HEADERS)
+        count = 0
+        for row in data.answers:
+            sheet.append(row)
+            hasher.row(row)
+            count += 1
+            if count % 5000 == 0:
+                progress(done + count, total, "answers")
+        sheet.finish()
+        done += count
 
-    ws = wb.create_sheet("Answers")
-    setup_sheet(ws, ANSWERS_HEADERS, [16, 10, 18, 12, 16, 8, 50, 28, 9])
-    for i, row in enumerate(data.answers, start=1):
-        ws.append([safe(ws, v) for v in row])
-        if i % 5000 == 0:
-            progress(done + i, total, "answers")
-    add_table(ws, "Answers", ANSWERS_HEADERS, len(data.answers))
-    done += len(data.answers)
+        sheet = book.sheet("Grid", data.grid_headers, [16, 10, 12] + [14] * (len(data.grid_headers) - 3))
+        for row in data.grid:
+            sheet.append(row)
+        sheet.finish()
 
-    ws = wb.create_sheet("Grid")
-    setup_sheet(ws, data.grid_headers, [16, 10, 12] + [14] * (len(data.grid_headers) - 3))
-    for row in data.grid:
-        ws.append([safe(ws, v) for v in row])
-    add_table(ws, "Grid", data.grid_headers, len(data.grid))
-    progress(total, total, "grid")
+        sheet = book.sheet("Questions", QUESTIONS_HEADERS, [18, 22, 12, 60, 12, 50, 10, 24, 40], wrap=True)
+        for row in data.questions:
+            sheet.append(row)
+        sheet.finish()
 
-    ws = wb.create_sheet("Questions")
-    setup_sheet(ws, QUESTIONS_HEADERS, [18, 22, 12, 60, 12, 50, 10, 24, 40])
-    for row in data.questions:
-        ws.append([text_cell(ws, v, alignment=WRAP) if isinstance(v, str) else v for v in row])
-    add_table(ws, "Questions", QUESTIONS_HEADERS, len(data.questions))
-
-    tmp = path.with_name(path.name + ".part")
-    wb.save(tmp)
-    tmp.replace(path)  # a reader never sees half a workbook
+        about = dict(data.about)
+        about.update(cases=str(len(data.cases)), answers=str(count), data_sha256=hasher.hexdigest())
+        for k, v in about.items():
+            about_sheet.append([k, v])
+        about_sheet.finish()
+        progress(total - 1, total, "saving")
+        book.close()  # written to a .part file, then renamed: a reader never sees half a workbook
+    except BaseException:
+        book.abandon()
+        raise
+    progress(total, total, "done")
+    return len(data.cases), count
 
 
 def read_exchange(path: Path | str) -> ExchangeData:

@@ -28,44 +28,41 @@ def sample_rows(t: InspectionTemplate, cases: list[Case]) -> tuple[list[str], li
 
 
 def write_sample(path: Path, t: InspectionTemplate, cases: list[Case]) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
+    """A sample workbook with drop-down lists for choice fields (kept on a hidden Lists sheet)."""
+    from fileexam.formats.xlsx_writing import BookWriter
 
-    from fileexam.formats.xlsx_writing import add_table
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Sample"
     headers, rows = sample_rows(t, cases)
-    ws.append(headers)
-    for row in rows:
-        ws.append(row)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.data_type = "s"
-    for row in ws.iter_rows(min_row=2):  # text typed by people stays text
-        for cell in row:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"
-    ws.freeze_panes = "B2"
-    lists = wb.create_sheet("Lists")
-    for i, f in enumerate(t.case_fields, start=2):
-        letter = get_column_letter(i)
-        ws.column_dimensions[letter].width = max(14, min(28, len(f.label) + 4))
-        if f.type is FieldType.CHOICE:
-            lcol = get_column_letter(i)
-            lists.cell(1, i, f.label).font = Font(bold=True)
-            for j, o in enumerate(f.values, start=2):
-                lists.cell(j, i, o.label)
-            dv = DataValidation(type="list", formula1=f"=Lists!${lcol}$2:${lcol}${len(f.values) + 1}",
-                                allow_blank=not f.required, showErrorMessage=True,
-                                errorTitle=f.label, error=f"Choose a value from the list for {f.label}.")
-            dv.add(f"{letter}2:{letter}5000")
-            ws.add_data_validation(dv)
-    ws.column_dimensions["A"].width = 18
-    ws.column_dimensions[get_column_letter(len(headers))].width = 16
-    add_table(ws, "Sample", headers, len(cases))
-    lists.sheet_state = "hidden"
-    wb.save(path)
+    book = BookWriter(path)
+    try:
+        widths = [18] + [max(14, min(28, len(f.label) + 4)) for f in t.case_fields] + [16]
+        sheet = book.sheet("Sample", headers, widths)
+        for row in rows:
+            sheet.append(row)
+        sheet.finish()
+        lists = book.wb.add_worksheet("Lists")
+        for col, f in enumerate(t.case_fields, start=1):
+            if f.type is not FieldType.CHOICE:
+                continue
+            lists.write_string(0, col, f.label, book.bold)
+            for j, o in enumerate(f.values, start=1):
+                lists.write_string(j, col, o.label)
+            letter = _letter(col)
+            sheet.ws.data_validation(1, col, 4999, col, {
+                "validate": "list", "source": f"=Lists!${letter}$2:${letter}${len(f.values) + 1}",
+                "ignore_blank": not f.required, "error_title": f.label,
+                "error_message": f"Choose a value from the list for {f.label}."})
+        lists.hide()
+        book.close()
+    except BaseException:
+        book.abandon()
+        raise
+
+
+def _letter(col: int) -> str:
+    """0-based column index to its letters (0 -> A)."""
+    out = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        out = chr(65 + rem) + out
+    return out

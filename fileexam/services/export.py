@@ -56,21 +56,24 @@ def build_exchange(inspection: InspectionFile, marker: str | None = None) -> Exc
             pairs.append((c.reference, m))
 
     refs = {c.reference for c in cases}
-    answer_rows = []
     by_pair: dict[tuple, dict] = {}
-    for ref, qid, m, value, comment, set_id, answered_at, revision in inspection.all_answers(marker):
-        if ref not in refs:
-            continue
-        q = t.question_by_id.get(qid)
-        answer_rows.append([ref, m, set_id, qid, value, _points(q, value), comment or None, answered_at, revision])
-        by_pair.setdefault((ref, m), {})[qid] = value
+
+    def answer_rows():
+        # Streamed from the database; the grid below is built from what passed through.
+        for ref, qid, m, value, comment, set_id, answered_at, revision in inspection.all_answers(marker):
+            if ref not in refs:
+                continue
+            by_pair.setdefault((ref, m), {})[qid] = value
+            yield [ref, m, set_id, qid, value, _points(t.question_by_id.get(qid), value), comment or None,
+                   answered_at, revision]
 
     questions = list(t.questions)
     grid_headers = ["reference", "marker", "status"] + [_grid_header(q) for q in questions]
-    grid = []
-    for row in case_rows:
-        values = by_pair.get((row[0], row[1]), {})
-        grid.append(row[:3] + [_label(q, values.get(q.id)) for q in questions])
+
+    def grid_rows():
+        for row in case_rows:
+            values = by_pair.get((row[0], row[1]), {})
+            yield row[:3] + [_label(q, values.get(q.id)) for q in questions]
 
     about = {
         "format": FORMAT_ID, "format_version": str(FORMAT_VERSION),
@@ -81,16 +84,16 @@ def build_exchange(inspection: InspectionFile, marker: str | None = None) -> Exc
         about[f"set.{qs.id}.version"] = qs.version
         about[f"set.{qs.id}.fingerprint"] = qs.fingerprint
     about.update({"marker": marker or "(all markers)", "fileexam_version": __version__, "exported_at": now()})
-    return ExchangeData(about, [f.id for f in exported], case_rows, answer_rows, grid_headers, grid,
-                        _question_rows(t))
+    return ExchangeData(about, [f.id for f in exported], case_rows, answer_rows(), grid_headers, grid_rows(),
+                        questions=_question_rows(t), answer_count=inspection.count_answers(marker))
 
 
 def export_workbook(inspection: InspectionFile, out: Path | str, marker: str | None = None,
                     progress: Progress = no_progress) -> ExportResult:
     out = Path(out)
     data = build_exchange(inspection, marker)
-    write_exchange(out, data, progress)
-    return ExportResult(out, len(data.cases), len(data.answers))
+    n_cases, n_answers = write_exchange(out, data, progress)
+    return ExportResult(out, n_cases, n_answers)
 
 
 def _points(q: Question | None, value: str | None):

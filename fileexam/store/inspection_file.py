@@ -270,6 +270,11 @@ class InspectionFile:
             if wanted is None or row[0] in wanted:
                 yield row
 
+    def count_answers(self, marker: str | None = None) -> int:
+        if marker is None:
+            return self.db.execute("SELECT count(*) FROM answers").fetchone()[0]
+        return self.db.execute("SELECT count(*) FROM answers WHERE marker=?", [marker]).fetchone()[0]
+
     def markers(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT DISTINCT marker FROM answers UNION SELECT marker FROM markings "
                                               "ORDER BY 1")]

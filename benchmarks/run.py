@@ -1,0 +1,189 @@
+"""fileexam benchmarks: prints one JSON object per figure ({"name", "value", "unit", "target"}).
+
+    python benchmarks/run.py            # all figures
+    python benchmarks/run.py --quick    # a smaller inspection, for a smoke run
+
+Targets are printed beside the figures; nothing here fails a build. Figures on a
+2-core machine vary 30-50% run to run: compare ratios measured in one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SETS, PER_SET = 4, 20  # 80 questions
+
+
+def emit(name: str, value: float, unit: str, target: str = "") -> None:
+    print(json.dumps({"name": name, "value": round(value, 3), "unit": unit, "target": target}), flush=True)
+
+
+def write_definitions(folder: Path) -> Path:
+    """A template of 4 sets x 20 fully/partially/not questions: 80 questions that all apply."""
+    names = []
+    for s in range(SETS):
+        lines = ["kind: question-set", f"id: set{s}", f"title: Theme {s}", 'version: "1"', "sections:"]
+        for sec in range(2):
+            lines += [f"  - id: s{sec}", f"    title: Section {sec}", "    questions:"]
+            for q in range(PER_SET // 2):
+                qid = f"S{s}Q{sec * 10 + q:02d}"
+                lines += [f"      - id: {qid}", f"        text: Question {qid}?", "        answer: fully_partially_not",
+                          f"        guidance: Guidance for {qid}.", "        scores: [theme, grip]" if q % 2 else ""]
+        (folder / f"set{s}.yaml").write_text("\n".join(line for line in lines if line) + "\n")
+        names.append(f"set{s}.yaml")
+    template = folder / "bench.yaml"
+    template.write_text("\n".join([
+        "kind: inspection-template", "id: bench", "title: Benchmark", 'version: "1"',
+        f"question_sets: [{', '.join(names)}]",
+        "case_fields:",
+        "  - {id: area, type: choice, values: [A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12, A13, A14]}",
+        "  - {id: strand, type: choice, values: [magistrates, crown_court]}",
+        "composites:", "  - {id: grip, label: Grip}",
+        "reporting: {area_field: area, strand_field: strand}",
+    ]) + "\n")
+    return template
+
+
+def build_inspection(folder: Path, n_cases: int, inspectors: int = 14) -> Path:
+    """Cases and every answer, inserted in bulk (the setup is not what is measured)."""
+    from fileexam.domain.cases import Case
+    from fileexam.store.inspection_file import InspectionFile, now
+
+    path = folder / "bench.fileexam"
+    f = InspectionFile.create(path, write_definitions(folder), "Benchmark", "bench")
+    rng = random.Random(1)
+    cases = [Case(f"C{i:05d}", {"area": f"A{i % 14 + 1}", "strand": "crown_court" if i % 3 else "magistrates"},
+                  f"I{i % inspectors:02d}") for i in range(n_cases)]
+    f.add_cases(cases, "bench", "bench")
+    t = f.template
+    fps = {qs.id: qs.fingerprint for qs in t.question_sets}
+    stamp = now()
+    rows = []
+    for c in cases:
+        for q in t.questions:
+            value = rng.choices(["fully", "partially", "not_met", "na"], [6, 2, 1, 1])[0]
+            comment = "Comment on the review" if rng.random() < 0.1 else ""
+            rows.append((c.reference, q.id, c.inspector, value, comment, q.set_id, fps[q.set_id], stamp, 1))
+    with f.db.atomic():
+        f.db.conn.executemany("INSERT INTO answers VALUES (?,?,?,?,?,?,?,?,?)", rows)
+        f.db.conn.executemany("INSERT INTO markings VALUES (?,?,?,?)",
+                              [(c.reference, c.inspector, "in progress", stamp) for c in cases])
+    f.close()
+    return path
+
+
+def bench_writes(path: Path, n: int = 400) -> None:
+    from fileexam.store.inspection_file import InspectionFile
+
+    with InspectionFile.open(path) as f:
+        refs = [c.reference for c in f.cases()][:50]
+        qids = [q.id for q in f.template.questions]
+        rng = random.Random(2)
+        times = []
+        for _ in range(n):
+            ref, qid = rng.choice(refs), rng.choice(qids)
+            marker = f.case(ref).inspector
+            value = rng.choice(["fully", "partially", "not_met"])
+            t0 = time.perf_counter()
+            f.set_answer(ref, qid, marker, value)
+            times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    emit("answer write p50 (synchronous=FULL)", statistics.median(times), "ms")
+    emit("answer write p99 (synchronous=FULL)", times[int(len(times) * 0.99) - 1], "ms", "<= 5 ms")
+
+
+def bench_open(path: Path) -> None:
+    from fileexam.domain.progress import case_status
+    from fileexam.store.inspection_file import InspectionFile
+
+    runs = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        f = InspectionFile.open(path)
+        t = f.template
+        cases, statuses = f.cases(), f.statuses()
+        listed = [(c.reference, case_status(c, statuses)) for c in cases]
+        runs.append((time.perf_counter() - t0) * 1000)
+        f.close()
+    assert len(listed) == len(cases) and t is not None
+    emit(f"open inspection and list {len(cases)} cases with status", statistics.median(runs), "ms", "<= 200 ms")
+
+
+CHILD = """
+import json, resource, sys, time
+sys.path.insert(0, sys.argv[1])
+from fileexam.store.inspection_file import InspectionFile
+from fileexam.services.export import export_workbook
+f = InspectionFile.open(sys.argv[2])
+f.template  # the app has it loaded already: time the export itself
+marker = sys.argv[4] or None
+t0 = time.perf_counter()
+r = export_workbook(f, sys.argv[3], marker)
+print(json.dumps({"seconds": time.perf_counter() - t0, "rows": r.answers,
+                  "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def export_in_child(path: Path, out: Path, marker: str) -> dict:
+    proc = subprocess.run([sys.executable, "-c", CHILD, str(ROOT), str(path), str(out), marker],
+                          capture_output=True, text=True, check=True)
+    return json.loads(proc.stdout)
+
+
+def csv_floor(path: Path, out: Path, marker: str | None) -> float:
+    """The same answer rows written with Python's csv module: the floor an xlsx writer is compared with."""
+    from fileexam.services.export import build_exchange
+    from fileexam.store.inspection_file import InspectionFile
+
+    with InspectionFile.open(path) as f:
+        t0 = time.perf_counter()
+        data = build_exchange(f, marker)
+        with out.open("w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            for rows in (data.cases, data.answers, data.grid):  # generators: answers before grid
+                w.writerows(rows)
+        return time.perf_counter() - t0
+
+
+def bench_export(path: Path, folder: Path) -> None:
+    one = export_in_child(path, folder / "one.xlsx", "I00")
+    emit(f"export one inspector ({one['rows']} answers)", one["seconds"] * 1000, "ms", "<= 1000 ms")
+    whole = export_in_child(path, folder / "all.xlsx", "")
+    floor = csv_floor(path, folder / "all.csv", None)
+    emit(f"export whole inspection ({whole['rows']} answers)", whole["seconds"], "s")
+    emit("csv floor, same rows", floor, "s")
+    emit("export whole / csv floor", whole["seconds"] / floor, "x", "<= 25x")
+    emit("export whole: peak memory (process max RSS)", whole["maxrss_mb"], "MB", "<= 300 MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="120 cases instead of 1,200")
+    args = parser.parse_args()
+    n = 120 if args.quick else 1200
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        t0 = time.perf_counter()
+        path = build_inspection(folder, n)
+        emit(f"setup: generated inspection of {n} cases x {SETS * PER_SET} questions", time.perf_counter() - t0, "s")
+        bench_open(path)
+        bench_writes(path)
+        bench_export(path, folder)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    main()
