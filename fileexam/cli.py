@@ -64,6 +64,10 @@ class UsageError(Exception):
     """A mistake in how a command was called, said so the user can correct it."""
 
 
+def COMMANDS_FIRST_WORDS() -> set[str]:  # noqa: N802 - reads as a constant
+    return {name.split()[0] for name in COMMANDS} | {"sample"}
+
+
 def who_am_i(args) -> str:
     """The marker: --as, else the user kept in settings, else asked once (interactive) and kept."""
     from fileexam import settings
@@ -217,6 +221,13 @@ def cmd_reopen(args) -> int:
     return 0
 
 
+@command("app", "open the desktop app (also: plain  fileexam, fileexam FILE, fileexam --demo)")
+def cmd_app(args) -> int:
+    from fileexam.qt.app import run
+
+    return run(args.file, args.demo)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fileexam", description="File examination for inspectorates.")
     parser.add_argument("--version", action="version", version=f"fileexam {__version__}")
@@ -230,6 +241,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("old", metavar="OLD.yaml")
     p.add_argument("new", metavar="NEW.yaml")
     p.set_defaults(func=cmd_diff)
+
+    p = sub.add_parser("app", help=COMMANDS["app"])
+    p.add_argument("file", nargs="?", metavar="FILE.fileexam")
+    p.add_argument("--demo", action="store_true", help="open (creating it the first time) a demo inspection")
+    p.set_defaults(func=cmd_app)
 
     p = sub.add_parser("user", help=COMMANDS["user"])
     p.add_argument("name", nargs="?", metavar="NAME")
@@ -287,10 +303,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # No command, --demo, or a file: the desktop app.
+    if not argv or argv[0] == "--demo" or (not argv[0].startswith("-") and argv[0] not in COMMANDS_FIRST_WORDS()):
+        argv = ["app"] + argv
     args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 0
     try:
         return args.func(args)
     except ProblemsFound as exc:

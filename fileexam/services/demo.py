@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fileexam.domain.answers import condition_value
 from fileexam.domain.cases import Case
 from fileexam.domain.questions import AnswerType
 from fileexam.domain.template import FieldType, InspectionTemplate
+from fileexam.services.progress import Progress, no_progress
+
+if TYPE_CHECKING:
+    from fileexam.store.inspection_file import InspectionFile
 
 OFFENCES = {
     "magistrates": ["Assault by beating", "Criminal damage", "Theft from a shop", "Harassment",
@@ -87,3 +93,38 @@ def demo_answers(t: InspectionTemplate, case: Case, rng: random.Random, quality:
         answers[q.id] = value
         values[q.id] = condition_value(q, value)
     return answers
+
+
+def shipped_question_sets() -> Path:
+    """The question_sets folder of this checkout (fileexam is installed editable from it)."""
+    return Path(__file__).resolve().parents[2] / "question_sets"
+
+
+def create_demo(path: Path, user: str, progress: Progress = no_progress) -> InspectionFile:
+    """A new demo inspection at `path`: 56 cases across the 14 Areas and both strands, a quarter
+    allocated to `user`, some already scored by the team and a few started by the user."""
+    from fileexam.store.inspection_file import InspectionFile
+
+    template = shipped_question_sets() / "area-inspection.yaml"
+    f = InspectionFile.create(path, template, "Demo: Area inspection 2026", user)
+    t = f.template
+    team = [user] + INSPECTORS[1:]
+    cases = demo_cases(t, per_area=4, inspectors=team)
+    f.add_cases(cases, "demo sample", user)
+    rng = random.Random(11)
+    total = len(cases)
+    for i, c in enumerate(cases):
+        progress(i, total, "scoring demo cases")
+        share = 0.25 if c.inspector == user else 0.6
+        if rng.random() > share:
+            continue
+        answers = demo_answers(t, c, rng, quality=rng.choice([0.55, 0.7, 0.85]))
+        if c.inspector == user:  # the user's own: started, not finished
+            answers = dict(list(answers.items())[: rng.randrange(3, max(4, len(answers) // 2))])
+        with f.db.atomic():  # one transaction per case: the demo is made quickly
+            for qid, value in answers.items():
+                f.set_answer(c.reference, qid, c.inspector, value)
+        if c.inspector != user:
+            f.mark_complete(c.reference, c.inspector)
+    progress(total, total, "done")
+    return f

@@ -284,6 +284,11 @@ class InspectionFile:
         r = self.db.execute("SELECT status FROM markings WHERE case_ref=? AND marker=?", [reference, marker]).fetchone()
         return Status(r[0]) if r else Status.NOT_STARTED
 
+    def last_changes(self, marker: str | None = None) -> dict[str, str]:
+        """Case reference -> time of the last change to a marking (of this marker, or anyone's)."""
+        sql = "SELECT case_ref, max(updated_at) FROM markings" + (" WHERE marker=?" if marker else "") + " GROUP BY case_ref"
+        return {r[0]: r[1] for r in self.db.execute(sql, [marker] if marker else [])}
+
     def statuses(self) -> dict[tuple[str, str], Status]:
         return {(r[0], r[1]): Status(r[2]) for r in self.db.execute("SELECT case_ref, marker, status FROM markings")}
 

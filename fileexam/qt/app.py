@@ -1,0 +1,102 @@
+"""Starting the desktop app: settings, the user, the demo, the last inspection, and an error net."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
+
+from fileexam import settings as user_settings
+
+DEMO_USER = "You (demo)"
+
+
+def qsettings() -> QSettings:
+    """Window state kept in an ini file in the platform's settings folder (FILEEXAM_HOME in tests)."""
+    folder = user_settings.config_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    return QSettings(str(folder / "window.ini"), QSettings.Format.IniFormat)
+
+
+def log_exception(text: str) -> Path:
+    folder = user_settings.data_dir() / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "fileexam-errors.log"
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(f"\n--- {datetime.now().isoformat(timespec='seconds')} ---\n{text}")
+    return path
+
+
+def _excepthook(kind, exc, tb) -> None:
+    """An unexpected error is logged and shown briefly; the app carries on and nothing saved is lost."""
+    text = "".join(traceback.format_exception(kind, exc, tb))
+    log = log_exception(text)
+    app = QApplication.instance()
+    if app is not None:
+        QMessageBox.warning(None, "fileexam", f"Something went wrong ({kind.__name__}: {exc}).\n\n"
+                                              f"Your saved answers are safe. Details are in {log}.")
+
+
+def demo_path() -> Path:
+    return user_settings.data_dir() / "demo" / "demo.fileexam"
+
+
+def ensure_demo(user: str) -> Path:
+    from fileexam.services.demo import create_demo
+
+    path = demo_path()
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        create_demo(path, user).close()
+    return path
+
+
+def ask_user(parent=None) -> str | None:
+    name, ok = QInputDialog.getText(parent, "Welcome to fileexam",
+                                    "Your name or initials. They are recorded with every answer you give:")
+    if ok and name.strip():
+        user_settings.set_user(name.strip())
+        return name.strip()
+    return None
+
+
+def build_window(file: str | None = None, demo: bool = False, runner=None):
+    """The main window, opened on the demo, a given file, or the last inspection used."""
+    from fileexam.qt.main_window import MainWindow
+
+    app = QApplication.instance()
+    app.setApplicationName("fileexam")
+    app.setOrganizationName("fileexam")
+    if demo:
+        user = user_settings.user() or DEMO_USER
+    else:
+        user = user_settings.user() or ask_user()
+        if not user:
+            return None
+    window = MainWindow(qsettings(), user, runner)
+    if demo:
+        window.open_inspection(ensure_demo(user))
+    elif file:
+        window.open_inspection(file)
+    else:
+        last = window.settings.value("last_file")
+        if last and Path(last).exists():
+            window.open_inspection(last)
+        else:
+            window.ui.statusbar.showMessage("Open an inspection (Ctrl+O) or create one (Ctrl+Shift+N). "
+                                            "Try  fileexam --demo  to see one at work.")
+    return window
+
+
+def run(file: str | None = None, demo: bool = False) -> int:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    sys.excepthook = _excepthook
+    window = build_window(file, demo)
+    if window is None:
+        return 1
+    window.show()
+    return app.exec()

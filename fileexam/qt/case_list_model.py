@@ -1,0 +1,139 @@
+"""The case list: a table model over the inspection's cases, and a proxy that searches and filters it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
+
+from fileexam.domain.cases import Case, Status
+from fileexam.domain.progress import case_status
+from fileexam.domain.template import InspectionTemplate
+
+
+@dataclass
+class CaseRow:
+    case: Case
+    status: Status
+    last_change: str
+
+
+class CaseListModel(QAbstractTableModel):
+    COLUMNS = ("Reference", "Area", "Strand", "Flags", "Status", "Last change")
+    ReferenceRole = Qt.ItemDataRole.UserRole + 1
+    StatusRole = Qt.ItemDataRole.UserRole + 2
+    InspectorRole = Qt.ItemDataRole.UserRole + 3
+    FieldRole = Qt.ItemDataRole.UserRole + 4  # with a field id: the stored value
+
+    def __init__(self, template: InspectionTemplate, parent=None):
+        super().__init__(parent)
+        self.template = template
+        self.rows: list[CaseRow] = []
+        self._index: dict[str, int] = {}
+
+    def set_cases(self, cases: list[Case], statuses: dict, last_changes: dict[str, str]) -> None:
+        self.beginResetModel()
+        self.rows = [CaseRow(c, case_status(c, statuses), last_changes.get(c.reference, "")) for c in cases]
+        self._index = {r.case.reference: i for i, r in enumerate(self.rows)}
+        self.endResetModel()
+
+    def update_case(self, reference: str, status: Status, last_change: str) -> None:
+        i = self._index.get(reference)
+        if i is None:
+            return
+        self.rows[i].status, self.rows[i].last_change = status, last_change
+        self.dataChanged.emit(self.index(i, 0), self.index(i, len(self.COLUMNS) - 1))
+
+    def row_of(self, reference: str) -> int | None:
+        return self._index.get(reference)
+
+    # ---- Qt model API ---------------------------------------------------------
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
+                and 0 <= section < len(self.COLUMNS):
+            if section == 0:
+                return self.template.reference_label
+            return self.COLUMNS[section]
+        return None
+
+    def _field_text(self, case: Case, field_id: str | None) -> str:
+        if not field_id:
+            return ""
+        f = self.template.fields_by_id.get(field_id)
+        value = case.fields.get(field_id)
+        if f is None or value is None:
+            return ""
+        if isinstance(value, list):
+            return ", ".join(f.value_label(v) for v in value)
+        return f.value_label(value)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not (0 <= index.row() < len(self.rows)):
+            return None
+        row = self.rows[index.row()]
+        c = row.case
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            rep = self.template.reporting
+            col = index.column()
+            if col == 0:
+                return c.reference
+            if col == 1:
+                return self._field_text(c, rep.area_field)
+            if col == 2:
+                return self._field_text(c, rep.strand_field)
+            if col == 3:
+                return self._field_text(c, "flags" if "flags" in self.template.fields_by_id else None)
+            if col == 4:
+                return row.status.value
+            if col == 5:
+                return row.last_change[:16].replace("T", " ")
+        if role == self.ReferenceRole:
+            return c.reference
+        if role == self.StatusRole:
+            return row.status.value
+        if role == self.InspectorRole:
+            return c.inspector or ""
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{c.reference}, {row.status.value}"
+        return None
+
+
+class CaseFilterProxy(QSortFilterProxyModel):
+    """Search text over every shown column; exact filters on Area, strand, status and allocation."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.search = ""
+        self.area = ""
+        self.strand = ""
+        self.status = ""
+        self.inspector = ""  # empty: every case
+        self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+
+    def set_filters(self, **values) -> None:
+        self.beginFilterChange()
+        for key, value in values.items():
+            setattr(self, key, value or "")
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row, source_parent) -> bool:
+        model: CaseListModel = self.sourceModel()
+        idx = lambda col: model.index(source_row, col, source_parent)  # noqa: E731
+        if self.inspector and model.data(idx(0), CaseListModel.InspectorRole) != self.inspector:
+            return False
+        if self.area and model.data(idx(1)) != self.area:
+            return False
+        if self.strand and model.data(idx(2)) != self.strand:
+            return False
+        if self.status and model.data(idx(4)) != self.status:
+            return False
+        if self.search:
+            needle = self.search.casefold()
+            return any(needle in str(model.data(idx(col)) or "").casefold() for col in range(model.columnCount()))
+        return True

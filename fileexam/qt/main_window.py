@@ -1,0 +1,564 @@
+"""The inspector's main window: case list, case header, scoring form and guidance. Every change saved at once."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (QFileDialog, QHeaderView, QInputDialog, QLabel, QMainWindow, QMessageBox,
+                               QProgressDialog)
+
+from fileexam import __version__
+from fileexam.domain.cases import BadValue, Status
+from fileexam.domain.progress import case_status
+from fileexam.qt.case_header import CaseHeader
+from fileexam.qt.case_list_model import CaseFilterProxy, CaseListModel
+from fileexam.qt.completeness_dialog import CompletenessDialog
+from fileexam.qt.problems_dialog import ProblemsDialog
+from fileexam.qt.scoring_form import ScoringForm
+from fileexam.qt.tasks import TaskRunner
+from fileexam.qt.ui.ui_main_window import Ui_MainWindow
+from fileexam.services.scoring_session import ScoringSession
+from fileexam.store.errors import StoreError
+from fileexam.store.inspection_file import InspectionFile
+
+KEYS_HELP = """<h3>Scoring from the keyboard</h3>
+<table cellpadding=3>
+<tr><td><b>F P N A</b>, <b>Y N A</b>…</td><td>answer the focused question with that option (its key is shown on its button) and move on</td></tr>
+<tr><td><b>1 … 9</b>, <b>0</b></td><td>the first … ninth option; 0 = not applicable</td></tr>
+<tr><td><b>Up / Down</b>, <b>Tab</b></td><td>previous / next question that applies</td></tr>
+<tr><td><b>PageUp / PageDown</b></td><td>previous / next section</td></tr>
+<tr><td><b>Enter</b></td><td>comment on the focused question (Enter saves, Esc returns)</td></tr>
+<tr><td><b>Delete</b></td><td>clear the focused answer</td></tr>
+<tr><td><b>Ctrl+Z</b></td><td>undo the last answer change</td></tr>
+<tr><td><b>Ctrl+Enter</b></td><td>mark the case complete (runs the completeness check)</td></tr>
+<tr><td><b>Ctrl+N</b></td><td>next unfinished case</td></tr>
+<tr><td><b>Ctrl+F</b></td><td>search cases</td></tr>
+</table>
+<p>Every answer is saved the moment you give it. There is no Save button.</p>"""
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: QSettings, user: str, runner=None):
+        super().__init__()
+        self.ui = Ui_MainWindow()
+        self.ui.setupUi(self)
+        self.settings = settings
+        self.user = user
+        self.runner = runner or TaskRunner()
+        self.inspection: InspectionFile | None = None
+        self.session: ScoringSession | None = None
+        self.form: ScoringForm | None = None
+        self.header: CaseHeader | None = None
+        self.model: CaseListModel | None = None
+        self.proxy = CaseFilterProxy(self)
+        self.saved_label = QLabel("")
+        self.saved_label.setAccessibleName("Save status")
+        self.ui.statusbar.addPermanentWidget(self.saved_label)
+        self.ui.caseTable.setModel(self.proxy)
+        self.ui.caseTable.verticalHeader().setVisible(False)
+        self.ui.caseTable.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.ui.caseTable.horizontalHeader().setStretchLastSection(True)
+        self.ui.guidanceText.setOpenExternalLinks(False)
+        self._wire()
+        self._restore_window()
+        self._enable(False)
+
+    # ---- wiring ---------------------------------------------------------------
+    def _wire(self) -> None:
+        ui = self.ui
+        ui.actionOpen.triggered.connect(self.choose_and_open)
+        ui.actionNew.triggered.connect(self.choose_and_create)
+        ui.actionImportSample.triggered.connect(self.import_sample)
+        ui.actionExport.triggered.connect(self.export_my_work)
+        ui.actionQuit.triggered.connect(self.close)
+        ui.actionUndo.triggered.connect(self.undo)
+        ui.actionComment.triggered.connect(self.comment_on_current)
+        ui.actionMarkComplete.triggered.connect(self.mark_complete)
+        ui.actionReopen.triggered.connect(self.reopen)
+        ui.actionNextUnfinished.triggered.connect(self.next_unfinished)
+        ui.actionFindCase.triggered.connect(self.find_case)
+        ui.actionNextSection.triggered.connect(lambda: self.form and self.form.move_section(1))
+        ui.actionPrevSection.triggered.connect(lambda: self.form and self.form.move_section(-1))
+        ui.actionNextQuestion.triggered.connect(lambda: self._step_question(1))
+        ui.actionPrevQuestion.triggered.connect(lambda: self._step_question(-1))
+        ui.actionKeys.triggered.connect(self.show_keys)
+        ui.actionAbout.triggered.connect(self.show_about)
+        # Keys the focused question handles itself are shown in the menus, not bound twice.
+        for action, hint in ((ui.actionComment, "Enter"), (ui.actionNextQuestion, "Down"),
+                             (ui.actionPrevQuestion, "Up")):
+            action.setText(f"{action.text()}\t{hint}")
+        ui.actionMarkComplete.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+        for a in (ui.actionNextSection, ui.actionPrevSection):
+            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        ui.searchEdit.textChanged.connect(lambda text: self.proxy.set_filters(search=text))
+        ui.areaFilter.currentIndexChanged.connect(lambda _i: self.proxy.set_filters(area=ui.areaFilter.currentData()))
+        ui.strandFilter.currentIndexChanged.connect(
+            lambda _i: self.proxy.set_filters(strand=ui.strandFilter.currentData()))
+        ui.statusFilter.currentIndexChanged.connect(
+            lambda _i: self.proxy.set_filters(status=ui.statusFilter.currentData()))
+        ui.mineOnly.toggled.connect(lambda on: self.proxy.set_filters(inspector=self.user if on else ""))
+        ui.caseTable.selectionModel().currentRowChanged.connect(self._case_row_changed)
+        ui.caseHeader.toggled.connect(lambda on: self.header and self.header.set_shown(on))
+        ui.caseHeader.setToolTip("Untick to fold the case details away")
+
+    def _enable(self, on: bool) -> None:
+        for a in (self.ui.actionImportSample, self.ui.actionExport, self.ui.actionUndo, self.ui.actionComment,
+                  self.ui.actionMarkComplete, self.ui.actionReopen, self.ui.actionNextUnfinished,
+                  self.ui.actionFindCase, self.ui.actionNextSection, self.ui.actionPrevSection,
+                  self.ui.actionNextQuestion, self.ui.actionPrevQuestion):
+            a.setEnabled(on)
+
+    # ---- opening an inspection ------------------------------------------------
+    def open_inspection(self, path: Path | str) -> bool:
+        path = Path(path)
+        try:
+            inspection = InspectionFile.open(path)
+            t = inspection.template
+        except (StoreError, sqlite3.Error, OSError) as exc:
+            self.warn("Cannot open the inspection", str(exc))
+            return False
+        if self.inspection is not None:
+            self.inspection.close()
+        self.inspection = inspection
+        self.session = None
+        self.setWindowTitle(f"{inspection.name} — {self.user} — fileexam")
+        self._build_for_template(t)
+        self._fill_filters(t)
+        self._reload_cases()
+        self._enable(True)
+        self._remember_recent(path)
+        last_case = self.settings.value(self._file_key("case"))
+        last_question = self.settings.value(self._file_key("question"))
+        if not (last_case and self.select_case(str(last_case), str(last_question) if last_question else None)):
+            self._select_first_case()
+        return True
+
+    def _build_for_template(self, t) -> None:
+        if self.form is not None:
+            self.form.deleteLater()
+        layout = self.ui.caseFieldsLayout
+        while layout.count():
+            item = layout.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        self.model = CaseListModel(t, self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.set_filters(inspector=self.user if self.ui.mineOnly.isChecked() else "")
+        self.form = ScoringForm(t, self.ui.questionScroll, self.ui.sectionList)
+        self.form.answered.connect(self.answer)
+        self.form.commentEdited.connect(self.save_comment)
+        self.form.questionFocused.connect(self._question_focused)
+        self.header = CaseHeader(t, layout, self)
+        self.header.fieldEdited.connect(self.save_field)
+        self.header.set_shown(self.ui.caseHeader.isChecked())
+
+    def _fill_filters(self, t) -> None:
+        ui = self.ui
+        for combo, field_id, everything in ((ui.areaFilter, t.reporting.area_field, "All Areas"),
+                                            (ui.strandFilter, t.reporting.strand_field, "All strands")):
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItem(everything, "")
+            f = t.fields_by_id.get(field_id or "")
+            for o in (f.values if f else ()):
+                combo.addItem(o.label, o.label)
+            combo.setVisible(f is not None)
+            combo.blockSignals(False)
+        ui.statusFilter.blockSignals(True)
+        ui.statusFilter.clear()
+        ui.statusFilter.addItem("All statuses", "")
+        for s in Status:
+            ui.statusFilter.addItem(s.value.capitalize(), s.value)
+        ui.statusFilter.blockSignals(False)
+        self.proxy.set_filters(area="", strand="", status="")
+
+    def _reload_cases(self) -> None:
+        f = self.inspection
+        self.model.set_cases(f.cases(), f.statuses(), f.last_changes())
+        self.ui.caseTable.resizeColumnsToContents()
+        self._update_progress()
+
+    def _update_progress(self) -> None:
+        mine = [r for r in self.model.rows if r.case.inspector == self.user] or self.model.rows
+        done = sum(1 for r in mine if r.status is Status.COMPLETE)
+        bar = self.ui.progressBar
+        bar.setMaximum(max(1, len(mine)))
+        bar.setValue(done)
+        who = "my allocation" if any(r.case.inspector == self.user for r in self.model.rows) else "all cases"
+        bar.setFormat(f"{done} of {len(mine)} complete ({who})")
+
+    def _select_first_case(self) -> None:
+        if self.proxy.rowCount():
+            self.ui.caseTable.setCurrentIndex(self.proxy.index(0, 0))
+
+    # ---- choosing a case ------------------------------------------------------
+    def select_case(self, reference: str, question: str | None = None) -> bool:
+        row = self.model.row_of(reference) if self.model else None
+        if row is None:
+            return False
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if not index.isValid():  # filtered out: show every case rather than lose the user's place
+            self.ui.mineOnly.setChecked(False)
+            self.ui.searchEdit.clear()
+            self.proxy.set_filters(area="", strand="", status="", search="", inspector="")
+            index = self.proxy.mapFromSource(self.model.index(row, 0))
+        self._pending_question = question
+        self.ui.caseTable.setCurrentIndex(index)
+        self.ui.caseTable.scrollTo(index)
+        if self.session is None or self.session.reference != reference:
+            self._load_case(reference, question)
+        return True
+
+    def _case_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            return
+        reference = self.proxy.data(current, CaseListModel.ReferenceRole)
+        if self.session is not None and self.session.reference == reference:
+            return
+        self._load_case(reference, getattr(self, "_pending_question", None))
+        self._pending_question = None
+
+    def _load_case(self, reference: str, question: str | None = None) -> None:
+        try:
+            self.session = ScoringSession(self.inspection, reference, self.user)
+        except (StoreError, sqlite3.Error) as exc:
+            self.warn("Cannot show the case", str(exc))
+            return
+        case = self.session.case
+        t = self.inspection.template
+        bits = [t.fields_by_id[k].value_label(case.fields[k]) for k in (t.reporting.area_field, t.reporting.strand_field)
+                if k and case.fields.get(k)]
+        self.ui.caseTitle.setText(f"<b>{html.escape(case.reference)}</b> — {html.escape(' · '.join(bits))}"
+                                  f" — <i>{self.session.status.value}</i>")
+        self.header.load(case)
+        self.form.load(self.session)
+        self.settings.setValue(self._file_key("case"), reference)
+        target = question if question in t.question_by_id and self.session.applies.get(question) \
+            else self.session.first_unanswered() or self.session.next_applicable(None)
+        QTimer.singleShot(0, lambda: self.form.focus_question(target))
+
+    def _question_focused(self, qid: str) -> None:
+        q = self.inspection.template.question_by_id[qid]
+        self.ui.guidanceTitle.setText(f"<b>{qid}</b> {html.escape(q.text)}")
+        paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in q.guidance.split("\n\n") if p.strip())
+        why = self.session.why_not(qid) if self.session else None
+        self.ui.guidanceText.setHtml(paragraphs or "<p><i>No guidance for this question.</i></p>")
+        if why:
+            self.ui.guidanceText.append(f"<p><i>{html.escape(why)}</i></p>")
+        self.settings.setValue(self._file_key("question"), qid)
+
+    # ---- saving (each one durable when it returns) ------------------------------
+    def answer(self, qid: str, value, by_keyboard: bool) -> None:
+        if self.session is None:
+            return
+        if not self._write(lambda: self.session.set_answer(qid, value), qid):
+            return
+        if by_keyboard and value is not None:
+            self.form.advance_from(qid)
+
+    def save_comment(self, qid: str, comment: str) -> None:
+        if self.session is not None:
+            self._write(lambda: self.session.set_comment(qid, comment), qid)
+
+    def save_field(self, field_id: str, value) -> None:
+        if self.session is None:
+            return
+        if self._write(lambda: self.session.set_field(field_id, value), None):
+            self.model.rows[self.model.row_of(self.session.reference)].case = self.session.case
+            self._reload_cases_keep()
+        else:
+            self.header.load(self.session.case)
+
+    def _write(self, fn, qid: str | None) -> bool:
+        try:
+            changed = fn()
+        except BadValue as exc:
+            self.warn("Not saved", str(exc))
+            self.form.refresh({qid} if qid else None)
+            return False
+        except StoreError as exc:
+            self.warn("Not saved", str(exc) + ("\n\nUse Case → Reopen case… (Ctrl+Shift+R) to change it."
+                                                if "reopen" in str(exc) else ""))
+            self.form.refresh({qid} if qid else None)
+            return False
+        except (sqlite3.Error, OSError) as exc:
+            # Nothing was written: the transaction rolled back. Say so plainly; the screen shows what is saved.
+            self.warn("Not saved", f"The inspection file could not be written: {exc}.\n\n"
+                                   "Everything saved before this is safe. Check the disk and try again.")
+            self.session.answers = self.inspection.answers(self.session.reference, self.user)
+            self.form.refresh(None)
+            return False
+        self.form.refresh(({qid} if qid else set()) | changed if qid else None)
+        self.saved_label.setText(f"Saved {datetime.now().strftime('%H:%M:%S')}")
+        self.model.update_case(self.session.reference, self.session.status, datetime.now().isoformat())
+        self._update_progress()
+        return True
+
+    def _reload_cases_keep(self) -> None:
+        reference = self.session.reference if self.session else None
+        self._reload_cases()
+        if reference:
+            row = self.model.row_of(reference)
+            self.ui.caseTable.setCurrentIndex(self.proxy.mapFromSource(self.model.index(row, 0)))
+
+    # ---- actions --------------------------------------------------------------
+    def undo(self) -> None:
+        if self.session is None:
+            return
+        try:
+            qid = self.session.undo()
+        except (BadValue, StoreError) as exc:
+            self.warn("Cannot undo", str(exc))
+            return
+        if qid is None:
+            self.ui.statusbar.showMessage("Nothing to undo", 3000)
+            return
+        self.form.refresh(None)
+        self.saved_label.setText(f"Undone {qid}, saved {datetime.now().strftime('%H:%M:%S')}")
+        self.model.update_case(self.session.reference, self.session.status, datetime.now().isoformat())
+        self.form.focus_question(qid)
+
+    def comment_on_current(self) -> None:
+        if self.form and self.form.current:
+            self.form.widgets[self.form.current].open_comment()
+
+    def _step_question(self, step: int) -> None:
+        if self.form and self.form.current:
+            self.form._move(self.form.current, step)
+
+    def mark_complete(self) -> None:
+        if self.session is None:
+            return
+        if self.session.status is Status.COMPLETE:
+            self.ui.statusbar.showMessage(f"Case {self.session.reference} is already complete", 4000)
+            return
+        result = self.session.mark_complete()
+        self.model.update_case(self.session.reference, self.session.status, datetime.now().isoformat())
+        self._update_progress()
+        if result.ok and not result.no_longer_apply:
+            self.saved_label.setText(f"Case complete, saved {datetime.now().strftime('%H:%M:%S')}")
+            self._load_case(self.session.reference, self.form.current)
+            return
+        self.completeness = CompletenessDialog(self.inspection.template, self.session.reference, result, self)
+        self.completeness.jumpTo.connect(self.form.focus_question)
+        self.completeness.open()
+        if result.ok:
+            self._load_case(self.session.reference, self.form.current)
+
+    def reopen(self) -> None:
+        if self.session is None or self.session.status is not Status.COMPLETE:
+            self.ui.statusbar.showMessage("Only a complete case can be reopened", 4000)
+            return
+        reason = self.ask_reason(self.session.reference)
+        if not reason:
+            return
+        try:
+            self.session.reopen(reason)
+        except (BadValue, StoreError) as exc:
+            self.warn("Not reopened", str(exc))
+            return
+        self.model.update_case(self.session.reference, self.session.status, datetime.now().isoformat())
+        self._update_progress()
+        self._load_case(self.session.reference, self.form.current)
+
+    def ask_reason(self, reference: str) -> str:
+        text, ok = QInputDialog.getText(self, "Reopen case", f"Why is case {reference} being reopened?")
+        return text.strip() if ok else ""
+
+    def next_unfinished(self) -> None:
+        if self.model is None or not self.proxy.rowCount():
+            return
+        current = self.ui.caseTable.currentIndex().row()
+        n = self.proxy.rowCount()
+        for k in range(1, n + 1):
+            i = (current + k) % n
+            if self.proxy.data(self.proxy.index(i, 0), CaseListModel.StatusRole) != Status.COMPLETE.value:
+                self.ui.caseTable.setCurrentIndex(self.proxy.index(i, 0))
+                return
+        self.ui.statusbar.showMessage("Every case in the list is complete", 5000)
+
+    def find_case(self) -> None:
+        self.ui.searchEdit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.ui.searchEdit.selectAll()
+
+    # ---- files ----------------------------------------------------------------
+    def choose_and_open(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open inspection", self._last_folder(),
+                                              "Inspections (*.fileexam);;All files (*)")
+        if path:
+            self.open_inspection(path)
+
+    def choose_and_create(self) -> None:
+        template, _ = QFileDialog.getOpenFileName(self, "Inspection template", self._last_folder(),
+                                                  "Templates (*.yaml *.yml)")
+        if not template:
+            return
+        target, _ = QFileDialog.getSaveFileName(self, "New inspection file", self._last_folder(),
+                                                "Inspections (*.fileexam)")
+        if not target:
+            return
+        name, ok = QInputDialog.getText(self, "New inspection", "Name of the inspection:")
+        if not ok or not name.strip():
+            return
+        from fileexam.domain.problems import ProblemsFound
+        try:
+            InspectionFile.create(Path(target), Path(template), name.strip(), self.user).close()
+        except ProblemsFound as exc:
+            ProblemsDialog("Template has errors", "The template cannot be used:", exc.problems, self).open()
+            return
+        except (StoreError, OSError, sqlite3.Error) as exc:
+            self.warn("Not created", str(exc))
+            return
+        self.open_inspection(target)
+
+    def import_sample(self, path: str | None = None) -> None:
+        if self.inspection is None:
+            return
+        if not path:
+            path, _ = QFileDialog.getOpenFileName(self, "Import case sample", self._last_folder(),
+                                                  "Samples (*.xlsx *.csv);;All files (*)")
+            if not path:
+                return
+        inspection_path, user = self.inspection.path, self.user
+
+        def job(progress):
+            from fileexam.services.sample import import_sample
+            with InspectionFile.open(inspection_path) as own:  # SQLite: each thread its own connection
+                return import_sample(own, Path(path), user, progress=progress)
+
+        dialog = self._progress_dialog("Importing sample…")
+
+        def done(report):
+            dialog.close()
+            self._reload_cases_keep()
+            if report.problems:
+                heading = (f"Imported {report.added} new case(s)." if report.imported else
+                           f"<b>Nothing was imported</b>: {len(report.errors)} error(s). Correct the sample and "
+                           "import it again.")
+                self.problems_dialog = ProblemsDialog("Sample import", heading, report.problems, self)
+                self.problems_dialog.open()
+            else:
+                self.inform("Sample imported", f"Imported {report.added} new case(s); "
+                                               f"{report.unchanged} were already here.")
+
+        self.runner.run(job, done, lambda e, tb: (dialog.close(), self._failed("Import failed", e, tb)),
+                        lambda d, t, w="": self._progress(dialog, d, t, w))
+
+    def export_my_work(self, path: str | None = None) -> None:
+        if self.inspection is None:
+            return
+        if not path:
+            suggested = str(Path(self._last_folder()) / f"{self.inspection.name} - {self.user}.xlsx")
+            path, _ = QFileDialog.getSaveFileName(self, "Export my work", suggested, "Excel workbook (*.xlsx)")
+            if not path:
+                return
+        inspection_path, user = self.inspection.path, self.user
+
+        def job(progress):
+            from fileexam.services.export import export_workbook
+            with InspectionFile.open(inspection_path) as own:
+                return export_workbook(own, Path(path), user, progress)
+
+        dialog = self._progress_dialog("Exporting…")
+
+        def done(result):
+            dialog.close()
+            self.last_export = result.path
+            self.inform("Exported", f"Your work ({result.cases} case(s), {result.answers} answer(s)) was written to\n"
+                                    f"{result.path}\n\nSend this workbook to your team lead.")
+
+        self.runner.run(job, done, lambda e, tb: (dialog.close(), self._failed("Export failed", e, tb)),
+                        lambda d, t, w="": self._progress(dialog, d, t, w))
+
+    def _progress_dialog(self, title: str) -> QProgressDialog:
+        dialog = QProgressDialog(title, "", 0, 0, self)
+        dialog.setWindowTitle("fileexam")
+        dialog.setCancelButton(None)
+        dialog.setMinimumDuration(400)  # only shows for jobs that take a while
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        return dialog
+
+    @staticmethod
+    def _progress(dialog: QProgressDialog, done: int, total: int, what: str) -> None:
+        dialog.setMaximum(max(total, 1))
+        dialog.setValue(min(done, total))
+        if what:
+            dialog.setLabelText(what.capitalize() + "…")
+
+    def _failed(self, title: str, exc: BaseException, tb: str) -> None:
+        if isinstance(exc, (OSError, StoreError, BadValue, sqlite3.Error)):
+            self.warn(title, str(exc))
+            return
+        from fileexam.qt.app import log_exception
+        log = log_exception(tb)
+        self.warn(title, f"Something went wrong ({type(exc).__name__}: {exc}).\nDetails are in {log}.")
+
+    # ---- messages -------------------------------------------------------------
+    def warn(self, title: str, text: str) -> None:
+        self.ui.statusbar.showMessage(f"{title}: {text.splitlines()[0]}", 8000)
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
+        box.open()  # window-modal, not blocking: the app keeps responding
+        self.last_message = (title, text)
+
+    def inform(self, title: str, text: str) -> None:
+        self.ui.statusbar.showMessage(text.splitlines()[0], 8000)
+        box = QMessageBox(QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Ok, self)
+        box.open()
+        self.last_message = (title, text)
+
+    def show_keys(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", KEYS_HELP, QMessageBox.StandardButton.Ok, self)
+        box.open()
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About fileexam", f"<b>fileexam {__version__}</b><p>File examination for inspectorates.</p>")
+
+    # ---- remembering ----------------------------------------------------------
+    def _file_key(self, what: str) -> str:
+        digest = hashlib.sha1(str(self.inspection.path.resolve()).encode()).hexdigest()[:12] if self.inspection else "none"
+        return f"files/{digest}/{what}"
+
+    def _remember_recent(self, path: Path) -> None:
+        recent = [str(path.resolve())] + [p for p in (self.settings.value("recent") or []) if p != str(path.resolve())]
+        self.settings.setValue("recent", recent[:8])
+        self.settings.setValue("last_file", str(path.resolve()))
+
+    def _last_folder(self) -> str:
+        last = self.settings.value("last_file")
+        return str(Path(last).parent) if last else str(Path.home())
+
+    def _restore_window(self) -> None:
+        for key, restore in (("window/geometry", self.restoreGeometry), ("window/state", self.restoreState),
+                             ("window/splitter", self.ui.splitter.restoreState),
+                             ("window/formSplitter", self.ui.formSplitter.restoreState)):
+            value = self.settings.value(key)
+            if isinstance(value, QByteArray):
+                restore(value)
+        if self.settings.value("window/splitter") is None:
+            self.ui.splitter.setSizes([420, 760, 320])
+            self.ui.formSplitter.setSizes([230, 560])
+
+    def save_window(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/splitter", self.ui.splitter.saveState())
+        self.settings.setValue("window/formSplitter", self.ui.formSplitter.saveState())
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        # A comment being typed is saved before closing: nothing typed is lost.
+        if self.form and self.form.current:
+            w = self.form.widgets[self.form.current]
+            if w.comment_edit.isVisible() and w.comment_edit.text() != w._comment:
+                w._comment_saved()
+        self.save_window()
+        if self.inspection is not None:
+            self.inspection.close()
+            self.inspection = None
+        super().closeEvent(event)

@@ -1,0 +1,179 @@
+"""The scoring form: every question of the template, built once, showing one case's answers at a time."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QScrollArea, QVBoxLayout, QWidget
+
+from fileexam.domain.template import InspectionTemplate
+from fileexam.qt.question_widget import QuestionWidget
+from fileexam.services.scoring_session import ScoringSession, condition_text
+
+STYLE = """
+QuestionWidget[current="true"] { border: 2px solid palette(highlight); border-radius: 4px; }
+QuestionWidget:disabled { background: palette(window); }
+QLabel[sectionTitle="true"] { font-weight: bold; font-size: 12pt; padding-top: 10px; }
+"""
+
+
+class ScoringForm(QWidget):
+    """Sections in order with their questions; the section list beside it shows each section's progress."""
+
+    answered = Signal(str, object, bool)  # question, value, by keyboard
+    commentEdited = Signal(str, str)
+    questionFocused = Signal(str)
+
+    def __init__(self, template: InspectionTemplate, scroll: QScrollArea, section_list: QListWidget,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.template = template
+        self.scroll = scroll
+        self.section_list = section_list
+        self.session: ScoringSession | None = None
+        self.current: str | None = None
+        self.setStyleSheet(STYLE)
+        self.widgets: dict[str, QuestionWidget] = {}
+        self.section_labels: dict[tuple[str, str], QLabel] = {}
+        self.section_first: list[tuple[str, str]] = []  # (set id, section id) in order
+
+        layout = QVBoxLayout(self)
+        layout.setSpacing(4)
+        for qs in template.question_sets:
+            theme = QLabel(f"<h2>{qs.title}</h2>")
+            theme.setAccessibleName(f"Theme: {qs.title}")
+            layout.addWidget(theme)
+            for section in qs.sections:
+                label = QLabel(section.title)
+                label.setProperty("sectionTitle", True)
+                label.setWordWrap(True)
+                layout.addWidget(label)
+                self.section_labels[(qs.id, section.id)] = label
+                self.section_first.append((qs.id, section.id))
+                for q in section.questions:
+                    w = QuestionWidget(q, self)
+                    w.answered.connect(self.answered)
+                    w.commentEdited.connect(self.commentEdited)
+                    w.focused.connect(self._focused)
+                    w.moveRequested.connect(self._move)
+                    layout.addWidget(w)
+                    self.widgets[q.id] = w
+        layout.addStretch(1)
+        self.setEnabled(False)
+        scroll.setWidget(self)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        section_list.itemActivated.connect(self._section_chosen)
+        section_list.itemClicked.connect(self._section_chosen)
+
+    # ---- showing a case -------------------------------------------------------
+    def load(self, session: ScoringSession) -> None:
+        self.session = session
+        self.setEnabled(True)
+        self.refresh(None)
+
+    def clear(self) -> None:
+        self.session = None
+        self.setEnabled(False)
+
+    def refresh(self, qids: set[str] | None) -> None:
+        """Show saved answers and applicability for these questions (None: all), and section progress."""
+        s = self.session
+        if s is None:
+            return
+        for qid in (self.widgets if qids is None else qids):
+            self.widgets[qid].set_state(s.value(qid), s.comment(qid), s.why_not(qid))
+        self._refresh_sections()
+
+    def _refresh_sections(self) -> None:
+        s = self.session
+        progress = s.section_progress()
+        self.section_list.blockSignals(True)
+        selected = self.section_list.currentRow()
+        self.section_list.clear()
+        for p in progress:
+            mark = "✓ " if p.applicable and p.done else ("– " if not p.applicable else "")
+            item = QListWidgetItem(f"{mark}{p.section.title}  ({p.answered}/{p.applicable})")
+            item.setData(Qt.ItemDataRole.UserRole, (p.set_id, p.section.id))
+            if not p.section_applies:
+                item.setForeground(self.palette().color(self.palette().ColorGroup.Disabled,
+                                                        self.palette().ColorRole.Text))
+                item.setToolTip(f"Does not apply: {condition_text(self.template, p.section.applies_when)}")
+            item.setData(Qt.ItemDataRole.AccessibleTextRole,
+                         f"{p.section.title}: {p.answered} of {p.applicable} answered")
+            self.section_list.addItem(item)
+            label = self.section_labels[(p.set_id, p.section.id)]
+            reason = "" if p.section_applies else (
+                '<br><span style="font-weight:normal; font-size:9pt; font-style:italic">Does not apply to this case: '
+                f"only where {condition_text(self.template, p.section.applies_when)}</span>")
+            label.setText(f"{p.section.title}{reason}")
+            for q in p.section.questions:  # a section that does not apply folds away; single questions grey out
+                self.widgets[q.id].setVisible(p.section_applies)
+        if selected >= 0:
+            self.section_list.setCurrentRow(selected)
+        self.section_list.blockSignals(False)
+
+    # ---- focus and movement ---------------------------------------------------
+    def focus_question(self, qid: str | None) -> None:
+        if qid is None or qid not in self.widgets:
+            return
+        w = self.widgets[qid]
+        if not w.isEnabled():
+            return
+        w.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.scroll.ensureWidgetVisible(w, 0, 40)
+        self._focused(qid)
+
+    def _focused(self, qid: str) -> None:
+        if self.current and self.current in self.widgets:
+            self.widgets[self.current].set_current(False)
+        self.current = qid
+        self.widgets[qid].set_current(True)
+        section_key = (self.template.question_by_id[qid].set_id, self.template.question_by_id[qid].section_id)
+        row = self.section_first.index(section_key)
+        if self.section_list.currentRow() != row:
+            self.section_list.blockSignals(True)
+            self.section_list.setCurrentRow(row)
+            self.section_list.blockSignals(False)
+        self.questionFocused.emit(qid)
+
+    def _move(self, qid: str, step: int) -> None:
+        if self.session is None:
+            return
+        target = self.session.next_applicable(qid, step)
+        if target:
+            self.focus_question(target)
+
+    def advance_from(self, qid: str) -> None:
+        """After a keyboard answer: on to the next question that applies."""
+        if self.session is None:
+            return
+        target = self.session.next_applicable(qid, 1)
+        self.focus_question(target or qid)
+
+    def move_section(self, step: int) -> None:
+        """PageUp / PageDown: the first question that applies in the previous / next section that has one."""
+        if self.session is None:
+            return
+        keys = self.section_first
+        current = self.current
+        here = keys.index((self.template.question_by_id[current].set_id,
+                           self.template.question_by_id[current].section_id)) if current else -1
+        i = here + step
+        while 0 <= i < len(keys):
+            if self._focus_section(keys[i]):
+                return
+            i += step
+
+    def _focus_section(self, key: tuple[str, str]) -> bool:
+        qs = self.template.set_by_id[key[0]]
+        section = next(sec for sec in qs.sections if sec.id == key[1])
+        for q in section.questions:
+            if self.session.applies.get(q.id):
+                self.focus_question(q.id)
+                return True
+        self.scroll.ensureWidgetVisible(self.section_labels[key], 0, 20)
+        return False
+
+    def _section_chosen(self, item: QListWidgetItem) -> None:
+        key = item.data(Qt.ItemDataRole.UserRole)
+        if key:
+            self._focus_section(tuple(key))
