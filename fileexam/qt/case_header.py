@@ -42,7 +42,7 @@ class CaseHeader(QWidget):
         if f.type is FieldType.CHOICE and f.editable:
             combo = QComboBox()
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(10)
+            combo.setMinimumContentsLength(7)
             if not f.required:
                 combo.addItem("", None)
             for o in f.values:
@@ -50,7 +50,7 @@ class CaseHeader(QWidget):
             combo.activated.connect(lambda _i, fid=f.id, c=combo: self._emit(fid, c.currentData()))
             return combo
         edit = QLineEdit()
-        edit.setMinimumWidth(90)
+        edit.setMinimumWidth(70)
         edit.setReadOnly(not f.editable)
         if f.type is FieldType.CHOICES:
             edit.setPlaceholderText("; ".join(o.label for o in f.values[:3]) + "; …")

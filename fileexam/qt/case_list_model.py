@@ -19,7 +19,8 @@ class CaseRow:
 
 
 class CaseListModel(QAbstractTableModel):
-    COLUMNS = ("Reference", "Area", "Strand", "Flags", "Status", "Last change")
+    COLUMNS = ("Reference", "Status", "Area", "Strand", "Flags", "Last change")  # status first: what an inspector scans for
+    STATUS, AREA, STRAND = 1, 2, 3
     ReferenceRole = Qt.ItemDataRole.UserRole + 1
     StatusRole = Qt.ItemDataRole.UserRole + 2
     InspectorRole = Qt.ItemDataRole.UserRole + 3
@@ -83,14 +84,14 @@ class CaseListModel(QAbstractTableModel):
             col = index.column()
             if col == 0:
                 return c.reference
-            if col == 1:
-                return self._field_text(c, rep.area_field)
-            if col == 2:
-                return self._field_text(c, rep.strand_field)
-            if col == 3:
-                return self._field_text(c, "flags" if "flags" in self.template.fields_by_id else None)
-            if col == 4:
+            if col == self.STATUS:
                 return row.status.value
+            if col == self.AREA:
+                return self._field_text(c, rep.area_field)
+            if col == self.STRAND:
+                return self._field_text(c, rep.strand_field)
+            if col == 4:
+                return self._field_text(c, "flags" if "flags" in self.template.fields_by_id else None)
             if col == 5:
                 return row.last_change[:16].replace("T", " ")
         if role == self.ReferenceRole:
@@ -127,11 +128,11 @@ class CaseFilterProxy(QSortFilterProxyModel):
         idx = lambda col: model.index(source_row, col, source_parent)  # noqa: E731
         if self.inspector and model.data(idx(0), CaseListModel.InspectorRole) != self.inspector:
             return False
-        if self.area and model.data(idx(1)) != self.area:
+        if self.area and model.data(idx(CaseListModel.AREA)) != self.area:
             return False
-        if self.strand and model.data(idx(2)) != self.strand:
+        if self.strand and model.data(idx(CaseListModel.STRAND)) != self.strand:
             return False
-        if self.status and model.data(idx(4)) != self.status:
+        if self.status and model.data(idx(CaseListModel.STATUS)) != self.status:
             return False
         if self.search:
             needle = self.search.casefold()

@@ -27,6 +27,7 @@ class CompletenessDialog(QDialog):
         layout.addWidget(self.heading)
         self.items = QListWidget()
         self.items.setAccessibleName("Questions to look at")
+        self.items.setWordWrap(True)
         for qid in result.missing:
             self._add(template, qid, "Missing")
         for qid in result.no_longer_apply:
@@ -38,7 +39,7 @@ class CompletenessDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.resize(620, 380)
+        self.resize(760, 420)
         if self.items.count():
             self.items.setCurrentRow(0)
             self.items.setFocus()

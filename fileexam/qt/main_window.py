@@ -244,6 +244,8 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, lambda: self.form.focus_question(target))
 
     def _question_focused(self, qid: str) -> None:
+        if self.inspection is None:  # closing: focus still moves as widgets go
+            return
         q = self.inspection.template.question_by_id[qid]
         self.ui.guidanceTitle.setText(f"<b>{qid}</b> {html.escape(q.text)}")
         paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in q.guidance.split("\n\n") if p.strip())
@@ -541,7 +543,7 @@ class MainWindow(QMainWindow):
             if isinstance(value, QByteArray):
                 restore(value)
         if self.settings.value("window/splitter") is None:
-            self.ui.splitter.setSizes([420, 760, 320])
+            self.ui.splitter.setSizes([400, 800, 280])
             self.ui.formSplitter.setSizes([230, 560])
 
     def save_window(self) -> None:

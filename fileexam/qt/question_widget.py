@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QSizePolicy,
                                QToolButton, QVBoxLayout, QWidget)
@@ -90,7 +90,7 @@ class QuestionWidget(QFrame):
                 self.answer_row.addWidget(b)
         elif spec.type is AnswerType.CHOICES:
             for option in spec.options:
-                c = QCheckBox(option.label)
+                c = QCheckBox(f"{option.label}  [{len(self.checks) + 1}]")
                 c.setFocusPolicy(Qt.FocusPolicy.NoFocus)
                 c.setAccessibleName(option.label)
                 c.clicked.connect(self._choices_changed)
@@ -154,7 +154,9 @@ class QuestionWidget(QFrame):
 
     def _editor_done(self) -> None:
         text = self.editor.text().strip()
-        self.answered.emit(self.question.id, text or None, True)
+        self.answered.emit(self.question.id, text or None, False)
+        if self._value == (text or None):  # saved: on to the next question, once the edit is done with Return
+            QTimer.singleShot(0, lambda: self.moveRequested.emit(self.question.id, 1))
 
     def open_comment(self) -> None:
         if not self.question.comment and not self._comment:
@@ -164,7 +166,8 @@ class QuestionWidget(QFrame):
 
     def _comment_done(self) -> None:
         self._comment_saved()
-        self.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        # After the line edit has finished with its Return key, not during it (it would take focus back).
+        QTimer.singleShot(0, lambda: self.setFocus(Qt.FocusReason.ShortcutFocusReason))
 
     def _comment_saved(self) -> None:
         text = self.comment_edit.text()
@@ -199,6 +202,11 @@ class QuestionWidget(QFrame):
             value = self.key_value(event.text())
             if value is not None:
                 self.answered.emit(self.question.id, value, True)
+                return
+            if self.checks and event.text().isdigit() and 1 <= int(event.text()) <= len(self.checks):
+                box = list(self.checks.values())[int(event.text()) - 1]  # digits tick several choices
+                box.setChecked(not box.isChecked())
+                self._choices_changed()
                 return
             if key in (Qt.Key.Key_Down,):
                 self.moveRequested.emit(self.question.id, 1)

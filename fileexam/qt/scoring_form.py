@@ -12,6 +12,8 @@ from fileexam.services.scoring_session import ScoringSession, condition_text
 STYLE = """
 QuestionWidget[current="true"] { border: 2px solid palette(highlight); border-radius: 4px; }
 QuestionWidget:disabled { background: palette(window); }
+QuestionWidget QToolButton:checked { background: palette(highlight); color: palette(highlighted-text);
+                                     border: 1px solid palette(highlight); border-radius: 3px; padding: 2px 4px; }
 QLabel[sectionTitle="true"] { font-weight: bold; font-size: 12pt; padding-top: 10px; }
 """
 

@@ -33,7 +33,7 @@ def demo_cases(t: InspectionTemplate, per_area: int = 4, inspectors: list[str] =
     areas = [o.value for o in area_field.values] if area_field else ["(none)"]
     cases = []
     n = 0
-    for area in areas:
+    for area_index, area in enumerate(areas):
         for i in range(per_area):
             n += 1
             strand = "crown_court" if i % 2 else "magistrates"
@@ -62,7 +62,8 @@ def demo_cases(t: InspectionTemplate, per_area: int = 4, inspectors: list[str] =
             # URN-like: police force code, station letters, serial number, year
             letters = "".join(rng.choice("ABCDEFGHJKLMNPRSTUVWXY") for _ in range(2))
             reference = f"{rng.randrange(1, 63):02d}{letters}{rng.randrange(1000000):07d}25"
-            cases.append(Case(reference, fields, inspectors[(n - 1) % len(inspectors)]))
+            # rotate by Area so that each inspector gets both strands and every kind of case
+            cases.append(Case(reference, fields, inspectors[(i + area_index) % len(inspectors)]))
     return cases
 
 
