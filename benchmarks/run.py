@@ -169,9 +169,94 @@ def bench_export(path: Path, folder: Path) -> None:
     emit("export whole: peak memory (process max RSS)", whole["maxrss_mb"], "MB", "<= 300 MB")
 
 
+STARTUP_APP = """
+import os, sys, time
+sys.path.insert(0, sys.argv[1])
+os.environ["FILEEXAM_HOME"] = sys.argv[3]
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from fileexam.qt.main_window import MainWindow
+from fileexam.qt.app import qsettings
+w = MainWindow(qsettings(), "I00")
+w.open_inspection(sys.argv[2])
+w.show()
+app.processEvents()
+print("ready", flush=True)
+"""
+
+STARTUP_MINIMAL = """
+from PySide6.QtWidgets import QApplication, QMainWindow, QLabel
+app = QApplication([])
+w = QMainWindow(); w.setCentralWidget(QLabel("hello")); w.show()
+app.processEvents()
+print("ready", flush=True)
+"""
+
+
+def _time_process(code: str, *args: str) -> float:
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
+    elapsed = time.perf_counter() - t0
+    if "ready" not in proc.stdout:
+        raise RuntimeError(proc.stderr[-2000:])
+    return elapsed
+
+
+def bench_qt(path: Path, folder: Path) -> None:
+    home = folder / "home"
+    app_times = [_time_process(STARTUP_APP, str(ROOT), str(path), str(home)) for _ in range(3)]
+    minimal = [_time_process(STARTUP_MINIMAL) for _ in range(3)]
+    a, m = statistics.median(app_times), statistics.median(minimal)
+    emit("start: process to main window shown, inspection open", a * 1000, "ms")
+    emit("start: minimal PySide6 window, same run", m * 1000, "ms")
+    emit("start: fileexam / minimal window", a / m, "x", "<= 2x")
+
+    os.environ["FILEEXAM_HOME"] = str(home)
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from fileexam.qt.app import qsettings
+    from fileexam.qt.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    w = MainWindow(qsettings(), "I00")
+    w.resize(1366, 768)
+    w.show()
+    w.open_inspection(path)
+    app.processEvents()
+    refs = [r.case.reference for r in w.model.rows if r.case.inspector == "I00"][:40]
+    switch = []
+    for ref in refs:
+        t0 = time.perf_counter()
+        w.select_case(ref)
+        app.processEvents()
+        switch.append((time.perf_counter() - t0) * 1000)
+    emit(f"switch case ({len(w.form.widgets)} questions), median", statistics.median(switch), "ms", "<= 50 ms")
+    emit("switch case, worst", max(switch), "ms")
+
+    keys = []
+    for ref in refs[:5]:
+        w.select_case(ref)
+        app.processEvents()
+        for qid in list(w.form.widgets)[:40]:
+            w.form.focus_question(qid)
+            widget = w.form.widgets[qid]
+            t0 = time.perf_counter()
+            QTest.keyClick(widget, Qt.Key.Key_P)  # answer 'partially', saved, focus to the next question
+            app.processEvents()
+            keys.append((time.perf_counter() - t0) * 1000)
+    keys.sort()
+    emit("key press to answer saved and next question focused, p50", statistics.median(keys), "ms")
+    emit("key press to answer saved and next question focused, p95", keys[int(len(keys) * 0.95) - 1], "ms",
+         "<= 16 ms")
+    w.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="120 cases instead of 1,200")
+    parser.add_argument("--no-qt", action="store_true", help="leave out the desktop app's figures")
     args = parser.parse_args()
     n = 120 if args.quick else 1200
     with tempfile.TemporaryDirectory() as tmp:
@@ -182,6 +267,8 @@ def main() -> None:
         bench_open(path)
         bench_writes(path)
         bench_export(path, folder)
+        if not args.no_qt:
+            bench_qt(path, folder)
 
 
 if __name__ == "__main__":

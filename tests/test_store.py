@@ -15,7 +15,8 @@ from conftest import AREA_TEMPLATE, ROOT
 from fileexam.domain.cases import BadValue, Status
 from fileexam.store.errors import StoreError
 from fileexam.store.inspection_file import InspectionFile
-from fileexam.store.migrations import KNOWN, migrations
+from fileexam.store.migrations import migrations
+from fileexam.store.schema_names import KNOWN
 
 
 def first_case(f, **want):
@@ -218,6 +219,10 @@ def test_migrations__file_with_first_schema__upgraded_in_place_with_backup(tmp_p
     backup = tmp_path / "old.before-upgrade-m001_initial.fileexam"
     assert backup.exists()
     assert sqlite3.connect(backup).execute("SELECT count(*) FROM answers").fetchone()[0] == 1
+
+
+def test_migrations__names_known_without_sqlite_utils_match_the_real_list():
+    assert [m.name for m in migrations._migrations] == KNOWN
 
 
 def test_open__file_from_newer_fileexam__refused_unchanged(tmp_path):

@@ -81,9 +81,8 @@ def parse_yaml_bytes(data: bytes, shown: str, what: str = "YAML document") -> tu
     if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
         return None, [problem("file-empty", shown, None, what=what)]
 
-    loader = _NoAliasLoader(text)
     try:
-        node = loader.get_single_node()
+        node = _compose(text)
     except _AliasFound as exc:
         return None, [problem("yaml-alias", shown, exc.line)]
     except yaml.composer.ComposerError as exc:
@@ -93,8 +92,6 @@ def parse_yaml_bytes(data: bytes, shown: str, what: str = "YAML document") -> tu
         return None, [_syntax(exc, shown)]
     except yaml.YAMLError as exc:
         return None, [_syntax(exc, shown)]
-    finally:
-        loader.dispose()
     if node is None:
         return None, [problem("file-empty", shown, None, what=what)]
 
@@ -104,6 +101,21 @@ def parse_yaml_bytes(data: bytes, shown: str, what: str = "YAML document") -> tu
     if value is None:  # a bare '---' or '~'
         return None, [problem("file-empty", shown, None, what=what)]
     return value, problems
+
+
+def _compose(text: str):
+    """The node tree, refusing aliases. LibYAML (about 9x faster) when PyYAML was built with it."""
+    c_loader = getattr(yaml, "CSafeLoader", None)
+    if c_loader is None:
+        loader = _NoAliasLoader(text)
+        try:
+            return loader.get_single_node()
+        finally:
+            loader.dispose()
+    for event in yaml.parse(text, Loader=c_loader):  # a first pass over events: aliases are refused unexpanded
+        if isinstance(event, yaml.AliasEvent):
+            raise _AliasFound(event.start_mark.line + 1)
+    return yaml.compose(text, Loader=c_loader)
 
 
 def _syntax(exc: yaml.YAMLError, shown: str) -> Problem:

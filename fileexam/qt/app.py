@@ -86,9 +86,6 @@ def build_window(file: str | None = None, demo: bool = False, runner=None):
         last = window.settings.value("last_file")
         if last and Path(last).exists():
             window.open_inspection(last)
-        else:
-            window.ui.statusbar.showMessage("Open an inspection (Ctrl+O) or create one (Ctrl+Shift+N). "
-                                            "Try  fileexam --demo  to see one at work.")
     return window
 
 

@@ -21,6 +21,7 @@ from fileexam.qt.case_list_model import CaseFilterProxy, CaseListModel
 from fileexam.qt.completeness_dialog import CompletenessDialog
 from fileexam.qt.problems_dialog import ProblemsDialog
 from fileexam.qt.scoring_form import ScoringForm
+from fileexam.qt.start_page import StartPage
 from fileexam.qt.tasks import TaskRunner
 from fileexam.qt.ui.ui_main_window import Ui_MainWindow
 from fileexam.services.scoring_session import ScoringSession
@@ -65,9 +66,25 @@ class MainWindow(QMainWindow):
         self.ui.caseTable.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.ui.caseTable.horizontalHeader().setStretchLastSection(True)
         self.ui.guidanceText.setOpenExternalLinks(False)
+        self.start_page = StartPage(self)
+        self.ui.centralLayout.addWidget(self.start_page)
+        self.start_page.openRequested.connect(self.choose_and_open)
+        self.start_page.newRequested.connect(self.choose_and_create)
+        self.start_page.demoRequested.connect(self.open_demo)
+        self.start_page.recentChosen.connect(self.open_inspection)
         self._wire()
         self._restore_window()
         self._enable(False)
+        self._show_start(True)
+
+    def _show_start(self, on: bool) -> None:
+        self.start_page.set_recent([p for p in (self.settings.value("recent") or []) if p])
+        self.start_page.setVisible(on)
+        self.ui.splitter.setVisible(not on)
+
+    def open_demo(self) -> None:
+        from fileexam.qt.app import ensure_demo
+        self.open_inspection(ensure_demo(self.user))
 
     # ---- wiring ---------------------------------------------------------------
     def _wire(self) -> None:
@@ -128,6 +145,7 @@ class MainWindow(QMainWindow):
         self.inspection = inspection
         self.session = None
         self.setWindowTitle(f"{inspection.name} — {self.user} — fileexam")
+        self._show_start(False)
         self._build_for_template(t)
         self._fill_filters(t)
         self._reload_cases()
@@ -149,6 +167,10 @@ class MainWindow(QMainWindow):
                 item.widget().deleteLater()
         self.model = CaseListModel(t, self)
         self.proxy.setSourceModel(self.model)
+        # Widths from the font, not from measuring every row: a 1,200-case list opens at once.
+        em = self.ui.caseTable.fontMetrics().horizontalAdvance("M")
+        for column, chars in enumerate((11, 8, 14, 13, 14, 12)):
+            self.ui.caseTable.setColumnWidth(column, chars * em)
         self.proxy.set_filters(inspector=self.user if self.ui.mineOnly.isChecked() else "")
         self.form = ScoringForm(t, self.ui.questionScroll, self.ui.sectionList)
         self.form.answered.connect(self.answer)
@@ -181,7 +203,6 @@ class MainWindow(QMainWindow):
     def _reload_cases(self) -> None:
         f = self.inspection
         self.model.set_cases(f.cases(), f.statuses(), f.last_changes())
-        self.ui.caseTable.resizeColumnsToContents()
         self._update_progress()
 
     def _update_progress(self) -> None:
@@ -557,7 +578,7 @@ class MainWindow(QMainWindow):
         # A comment being typed is saved before closing: nothing typed is lost.
         if self.form and self.form.current:
             w = self.form.widgets[self.form.current]
-            if w.comment_edit.isVisible() and w.comment_edit.text() != w._comment:
+            if w.comment_pending():
                 w._comment_saved()
         self.save_window()
         if self.inspection is not None:

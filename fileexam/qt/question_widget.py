@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import html
 import json
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QSizePolicy,
+from PySide6.QtGui import QKeyEvent, QPainter, QPalette, QPen
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QFrame, QGridLayout, QLabel, QLineEdit, 
                                QToolButton, QVBoxLayout, QWidget)
 
 from fileexam.domain.answers import decode_choices
 from fileexam.domain.questions import AnswerType, Question
-from fileexam.qt.flow_layout import FlowLayout
 
 
 class QuestionWidget(QFrame):
@@ -35,43 +35,73 @@ class QuestionWidget(QFrame):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(8, 6, 8, 6)
         outer.setSpacing(4)
-        top = QHBoxLayout()
-        self.id_label = QLabel(f"<b>{question.id}</b>")
-        self.id_label.setMinimumWidth(44)
-        self.text_label = QLabel(question.text + ("" if question.required else "  <i>(optional)</i>"))
-        self.text_label.setWordWrap(True)
-        self.text_label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        top.addWidget(self.id_label, 0, Qt.AlignmentFlag.AlignTop)
-        top.addWidget(self.text_label, 1)
-        outer.addLayout(top)
+        # One label for id and text: a word-wrapped label beside another mis-sizes its row in Qt.
+        optional = "" if question.required else "  <i>(optional)</i>"
+        self.text_label = QLabel(f"<b>{question.id}</b>&nbsp;&nbsp; {html.escape(question.text)}{optional}")
+        self.text_label.setWordWrap(True)  # (a later setSizePolicy would drop its height-for-width)
+        outer.addWidget(self.text_label)
 
-        self.answer_row = FlowLayout()  # the choices wrap when the form is narrow: no sideways scrolling
-        self.answer_row.setContentsMargins(44, 0, 0, 0)
+        # Choices in a grid: up to three on a line, four or more in two columns, so a narrow
+        # laptop screen never needs sideways scrolling.
+        self.answer_row = QGridLayout()
+        self.answer_row.setContentsMargins(40, 0, 0, 0)
+        self.answer_row.setHorizontalSpacing(6)
+        self.answer_row.setVerticalSpacing(4)
         self.buttons: dict[str, QToolButton] = {}
         self.checks: dict[str, QCheckBox] = {}
         self.editor: QLineEdit | None = None
         self._build_answer()
+        self._place_choices()
         outer.addLayout(self.answer_row)
 
         self.reason_label = QLabel()
-        self.reason_label.setContentsMargins(44, 0, 0, 0)
+        self.reason_label.setContentsMargins(40, 0, 0, 0)
         self.reason_label.setWordWrap(True)
         self.reason_label.setVisible(False)
         outer.addWidget(self.reason_label)
 
-        self.comment_edit = QLineEdit()
-        self.comment_edit.setPlaceholderText("Comment — Enter saves, Esc returns to the question")
-        self.comment_edit.setAccessibleName(f"Comment on {question.id}")
-        self.comment_edit.setContentsMargins(44, 0, 0, 0)
-        self.comment_edit.setVisible(False)
-        self.comment_edit.returnPressed.connect(self._comment_done)
-        self.comment_edit.editingFinished.connect(self._comment_saved)
-        self.comment_edit.installEventFilter(self)
-        outer.addWidget(self.comment_edit)
+        self._outer = outer
+        self._comment_edit: QLineEdit | None = None  # made when first needed: most questions never have one
         self._comment = ""
         self._value: str | None = None
 
+    @property
+    def comment_edit(self) -> QLineEdit:
+        if self._comment_edit is None:
+            edit = QLineEdit()
+            edit.setPlaceholderText("Comment — Enter saves, Esc returns to the question")
+            edit.setAccessibleName(f"Comment on {self.question.id}")
+            edit.setTextMargins(40, 0, 0, 0)
+            edit.setVisible(False)
+            edit.returnPressed.connect(self._comment_done)
+            edit.editingFinished.connect(self._comment_saved)
+            edit.installEventFilter(self)
+            self._outer.addWidget(edit)
+            self._comment_edit = edit
+        return self._comment_edit
+
+    def comment_pending(self) -> bool:
+        """A comment typed but not yet saved (e.g. the window is closing)."""
+        e = self._comment_edit
+        return e is not None and e.isVisible() and e.text() != self._comment
+
     # ---- building -------------------------------------------------------------
+    @property
+    def _chosen_palette(self) -> QPalette:
+        palette = QPalette(self.palette())
+        for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+            palette.setColor(group, QPalette.ColorRole.Button, palette.color(group, QPalette.ColorRole.Highlight))
+            palette.setColor(group, QPalette.ColorRole.ButtonText,
+                             palette.color(group, QPalette.ColorRole.HighlightedText))
+        return palette
+
+    def _place_choices(self) -> None:
+        widgets = list(self.buttons.values()) or list(self.checks.values()) or [self.editor]
+        per_row = len(widgets) if len(widgets) <= 3 else 2
+        for i, w in enumerate(widgets):
+            self.answer_row.addWidget(w, i // per_row, i % per_row)
+        self.answer_row.setColumnStretch(per_row, 1)
+
     def _build_answer(self) -> None:
         spec = self.question.answer
         if spec.type is AnswerType.SCALE:
@@ -87,7 +117,6 @@ class QuestionWidget(QFrame):
                 b.clicked.connect(lambda checked, v=option.value: self._clicked(v, checked))
                 self.group.addButton(b)
                 self.buttons[option.value] = b
-                self.answer_row.addWidget(b)
         elif spec.type is AnswerType.CHOICES:
             for option in spec.options:
                 c = QCheckBox(f"{option.label}  [{len(self.checks) + 1}]")
@@ -95,7 +124,6 @@ class QuestionWidget(QFrame):
                 c.setAccessibleName(option.label)
                 c.clicked.connect(self._choices_changed)
                 self.checks[option.value] = c
-                self.answer_row.addWidget(c)
         else:
             self.editor = QLineEdit()
             hint = {AnswerType.NUMBER: "a number", AnswerType.DATE: "a date, e.g. 2026-05-01",
@@ -107,30 +135,46 @@ class QuestionWidget(QFrame):
             self.editor.setMaximumWidth(320)
             self.editor.returnPressed.connect(self._editor_done)
             self.editor.installEventFilter(self)
-            self.answer_row.addWidget(self.editor)
 
     # ---- state ----------------------------------------------------------------
     def set_state(self, value: str | None, comment: str, reason: str | None) -> None:
-        """Show the saved answer and comment; grey the question with the reason when it does not apply."""
+        """Show the saved answer and comment; grey the question with the reason when it does not apply.
+
+        Only what changed is touched: switching cases repaints dozens of questions.
+        """
         self._value, self._comment = value, comment
         spec = self.question.answer
         if spec.type is AnswerType.SCALE:
             for v, b in self.buttons.items():
-                b.setChecked(v == value)
+                if b.isChecked() != (v == value):
+                    b.setChecked(v == value)
+                    # The chosen answer in the highlight colour: a palette change repaints one button,
+                    # where a bold font would re-lay out the whole form.
+                    b.setPalette(self._chosen_palette if v == value else self.palette())
         elif spec.type is AnswerType.CHOICES:
             chosen = set(decode_choices(value)) if value else set()
             for v, c in self.checks.items():
-                c.setChecked(v in chosen)
-        elif self.editor is not None:
+                if c.isChecked() != (v in chosen):
+                    c.setChecked(v in chosen)
+        elif self.editor is not None and self.editor.text() != (value or ""):
             self.editor.setText(value or "")
-        if not self.comment_edit.hasFocus():
-            self.comment_edit.setText(comment)
-        self.comment_edit.setVisible(bool(comment) or self.comment_edit.hasFocus())
+        if comment or self._comment_edit is not None:
+            edit = self.comment_edit
+            editing = edit.hasFocus()
+            if not editing and edit.text() != comment:
+                edit.setText(comment)
+            show_comment = bool(comment) or editing
+            if edit.isVisibleTo(self) != show_comment:
+                edit.setVisible(show_comment)
         applies = reason is None
-        self.setEnabled(applies)
-        self.reason_label.setVisible(not applies)
-        self.reason_label.setText(f"<i>{reason}</i>" if reason else "")
-        answered = "answered " + (self._value_label(value) if value else "") if value else "not answered"
+        if self.isEnabled() != applies:
+            self.setEnabled(applies)
+        if self.reason_label.isVisibleTo(self) != (not applies):
+            self.reason_label.setVisible(not applies)
+        reason_text = f"<i>{reason}</i>" if reason else ""
+        if self.reason_label.text() != reason_text:
+            self.reason_label.setText(reason_text)
+        answered = "answered " + self._value_label(value) if value else "not answered"
         self.setAccessibleDescription(f"{answered}. " + (reason or "Press an answer's key to answer"))
 
     def _value_label(self, value: str) -> str:
@@ -140,8 +184,17 @@ class QuestionWidget(QFrame):
     def set_current(self, current: bool) -> None:
         if self.property("current") != current:
             self.setProperty("current", current)
-            self.style().unpolish(self)
-            self.style().polish(self)
+            self.update()
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if self.property("current"):  # the focused question: a highlight frame, drawn rather than styled
+            painter = QPainter(self)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            pen = QPen(self.palette().color(QPalette.ColorRole.Highlight), 2)
+            painter.setPen(pen)
+            painter.drawRoundedRect(self.rect().adjusted(1, 1, -1, -1), 4, 4)
+            painter.end()
 
     # ---- input ----------------------------------------------------------------
     def _clicked(self, value: str, checked: bool) -> None:

@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QScrollArea, QVBoxLayout, QWidget
 
 from fileexam.domain.template import InspectionTemplate
 from fileexam.qt.question_widget import QuestionWidget
 from fileexam.services.scoring_session import ScoringSession, condition_text
-
-STYLE = """
-QuestionWidget[current="true"] { border: 2px solid palette(highlight); border-radius: 4px; }
-QuestionWidget:disabled { background: palette(window); }
-QuestionWidget QToolButton:checked { background: palette(highlight); color: palette(highlighted-text);
-                                     border: 1px solid palette(highlight); border-radius: 3px; padding: 2px 4px; }
-QLabel[sectionTitle="true"] { font-weight: bold; font-size: 12pt; padding-top: 10px; }
-"""
 
 
 class ScoringForm(QWidget):
@@ -33,11 +26,14 @@ class ScoringForm(QWidget):
         self.section_list = section_list
         self.session: ScoringSession | None = None
         self.current: str | None = None
-        self.setStyleSheet(STYLE)
         self.widgets: dict[str, QuestionWidget] = {}
         self.section_labels: dict[tuple[str, str], QLabel] = {}
         self.section_first: list[tuple[str, str]] = []  # (set id, section id) in order
 
+        # No style sheet: it would cost more than the widgets themselves to build (see benchmarks).
+        self._section_font = QFont(self.font())
+        self._section_font.setBold(True)
+        self._section_font.setPointSizeF(self.font().pointSizeF() * 1.2)
         layout = QVBoxLayout(self)
         layout.setSpacing(4)
         for qs in template.question_sets:
@@ -46,7 +42,8 @@ class ScoringForm(QWidget):
             layout.addWidget(theme)
             for section in qs.sections:
                 label = QLabel(section.title)
-                label.setProperty("sectionTitle", True)
+                label.setFont(self._section_font)
+                label.setContentsMargins(0, 10, 0, 0)
                 label.setWordWrap(True)
                 layout.addWidget(label)
                 self.section_labels[(qs.id, section.id)] = label
@@ -60,6 +57,19 @@ class ScoringForm(QWidget):
                     layout.addWidget(w)
                     self.widgets[q.id] = w
         layout.addStretch(1)
+        self.section_shown: dict[tuple[str, str], bool] = {}
+        self.section_items: dict[tuple[str, str], QListWidgetItem] = {}
+        palette = section_list.palette()
+        self._text = palette.color(palette.ColorGroup.Active, palette.ColorRole.Text)
+        self._grey = palette.color(palette.ColorGroup.Disabled, palette.ColorRole.Text)
+        section_list.clear()
+        for key in self.section_first:
+            qs = template.set_by_id[key[0]]
+            section = next(sec for sec in qs.sections if sec.id == key[1])
+            item = QListWidgetItem(section.title)
+            item.setData(Qt.ItemDataRole.UserRole, list(key))
+            section_list.addItem(item)
+            self.section_items[key] = item
         self.setEnabled(False)
         scroll.setWidget(self)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -87,31 +97,28 @@ class ScoringForm(QWidget):
 
     def _refresh_sections(self) -> None:
         s = self.session
-        progress = s.section_progress()
-        self.section_list.blockSignals(True)
-        selected = self.section_list.currentRow()
-        self.section_list.clear()
-        for p in progress:
-            mark = "✓ " if p.applicable and p.done else ("– " if not p.applicable else "")
-            item = QListWidgetItem(f"{mark}{p.section.title}  ({p.answered}/{p.applicable})")
-            item.setData(Qt.ItemDataRole.UserRole, (p.set_id, p.section.id))
-            if not p.section_applies:
-                item.setForeground(self.palette().color(self.palette().ColorGroup.Disabled,
-                                                        self.palette().ColorRole.Text))
-                item.setToolTip(f"Does not apply: {condition_text(self.template, p.section.applies_when)}")
+        for p in s.section_progress():
+            key = (p.set_id, p.section.id)
+            item = self.section_items[key]
+            mark = "✓ " if p.applicable and p.done else ("– " if not p.section_applies else "")
+            item.setText(f"{mark}{p.section.title}  ({p.answered}/{p.applicable})")
+            item.setForeground(self._text if p.section_applies else self._grey)
+            item.setToolTip("" if p.section_applies else
+                            f"Does not apply: {condition_text(self.template, p.section.applies_when)}")
             item.setData(Qt.ItemDataRole.AccessibleTextRole,
                          f"{p.section.title}: {p.answered} of {p.applicable} answered")
-            self.section_list.addItem(item)
-            label = self.section_labels[(p.set_id, p.section.id)]
             reason = "" if p.section_applies else (
                 '<br><span style="font-weight:normal; font-size:9pt; font-style:italic">Does not apply to this case: '
                 f"only where {condition_text(self.template, p.section.applies_when)}</span>")
-            label.setText(f"{p.section.title}{reason}")
-            for q in p.section.questions:  # a section that does not apply folds away; single questions grey out
-                self.widgets[q.id].setVisible(p.section_applies)
-        if selected >= 0:
-            self.section_list.setCurrentRow(selected)
-        self.section_list.blockSignals(False)
+            label = self.section_labels[key]
+            text = f"{p.section.title}{reason}"
+            if label.text() != text:
+                label.setText(text)
+            if self.section_shown.get(key) != p.section_applies:
+                # a section that does not apply folds away; single questions grey out
+                self.section_shown[key] = p.section_applies
+                for q in p.section.questions:
+                    self.widgets[q.id].setHidden(not p.section_applies)
 
     # ---- focus and movement ---------------------------------------------------
     def focus_question(self, qid: str | None) -> None:

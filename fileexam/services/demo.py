@@ -122,7 +122,7 @@ def create_demo(path: Path, user: str, progress: Progress = no_progress) -> Insp
         answers = demo_answers(t, c, rng, quality=rng.choice([0.55, 0.7, 0.85]))
         if c.inspector == user:  # the user's own: started, not finished
             answers = dict(list(answers.items())[: rng.randrange(3, max(4, len(answers) // 2))])
-        with f.db.atomic():  # one transaction per case: the demo is made quickly
+        with f.atomic():  # one transaction per case: the demo is made quickly
             for qid, value in answers.items():
                 f.set_answer(c.reference, qid, c.inspector, value)
         if c.inspector != user:

@@ -8,35 +8,92 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from fileexam import __version__
 from fileexam.domain.answers import Answer, Completeness, answer_text, completeness, condition_value
 from fileexam.domain.cases import BadValue, Case, Status, clean_text, field_value
 from fileexam.domain.template import InspectionTemplate
 from fileexam.formats.definitions import load_file, load_text
 from fileexam.store.errors import StoreError
-from fileexam.store.migrations import KNOWN, migrations
+from fileexam.store.schema_names import KNOWN, MIGRATION_SET
 
 
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
-def _connect(path: Path) -> Database:
-    # Autocommit mode: each write is wrapped in db.atomic(), i.e. exactly one transaction.
+def _connect(path: Path) -> sqlite3.Connection:
+    # Autocommit mode: each write is wrapped in atomic(), i.e. exactly one transaction.
     conn = sqlite3.connect(str(path), isolation_level=None, timeout=5.0)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")  # a typed answer survives a power cut, not only a crash
     conn.execute("PRAGMA foreign_keys=ON")
-    return Database(conn)
+    return conn
+
+
+class _Atomic:
+    """One transaction (BEGIN ... COMMIT), or a savepoint inside an open one; rolled back on any error."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+        self.savepoint: str | None = None
+
+    def __enter__(self):
+        if self.conn.in_transaction:
+            self.savepoint = f"sp_{uuid.uuid4().hex}"
+            self.conn.execute(f"SAVEPOINT {self.savepoint}")
+        else:
+            self.conn.execute("BEGIN")
+        return self
+
+    def __exit__(self, kind, exc, tb) -> None:
+        if self.savepoint:
+            if kind is not None and self.conn.in_transaction:
+                self.conn.execute(f"ROLLBACK TO {self.savepoint}")
+            if self.conn.in_transaction:
+                self.conn.execute(f"RELEASE {self.savepoint}")
+        elif kind is None:
+            try:
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK") if self.conn.in_transaction else None
+                raise
+        elif self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+
+
+def _apply_migrations(conn: sqlite3.Connection) -> None:
+    from sqlite_utils import Database  # imported only when a schema is created or upgraded
+
+    from fileexam.store.migrations import migrations
+    migrations.apply(Database(conn))
+
+
+def _applied(conn: sqlite3.Connection) -> list[str]:
+    """Applied migration names, read without sqlite-utils so that opening a file stays quick."""
+    try:
+        return [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations WHERE migration_set=? ORDER BY rowid",
+                                           [MIGRATION_SET])]
+    except sqlite3.OperationalError:
+        return []
 
 
 class InspectionFile:
-    def __init__(self, path: Path, db: Database):
+    def __init__(self, path: Path, conn: sqlite3.Connection):
         self.path = path
-        self.db = db
+        self.conn = conn
         self._template: InspectionTemplate | None = None
+        self._db = None
+
+    @property
+    def db(self):
+        """The file as a sqlite-utils Database, for scripts and tests that want its helpers."""
+        if self._db is None:
+            from sqlite_utils import Database
+            self._db = Database(self.conn)
+        return self._db
+
+    def atomic(self) -> _Atomic:
+        return _Atomic(self.conn)
 
     # ---- creating and opening -------------------------------------------------
     @classmethod
@@ -51,28 +108,28 @@ class InspectionFile:
             from fileexam.domain.problems import ProblemsFound
             raise ProblemsFound([p for p in loaded.problems if p.is_error])
         t: InspectionTemplate = loaded.definition
-        db = _connect(path)
+        conn = _connect(path)
         try:
-            migrations.apply(db)
+            _apply_migrations(conn)
             stamp = now()
-            with db.atomic():
+            with _Atomic(conn):
                 rows = [("inspection-template", t.id, t.version, t.fingerprint, template_path.name, loaded.text, stamp)]
                 for file_name, sub in loaded.sets.items():
                     qs = sub.definition
                     rows.append(("question-set", qs.id, qs.version, qs.fingerprint, file_name, sub.text, stamp))
-                db.conn.executemany(
+                conn.executemany(
                     "INSERT INTO definitions (kind, def_id, version, fingerprint, file_name, text, stored_at)"
                     " VALUES (?,?,?,?,?,?,?)", rows)
                 meta = {"inspection_id": str(uuid.uuid4()), "name": name, "created_at": stamp,
                         "created_by": who, "fileexam_version": __version__,
                         "template_id": t.id, "template_fingerprint": t.fingerprint}
-                db.conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", meta.items())
-                cls._audit(db, who, "create", reason=f"inspection '{name}' from template {t.id} {t.version}")
+                conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", meta.items())
+                cls._audit(conn, who, "create", reason=f"inspection '{name}' from template {t.id} {t.version}")
         except BaseException:
-            db.conn.close()
+            conn.close()
             path.unlink(missing_ok=True)
             raise
-        return cls(path, db)
+        return cls(path, conn)
 
     @classmethod
     def open(cls, path: Path | str) -> "InspectionFile":
@@ -82,33 +139,34 @@ class InspectionFile:
         with path.open("rb") as fh:
             if fh.read(16) != b"SQLite format 3\x00":
                 raise StoreError(f"{path} is not an inspection file (it is not an SQLite database)")
-        db = _connect(path)
+        conn = _connect(path)
         try:
-            if "meta" not in db.table_names():
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if "meta" not in tables:
                 raise StoreError(f"{path} is an SQLite database but not a fileexam inspection file")
-            applied = [m.name for m in migrations.applied(db)]
+            applied = _applied(conn)
             newer = [name for name in applied if name not in KNOWN]
             if newer:
                 raise StoreError(f"{path} was written by a newer fileexam (schema {newer[-1]}): update fileexam to open it")
             if len(applied) < len(KNOWN):
-                cls._backup_before_upgrade(db, path, applied[-1] if applied else "none")
-                migrations.apply(db)
+                cls._backup_before_upgrade(conn, path, applied[-1] if applied else "none")
+                _apply_migrations(conn)
         except BaseException:
-            db.conn.close()
+            conn.close()
             raise
-        return cls(path, db)
+        return cls(path, conn)
 
     @staticmethod
-    def _backup_before_upgrade(db: Database, path: Path, schema: str) -> None:
+    def _backup_before_upgrade(conn: sqlite3.Connection, path: Path, schema: str) -> None:
         target = path.with_name(f"{path.stem}.before-upgrade-{schema}{path.suffix}")
         dest = sqlite3.connect(str(target))
         try:
-            db.conn.backup(dest)
+            conn.backup(dest)
         finally:
             dest.close()
 
     def close(self) -> None:
-        self.db.conn.close()
+        self.conn.close()
 
     def __enter__(self):
         return self
@@ -118,7 +176,7 @@ class InspectionFile:
 
     # ---- what the inspection is -----------------------------------------------
     def meta(self) -> dict[str, str]:
-        return {r[0]: r[1] for r in self.db.execute("SELECT key, value FROM meta")}
+        return {r[0]: r[1] for r in self.conn.execute("SELECT key, value FROM meta")}
 
     @property
     def name(self) -> str:
@@ -132,9 +190,9 @@ class InspectionFile:
 
     def _load_template(self) -> InspectionTemplate:
         fp = self.meta()["template_fingerprint"]
-        row = self.db.execute("SELECT file_name, text FROM definitions WHERE kind='inspection-template' "
+        row = self.conn.execute("SELECT file_name, text FROM definitions WHERE kind='inspection-template' "
                               "AND fingerprint=?", [fp]).fetchone()
-        sets = {r[0]: r[1] for r in self.db.execute(
+        sets = {r[0]: r[1] for r in self.conn.execute(
             "SELECT file_name, text FROM definitions WHERE kind='question-set' ORDER BY id")}
 
         def resolve(name: str):
@@ -150,10 +208,10 @@ class InspectionFile:
     # ---- cases ----------------------------------------------------------------
     def cases(self) -> list[Case]:
         return [Case(r[0], json.loads(r[1]), r[2])
-                for r in self.db.execute("SELECT reference, fields, inspector FROM cases ORDER BY rowid")]
+                for r in self.conn.execute("SELECT reference, fields, inspector FROM cases ORDER BY rowid")]
 
     def case(self, reference: str) -> Case:
-        r = self.db.execute("SELECT reference, fields, inspector FROM cases WHERE reference=?", [reference]).fetchone()
+        r = self.conn.execute("SELECT reference, fields, inspector FROM cases WHERE reference=?", [reference]).fetchone()
         if r is None:
             raise StoreError(f"no case '{reference}' in this inspection")
         return Case(r[0], json.loads(r[1]), r[2])
@@ -162,19 +220,19 @@ class InspectionFile:
         """Add new cases in one transaction; a case already present with the same content is left. (added, unchanged)"""
         added = unchanged = 0
         stamp = now()
-        with self.db.atomic():
+        with self.atomic():
             for c in cases:
-                old = self.db.execute("SELECT fields, inspector FROM cases WHERE reference=?", [c.reference]).fetchone()
+                old = self.conn.execute("SELECT fields, inspector FROM cases WHERE reference=?", [c.reference]).fetchone()
                 if old is not None:
                     if json.loads(old[0]) == c.fields and old[1] == c.inspector:
                         unchanged += 1
                         continue
                     raise StoreError(f"case {c.reference} is already in the inspection with other details")
-                self.db.execute("INSERT INTO cases (reference, fields, inspector, source, added_at) VALUES (?,?,?,?,?)",
+                self.conn.execute("INSERT INTO cases (reference, fields, inspector, source, added_at) VALUES (?,?,?,?,?)",
                                 [c.reference, json.dumps(c.fields, ensure_ascii=False), c.inspector, source, stamp])
                 added += 1
             if added:
-                self._audit(self.db, who, "sample import", reason=f"{added} case(s) from {source}")
+                self._audit(self.conn, who, "sample import", reason=f"{added} case(s) from {source}")
         return added, unchanged
 
     def set_field(self, reference: str, field_id: str, raw, who: str, reason: str = "") -> None:
@@ -186,7 +244,7 @@ class InspectionFile:
         value = field_value(f, raw)
         if f.required and value is None:
             raise BadValue(f"{f.label} is required and cannot be emptied")
-        with self.db.atomic():
+        with self.atomic():
             case = self.case(reference)
             old = case.fields.get(field_id)
             if old == value:
@@ -195,13 +253,13 @@ class InspectionFile:
                 case.fields.pop(field_id, None)
             else:
                 case.fields[field_id] = value
-            self.db.execute("UPDATE cases SET fields=? WHERE reference=?",
+            self.conn.execute("UPDATE cases SET fields=? WHERE reference=?",
                             [json.dumps(case.fields, ensure_ascii=False), reference])
-            self._audit(self.db, who, "field", reference, field_id, None, _j(old), _j(value), reason)
+            self._audit(self.conn, who, "field", reference, field_id, None, _j(old), _j(value), reason)
 
     # ---- answers --------------------------------------------------------------
     def answers(self, reference: str, marker: str) -> dict[str, Answer]:
-        rows = self.db.execute(
+        rows = self.conn.execute(
             "SELECT question_id, value, comment, answered_at, revision FROM answers WHERE case_ref=? AND marker=?",
             [reference, marker])
         return {r[0]: Answer(reference, r[0], marker, r[1], r[2], r[3], r[4]) for r in rows}
@@ -215,20 +273,20 @@ class InspectionFile:
         text = answer_text(q, value)
         qs = self.template.set_by_id[q.set_id]
         stamp = now()
-        with self.db.atomic():
+        with self.atomic():
             self._require_case(reference)
             self._require_open(reference, marker)
-            old = self.db.execute("SELECT value, comment, revision FROM answers WHERE case_ref=? AND question_id=? "
+            old = self.conn.execute("SELECT value, comment, revision FROM answers WHERE case_ref=? AND question_id=? "
                                   "AND marker=?", [reference, question_id, marker]).fetchone()
             old_value, old_comment, revision = (old if old else (None, "", 0))
             new_comment = old_comment if comment is None else clean_text(comment)
             if old is not None and old_value == text and old_comment == new_comment:
                 return Answer(reference, question_id, marker, text, new_comment, stamp, revision)
             if text is None and not new_comment:
-                self.db.execute("DELETE FROM answers WHERE case_ref=? AND question_id=? AND marker=?",
+                self.conn.execute("DELETE FROM answers WHERE case_ref=? AND question_id=? AND marker=?",
                                 [reference, question_id, marker])
             else:
-                self.db.execute(
+                self.conn.execute(
                     "INSERT INTO answers (case_ref, question_id, marker, value, comment, set_id, set_fingerprint,"
                     " answered_at, revision) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (case_ref, question_id, marker)"
                     " DO UPDATE SET value=excluded.value, comment=excluded.comment, set_id=excluded.set_id,"
@@ -236,18 +294,18 @@ class InspectionFile:
                     " revision=excluded.revision",
                     [reference, question_id, marker, text, new_comment, q.set_id, qs.fingerprint, stamp, revision + 1])
             if old_value != text:
-                self._audit(self.db, marker, "answer" if text is not None else "clear", reference, question_id,
+                self._audit(self.conn, marker, "answer" if text is not None else "clear", reference, question_id,
                             marker, old_value, text, reason, stamp)
             if old_comment != new_comment:
-                self._audit(self.db, marker, "comment", reference, question_id, marker, old_comment, new_comment,
+                self._audit(self.conn, marker, "comment", reference, question_id, marker, old_comment, new_comment,
                             reason, stamp)
-            self.db.execute("INSERT INTO markings (case_ref, marker, status, updated_at) VALUES (?,?,?,?)"
+            self.conn.execute("INSERT INTO markings (case_ref, marker, status, updated_at) VALUES (?,?,?,?)"
                             " ON CONFLICT (case_ref, marker) DO UPDATE SET updated_at=excluded.updated_at",
                             [reference, marker, Status.IN_PROGRESS.value, stamp])
         return Answer(reference, question_id, marker, text, new_comment, stamp, revision + 1)
 
     def _require_case(self, reference: str) -> None:
-        if self.db.execute("SELECT 1 FROM cases WHERE reference=?", [reference]).fetchone() is None:
+        if self.conn.execute("SELECT 1 FROM cases WHERE reference=?", [reference]).fetchone() is None:
             raise StoreError(f"no case '{reference}' in this inspection")
 
     def _require_open(self, reference: str, marker: str) -> None:
@@ -266,31 +324,31 @@ class InspectionFile:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY c.rowid, a.marker"
         wanted = set(references) if references is not None else None
-        for row in self.db.execute(sql, params):
+        for row in self.conn.execute(sql, params):
             if wanted is None or row[0] in wanted:
                 yield row
 
     def count_answers(self, marker: str | None = None) -> int:
         if marker is None:
-            return self.db.execute("SELECT count(*) FROM answers").fetchone()[0]
-        return self.db.execute("SELECT count(*) FROM answers WHERE marker=?", [marker]).fetchone()[0]
+            return self.conn.execute("SELECT count(*) FROM answers").fetchone()[0]
+        return self.conn.execute("SELECT count(*) FROM answers WHERE marker=?", [marker]).fetchone()[0]
 
     def markers(self) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT DISTINCT marker FROM answers UNION SELECT marker FROM markings "
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT marker FROM answers UNION SELECT marker FROM markings "
                                               "ORDER BY 1")]
 
     # ---- status ---------------------------------------------------------------
     def status(self, reference: str, marker: str) -> Status:
-        r = self.db.execute("SELECT status FROM markings WHERE case_ref=? AND marker=?", [reference, marker]).fetchone()
+        r = self.conn.execute("SELECT status FROM markings WHERE case_ref=? AND marker=?", [reference, marker]).fetchone()
         return Status(r[0]) if r else Status.NOT_STARTED
 
     def last_changes(self, marker: str | None = None) -> dict[str, str]:
         """Case reference -> time of the last change to a marking (of this marker, or anyone's)."""
         sql = "SELECT case_ref, max(updated_at) FROM markings" + (" WHERE marker=?" if marker else "") + " GROUP BY case_ref"
-        return {r[0]: r[1] for r in self.db.execute(sql, [marker] if marker else [])}
+        return {r[0]: r[1] for r in self.conn.execute(sql, [marker] if marker else [])}
 
     def statuses(self) -> dict[tuple[str, str], Status]:
-        return {(r[0], r[1]): Status(r[2]) for r in self.db.execute("SELECT case_ref, marker, status FROM markings")}
+        return {(r[0], r[1]): Status(r[2]) for r in self.conn.execute("SELECT case_ref, marker, status FROM markings")}
 
     def check_complete(self, reference: str, marker: str) -> Completeness:
         case = self.case(reference)
@@ -299,28 +357,28 @@ class InspectionFile:
 
     def mark_complete(self, reference: str, marker: str) -> Completeness:
         """Mark complete when nothing required is missing; the check's result either way."""
-        with self.db.atomic():
+        with self.atomic():
             result = self.check_complete(reference, marker)
             if result.ok and self.status(reference, marker) is not Status.COMPLETE:
                 stamp = now()
-                self.db.execute("INSERT INTO markings (case_ref, marker, status, updated_at) VALUES (?,?,?,?)"
+                self.conn.execute("INSERT INTO markings (case_ref, marker, status, updated_at) VALUES (?,?,?,?)"
                                 " ON CONFLICT (case_ref, marker) DO UPDATE SET status=excluded.status,"
                                 " updated_at=excluded.updated_at", [reference, marker, Status.COMPLETE.value, stamp])
                 detail = f"answers kept that no longer apply: {', '.join(result.no_longer_apply)}" \
                     if result.no_longer_apply else ""
-                self._audit(self.db, marker, "complete", reference, None, marker, None, None, detail, stamp)
+                self._audit(self.conn, marker, "complete", reference, None, marker, None, None, detail, stamp)
         return result
 
     def reopen(self, reference: str, marker: str, reason: str) -> None:
         if not reason or not reason.strip():
             raise BadValue("say why the case is reopened: a reason is required")
-        with self.db.atomic():
+        with self.atomic():
             if self.status(reference, marker) is not Status.COMPLETE:
                 raise StoreError(f"case {reference} is not complete")
             stamp = now()
-            self.db.execute("UPDATE markings SET status=?, updated_at=? WHERE case_ref=? AND marker=?",
+            self.conn.execute("UPDATE markings SET status=?, updated_at=? WHERE case_ref=? AND marker=?",
                             [Status.IN_PROGRESS.value, stamp, reference, marker])
-            self._audit(self.db, marker, "reopen", reference, None, marker, None, None, reason.strip(), stamp)
+            self._audit(self.conn, marker, "reopen", reference, None, marker, None, None, reason.strip(), stamp)
 
     def applicable_values(self, reference: str, marker: str) -> dict:
         """Answers in the form conditions read (lists for several choices)."""
@@ -330,15 +388,15 @@ class InspectionFile:
 
     # ---- audit ----------------------------------------------------------------
     @staticmethod
-    def _audit(db: Database, who: str, action: str, case_ref: str | None = None, question_id: str | None = None,
+    def _audit(conn: sqlite3.Connection, who: str, action: str, case_ref: str | None = None, question_id: str | None = None,
                marker: str | None = None, old=None, new=None, reason: str = "", at: str | None = None) -> None:
-        db.execute("INSERT INTO audit (at, who, action, case_ref, question_id, marker, old_value, new_value, reason)"
+        conn.execute("INSERT INTO audit (at, who, action, case_ref, question_id, marker, old_value, new_value, reason)"
                    " VALUES (?,?,?,?,?,?,?,?,?)",
                    [at or now(), who, action, case_ref, question_id, marker, old, new, reason or None])
 
     def audit(self, reference: str | None = None) -> list[dict]:
         sql = "SELECT * FROM audit" + (" WHERE case_ref=?" if reference else "") + " ORDER BY id"
-        cur = self.db.execute(sql, [reference] if reference else [])
+        cur = self.conn.execute(sql, [reference] if reference else [])
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, r)) for r in cur]
 

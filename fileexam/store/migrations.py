@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
-migrations = Migrations("fileexam")
+from fileexam.store.schema_names import MIGRATION_SET
+
+migrations = Migrations(MIGRATION_SET)
 
 
 @migrations()
@@ -78,5 +80,3 @@ def m002_reporting_indexes(db: Database) -> None:
     CREATE INDEX cases_by_inspector ON cases (inspector);
     """)
 
-
-KNOWN = [m.name for m in migrations._migrations]

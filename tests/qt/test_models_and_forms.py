@@ -52,3 +52,27 @@ def test_demo__opens_and_draws_a_real_window(qtbot, tmp_path):
     # The demo has work in it: others' cases complete, some of the user's started.
     statuses = {r.status.value for r in w.model.rows}
     assert {"complete", "in progress", "not started"} <= statuses
+
+
+def test_start_page__recent_file_opens_on_enter(qtbot, area_file):
+    from PySide6.QtCore import Qt
+
+    from fileexam.qt.app import qsettings
+    from fileexam.qt.main_window import MainWindow
+    from fileexam.qt.tasks import InlineRunner
+
+    path = str(area_file.path.resolve())
+    area_file.close()
+    settings = qsettings()
+    settings.setValue("recent", [path, "/nowhere/gone.fileexam"])
+    w = MainWindow(settings, "A. Khan", InlineRunner())
+    qtbot.addWidget(w)
+    w.show()
+    assert w.start_page.isVisible() and not w.ui.splitter.isVisible()
+    assert not w.ui.actionExport.isEnabled()
+    recent = w.start_page.recent
+    assert recent.count() == 2 and "(missing)" in recent.item(1).text()
+    recent.setCurrentRow(0)
+    recent.setFocus()
+    qtbot.keyClick(recent, Qt.Key.Key_Return)
+    assert w.inspection is not None and w.ui.splitter.isVisible() and not w.start_page.isVisible()

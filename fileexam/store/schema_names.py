@@ -1,0 +1,4 @@
+"""The migrations' names, in order: enough to tell whether a file needs upgrading without importing sqlite-utils."""
+
+MIGRATION_SET = "fileexam"
+KNOWN = ["m001_initial", "m002_reporting_indexes"]
