@@ -74,7 +74,8 @@ def test_layout__tables_frozen_bold_headers_widths(scored, tmp_path):
     out = tmp_path / "ak.xlsx"
     export_workbook(scored, out, "A. Khan")
     wb = load_workbook(out)
-    assert wb.sheetnames == ["About", "Cases", "Answers", "Grid", "Questions"]
+    assert wb.sheetnames == ["About", "Cases", "Answers", "Grid", "Questions", "Definitions"]
+    assert wb["Definitions"].sheet_state == "hidden"
     for ws in wb:
         assert ws.freeze_panes == "A2", ws.title
         assert ws["A1"].font.b, ws.title
@@ -91,11 +92,22 @@ def edit_cell(path, sheet, cell, value):
     wb.save(path)
 
 
-def test_tampered__edited_answer__hash_mismatch(scored, tmp_path):
+def test_tampered__edited_answer__hash_mismatch_names_the_row(scored, tmp_path):
     out = tmp_path / "ak.xlsx"
     export_workbook(scored, out, "A. Khan")
-    edit_cell(out, "Answers", "E2", "not_met" if load_workbook(out)["Answers"]["E2"].value != "not_met" else "fully")
-    assert [p.code for p in read_exchange(out).problems] == ["exchange-hash"]
+    edit_cell(out, "Answers", "E7", "not_met" if load_workbook(out)["Answers"]["E7"].value != "not_met" else "fully")
+    data = read_exchange(out)
+    [p] = data.problems
+    assert p.code == "exchange-hash" and "Answers rows 7" in p.message
+    assert data.changed_rows == {"Answers": [7]}
+
+
+def test_definitions__stored_yaml_travels_with_the_workbook(scored, tmp_path):
+    out = tmp_path / "ak.xlsx"
+    export_workbook(scored, out, "A. Khan")
+    stored = {(d["kind"], d["id"]): d["text"] for d in scored.definitions()}
+    read = {(d["kind"], d["id"]): d["text"] for d in read_exchange(out).definitions}
+    assert read == stored and ("question-set", "pre-charge") in read
 
 
 def test_tampered__row_deleted__count_mismatch(scored, tmp_path):

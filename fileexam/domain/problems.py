@@ -103,7 +103,7 @@ CATALOGUE: dict[str, Entry] = {
     "exchange-version": Entry(E, "exchange format version {version} is not known to this fileexam (it reads version {known}): update fileexam"),
     "exchange-header": Entry(E, "the header row was changed: expected {expected}; found {found}"),
     "exchange-count": Entry(E, "the About sheet says {said} {what} but the workbook holds {found}: rows were added or removed after export"),
-    "exchange-hash": Entry(E, "the data no longer matches the SHA-256 recorded at export: the workbook was edited or damaged after export"),
+    "exchange-hash": Entry(E, "the data no longer matches the SHA-256 recorded at export: the workbook was edited or damaged after export ({rows})"),
     # Paths and diff
     "path-missing": Entry(E, "no such file or folder"),
     "no-yaml-files": Entry(W, "no .yaml files in this folder"),

@@ -32,8 +32,21 @@ class ExchangeData:
     grid_headers: list[str] = field(default_factory=list)
     grid: Iterable[list] = field(default_factory=list)  # consumed after answers when written
     answer_count: int | None = None        # for progress, when answers are streamed
+    definitions: list[dict] = field(default_factory=list)  # kind, id, version, fingerprint, file_name, text
+    changed_rows: dict = field(default_factory=dict)  # when read: sheet -> rows whose row_check fails
     questions: list[list] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)  # when read
+
+
+ROW_CHECK = "row_check"
+DEFINITIONS_HEADERS = ["kind", "id", "version", "fingerprint", "file_name", "part", "text"]
+CELL_TEXT_LIMIT = 30_000  # Excel holds at most 32,767 characters in a cell: longer YAML goes in parts
+
+
+def row_check(values: list) -> str:
+    """A short checksum of one data row, so a reader can say which rows were changed after export."""
+    text = json.dumps([_canon(v) for v in values], ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 QUESTIONS_HEADERS = ["question_set", "section", "question_id", "text", "answer_type", "options", "required",
@@ -99,20 +112,20 @@ def write_exchange(path: Path, data: ExchangeData, progress: Progress = no_progr
     try:
         about_sheet = book.sheet("About", ["Key", "Value"], [24, 70])  # first sheet, filled last
 
-        sheet = book.sheet("Cases", c_headers, [16, 10, 12, 10] + [18] * len(data.field_ids))
+        sheet = book.sheet("Cases", c_headers + [ROW_CHECK], [16, 10, 12, 10] + [18] * len(data.field_ids) + [14])
         hasher.sheet("Cases", c_headers)
         for row in data.cases:
-            sheet.append(row)
+            sheet.append(list(row) + [row_check(row)])
             hasher.row(row)
         sheet.finish()
         done = len(data.cases)
         progress(done, total, "cases")
 
-        sheet = book.sheet("Answers", ANSWERS_HEADERS, [16, 10, 18, 12, 16, 8, 50, 28, 9])
+        sheet = book.sheet("Answers", ANSWERS_HEADERS + [ROW_CHECK], [16, 10, 18, 12, 16, 8, 50, 28, 9, 14])
         hasher.sheet("Answers", ANSWERS_HEADERS)
         count = 0
         for row in data.answers:
-            sheet.append(row)
+            sheet.append(list(row) + [row_check(row)])
             hasher.row(row)
             count += 1
             if count % 5000 == 0:
@@ -129,6 +142,15 @@ def write_exchange(path: Path, data: ExchangeData, progress: Progress = no_progr
         for row in data.questions:
             sheet.append(row)
         sheet.finish()
+
+        sheet = book.sheet("Definitions", DEFINITIONS_HEADERS, [20, 18, 9, 26, 22, 6, 80])
+        for d in data.definitions:
+            text = d["text"]
+            parts = [text[i:i + CELL_TEXT_LIMIT] for i in range(0, len(text), CELL_TEXT_LIMIT)] or [""]
+            for n, part in enumerate(parts, start=1):
+                sheet.append([d["kind"], d["id"], d["version"], d["fingerprint"], d["file_name"], n, part])
+        sheet.finish()
+        sheet.ws.hide()  # for fileexam (the diff of a question set), not for people
 
         about = dict(data.about)
         about.update(cases=str(len(data.cases)), answers=str(count), data_sha256=hasher.hexdigest())
@@ -165,7 +187,7 @@ def read_exchange(path: Path | str) -> ExchangeData:
             try:
                 sheets = {name: [[c.value if c.data_type != "f" else ("=FORMULA", c.value) for c in row]
                                  for row in wb[name].iter_rows()]
-                          for name in ("About", "Cases", "Answers") if name in wb.sheetnames}
+                          for name in ("About", "Cases", "Answers", "Definitions") if name in wb.sheetnames}
             finally:
                 wb.close()
     except UnsafeWorkbook as exc:
@@ -206,23 +228,60 @@ def read_exchange(path: Path | str) -> ExchangeData:
         return header, body
 
     c_header, c_rows = table("Cases", None)
-    if c_header[: len(CASES_FIXED)] != CASES_FIXED:
-        return bad("exchange-header", "Cases", 1, expected=", ".join(CASES_FIXED) + ", fields...",
+    if c_header[: len(CASES_FIXED)] != CASES_FIXED or c_header[-1:] != [ROW_CHECK]:
+        return bad("exchange-header", "Cases", 1, expected=", ".join(CASES_FIXED) + ", fields..., " + ROW_CHECK,
                    found=", ".join(c_header))
-    data.field_ids = c_header[len(CASES_FIXED):]
-    _, a_rows = table("Answers", ANSWERS_HEADERS)
+    data.field_ids = c_header[len(CASES_FIXED):-1]
+    _, a_rows = table("Answers", ANSWERS_HEADERS + [ROW_CHECK])
     if data.problems:
         return data
-    data.cases = [_texts(r) for _, r in c_rows]
-    data.answers = [_answer_row(r) for _, r in a_rows]
+    c_header = c_header[:-1]
+    data.cases = [_texts(r[:-1]) for _, r in c_rows]
+    data.answers = [_answer_row(r[:-1]) for _, r in a_rows]
     data.rows = {"Cases": [i for i, _ in c_rows], "Answers": [i for i, _ in a_rows]}  # type: ignore[attr-defined]
+    for name, raw, rows in (("Cases", c_rows, data.cases), ("Answers", a_rows, data.answers)):
+        changed = [i for (i, r), values in zip(raw, rows) if _canon(r[-1]) != row_check(values)]
+        if changed:
+            data.changed_rows[name] = changed
+    data.definitions = _definitions(sheets.get("Definitions", []))
 
     for key, rows in (("cases", data.cases), ("answers", data.answers)):
         if data.about.get(key) != str(len(rows)):
             bad("exchange-count", "About", None, what=key, said=data.about.get(key, "nothing"), found=len(rows))
     if data.about.get("data_sha256") != data_hash(c_header, data.cases, data.answers):
-        bad("exchange-hash", "About")
+        where = "; ".join(f"{sheet} rows {_ranges(rows)}" for sheet, rows in data.changed_rows.items())
+        bad("exchange-hash", "About", rows=where or "rows cannot be named (rows were added or removed)")
     return data
+
+
+def _ranges(rows: list[int]) -> str:
+    """[2, 3, 4, 9] -> '2-4, 9' (at most 12 pieces shown)."""
+    pieces, start, prev = [], None, None
+    for r in rows:
+        if start is None:
+            start = prev = r
+        elif r == prev + 1:
+            prev = r
+        else:
+            pieces.append(f"{start}-{prev}" if prev != start else str(start))
+            start = prev = r
+    if start is not None:
+        pieces.append(f"{start}-{prev}" if prev != start else str(start))
+    return ", ".join(pieces[:12]) + (" …" if len(pieces) > 12 else "")
+
+
+def _definitions(rows: list[list]) -> list[dict]:
+    """The stored YAML of the template and sets, put back together from its parts."""
+    out: dict[tuple, dict] = {}
+    for r in rows[1:]:
+        if not r or r[0] is None:
+            continue
+        r = list(r) + [None] * (7 - len(r))
+        key = (str(r[0]), str(r[1]), _canon(r[3]))
+        d = out.setdefault(key, {"kind": str(r[0]), "id": str(r[1]), "version": _canon(r[2]),
+                                 "fingerprint": _canon(r[3]), "file_name": _canon(r[4]), "text": ""})
+        d["text"] += "" if r[6] is None else str(r[6])
+    return list(out.values())
 
 
 def _texts(row: list) -> list:

@@ -205,6 +205,11 @@ class InspectionFile:
                              + "; ".join(p.format() for p in loaded.problems if p.is_error))
         return loaded.definition
 
+    def definitions(self) -> list[dict]:
+        """The stored template and question sets: kind, id, version, fingerprint, file_name, text."""
+        cur = self.conn.execute("SELECT kind, def_id, version, fingerprint, file_name, text FROM definitions ORDER BY id")
+        return [dict(zip(("kind", "id", "version", "fingerprint", "file_name", "text"), r)) for r in cur]
+
     # ---- cases ----------------------------------------------------------------
     def cases(self) -> list[Case]:
         return [Case(r[0], json.loads(r[1]), r[2])
