@@ -221,6 +221,40 @@ def cmd_reopen(args) -> int:
     return 0
 
 
+@command("merge", "merge inspectors' exchange workbooks into a master inspection, and show coverage")
+def cmd_merge(args) -> int:
+    from fileexam.services.merge import merge_workbooks
+
+    with _open(args.master) as f:
+        bar = progress_bar("merge")
+        try:
+            report = merge_workbooks(f, [Path(p) for p in args.workbooks], who_am_i(args), args.accept_changed, bar)
+        finally:
+            bar.close()
+        print_merge_report(report)
+    return 1 if report.refused else 0
+
+
+def print_merge_report(report) -> None:
+    for w in report.workbooks:
+        print(w.line())
+        for ref, marker, others in w.conflicts:
+            print(f"    conflict: case {ref} marked by {marker} and by {', '.join(others)} "
+                  "(not chosen for double marking): both markings kept; settle it")
+    cov = report.coverage
+    print()
+    print(f"Coverage: {len(cov.cases) - len(cov.missing)} of {len(cov.cases)} sampled case(s) back complete; "
+          f"{len(cov.missing)} missing; {len(cov.twice)} complete twice.")
+    for title, groups in (("Inspector", cov.by_inspector), ("Area", cov.by_area)):
+        width = max([len(title)] + [len(g.group) for g in groups])
+        print(f"\n{title:<{width}}  {'expected':>8}  {'complete':>8}  {'in progress':>11}  {'missing':>7}")
+        for g in groups:
+            print(f"{g.group:<{width}}  {g.expected:>8}  {g.complete:>8}  {g.in_progress:>11}  {g.missing:>7}")
+    if cov.missing:
+        shown = ", ".join(f"{c.reference} ({c.inspector or 'unallocated'})" for c in cov.missing[:20])
+        print(f"\nMissing: {shown}" + (" …" if len(cov.missing) > 20 else ""))
+
+
 @command("app", "open the desktop app (also: plain  fileexam, fileexam FILE, fileexam --demo)")
 def cmd_app(args) -> int:
     from fileexam.qt.app import run
@@ -274,6 +308,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("out", metavar="OUT.xlsx")
     p.add_argument("--marker", metavar="NAME", help="only this marker's cases and answers (default: everyone's)")
     p.set_defaults(func=cmd_export)
+
+    p = with_user(sub.add_parser("merge", help=COMMANDS["merge"]))
+    p.add_argument("master", metavar="MASTER_FILE")
+    p.add_argument("workbooks", nargs="+", metavar="IN.xlsx")
+    p.add_argument("--accept-changed", action="store_true",
+                   help="merge workbooks edited after export (recorded in the audit log)")
+    p.set_defaults(func=cmd_merge)
 
     p = sub.add_parser("status", help=COMMANDS["status"])
     p.add_argument("file", metavar="FILE")

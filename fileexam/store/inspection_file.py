@@ -342,6 +342,65 @@ class InspectionFile:
         return [r[0] for r in self.conn.execute("SELECT DISTINCT marker FROM answers UNION SELECT marker FROM markings "
                                               "ORDER BY 1")]
 
+    # ---- merging ----------------------------------------------------------------
+    def marking_rows(self, reference: str) -> dict[str, dict[str, tuple]]:
+        """marker -> question -> (value, comment, answered_at, revision, set_id, set_fingerprint)."""
+        out: dict[str, dict[str, tuple]] = {}
+        for r in self.conn.execute("SELECT marker, question_id, value, comment, answered_at, revision, set_id,"
+                                   " set_fingerprint FROM answers WHERE case_ref=?", [reference]):
+            out.setdefault(r[0], {})[r[1]] = tuple(r[2:])
+        return out
+
+    def double_marked(self) -> set[tuple[str, str]]:
+        return {(r[0], r[1]) for r in self.conn.execute("SELECT case_ref, marker FROM double_marking")}
+
+    def apply_merge(self, plans, who: str, source: str, log: dict) -> None:
+        """Write a merge plan and its log entry in one transaction: all of a workbook, or none of it."""
+        stamp = now()
+        reason = f"merged from {source}"
+        with self.atomic():
+            for p in plans:
+                for qid, row in p.inserts.items():
+                    self._merge_write(p.reference, qid, p.marker, row)
+                    self._audit(self.conn, who, "merge", p.reference, qid, p.marker, None, row[0], reason, stamp)
+                for qid, (old, row) in p.updates.items():
+                    self._merge_write(p.reference, qid, p.marker, row)
+                    self._audit(self.conn, who, "merge update", p.reference, qid, p.marker, old[0], row[0], reason, stamp)
+                for qid, old in p.deletes.items():
+                    self.conn.execute("DELETE FROM answers WHERE case_ref=? AND question_id=? AND marker=?",
+                                      [p.reference, qid, p.marker])
+                    self._audit(self.conn, who, "merge clear", p.reference, qid, p.marker, old[0], None, reason, stamp)
+                if p.outcome in ("new", "updated"):
+                    self.conn.execute("INSERT INTO markings (case_ref, marker, status, updated_at) VALUES (?,?,?,?)"
+                                      " ON CONFLICT (case_ref, marker) DO UPDATE SET status=excluded.status,"
+                                      " updated_at=excluded.updated_at", [p.reference, p.marker, p.status, stamp])
+            self.conn.execute(
+                "INSERT INTO merges (at, who, file_name, data_sha256, marker, outcome, new, updated, unchanged, older,"
+                " conflicts, detail) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                [stamp, who, source, log.get("data_sha256"), log.get("marker"), log["outcome"], log.get("new"),
+                 log.get("updated"), log.get("unchanged"), log.get("older"), log.get("conflicts"), log.get("detail")])
+            if log.get("accepted_changed"):
+                self._audit(self.conn, who, "merge accepted changed workbook", reason=log.get("detail", ""), at=stamp)
+
+    def log_refusal(self, who: str, source: str, detail: str, data_sha256: str | None, marker: str | None) -> None:
+        with self.atomic():
+            self.conn.execute("INSERT INTO merges (at, who, file_name, data_sha256, marker, outcome, detail)"
+                              " VALUES (?,?,?,?,?,?,?)", [now(), who, source, data_sha256, marker, "refused", detail])
+
+    def merges(self) -> list[dict]:
+        cur = self.conn.execute("SELECT * FROM merges ORDER BY id")
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, r)) for r in cur]
+
+    def _merge_write(self, reference: str, qid: str, marker: str, row: tuple) -> None:
+        value, comment, answered_at, revision, set_id, fingerprint = row
+        self.conn.execute(
+            "INSERT INTO answers (case_ref, question_id, marker, value, comment, set_id, set_fingerprint, answered_at,"
+            " revision) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (case_ref, question_id, marker) DO UPDATE SET"
+            " value=excluded.value, comment=excluded.comment, set_id=excluded.set_id,"
+            " set_fingerprint=excluded.set_fingerprint, answered_at=excluded.answered_at, revision=excluded.revision",
+            [reference, qid, marker, value, comment or "", set_id, fingerprint, answered_at, revision])
+
     # ---- status ---------------------------------------------------------------
     def status(self, reference: str, marker: str) -> Status:
         r = self.conn.execute("SELECT status FROM markings WHERE case_ref=? AND marker=?", [reference, marker]).fetchone()

@@ -80,3 +80,27 @@ def m002_reporting_indexes(db: Database) -> None:
     CREATE INDEX cases_by_inspector ON cases (inspector);
     """)
 
+
+
+@migrations()
+def m003_merges_and_double_marking(db: Database) -> None:
+    db.executescript("""
+    CREATE TABLE merges (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        who TEXT NOT NULL,
+        file_name TEXT NOT NULL,
+        data_sha256 TEXT,
+        marker TEXT,
+        outcome TEXT NOT NULL,          -- merged, refused
+        new INTEGER, updated INTEGER, unchanged INTEGER, older INTEGER, conflicts INTEGER,
+        detail TEXT
+    );
+    -- Cases chosen for a second, independent marking, and by whom.
+    CREATE TABLE double_marking (
+        case_ref TEXT NOT NULL REFERENCES cases(reference),
+        marker TEXT NOT NULL,
+        allocated_at TEXT NOT NULL,
+        PRIMARY KEY (case_ref, marker)
+    );
+    """)

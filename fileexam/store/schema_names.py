@@ -1,4 +1,4 @@
 """The migrations' names, in order: enough to tell whether a file needs upgrading without importing sqlite-utils."""
 
 MIGRATION_SET = "fileexam"
-KNOWN = ["m001_initial", "m002_reporting_indexes"]
+KNOWN = ["m001_initial", "m002_reporting_indexes", "m003_merges_and_double_marking"]

@@ -1,0 +1,83 @@
+"""Coverage of the sample: which cases came back complete, from whom, and which are missing."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from fileexam.domain.cases import Case, Status
+from fileexam.domain.template import InspectionTemplate
+
+
+@dataclass
+class CaseCoverage:
+    reference: str
+    inspector: str | None
+    area: str
+    complete_by: list[str]
+    in_progress_by: list[str]
+
+    @property
+    def missing(self) -> bool:
+        return not self.complete_by
+
+
+@dataclass
+class GroupCoverage:
+    group: str
+    expected: int = 0
+    complete: int = 0
+    in_progress: int = 0
+
+    @property
+    def missing(self) -> int:
+        return self.expected - self.complete
+
+
+@dataclass
+class Coverage:
+    cases: list[CaseCoverage]
+    by_inspector: list[GroupCoverage] = field(default_factory=list)
+    by_area: list[GroupCoverage] = field(default_factory=list)
+
+    @property
+    def missing(self) -> list[CaseCoverage]:
+        return [c for c in self.cases if c.missing]
+
+    @property
+    def twice(self) -> list[CaseCoverage]:
+        return [c for c in self.cases if len(c.complete_by) > 1]
+
+
+def coverage(t: InspectionTemplate, cases: list[Case], statuses: dict[tuple[str, str], Status]) -> Coverage:
+    by_case: dict[str, dict[str, list[str]]] = {}
+    for (ref, marker), status in statuses.items():
+        slot = "complete" if status is Status.COMPLETE else "in progress"
+        by_case.setdefault(ref, {}).setdefault(slot, []).append(marker)
+    area_field = t.fields_by_id.get(t.reporting.area_field or "")
+    out = []
+    for c in cases:
+        area = c.fields.get(area_field.id) if area_field else None
+        marks = by_case.get(c.reference, {})
+        out.append(CaseCoverage(c.reference, c.inspector, area_field.value_label(area) if area and area_field else "",
+                                sorted(marks.get("complete", [])), sorted(marks.get("in progress", []))))
+    result = Coverage(out)
+    result.by_inspector = _groups(out, lambda c: c.inspector or "(unallocated)")
+    result.by_area = _groups(out, lambda c: c.area or "(none)")
+    return result
+
+
+def _groups(cases: list[CaseCoverage], key) -> list[GroupCoverage]:
+    groups: dict[str, GroupCoverage] = {}
+    for c in cases:
+        g = groups.setdefault(key(c), GroupCoverage(key(c)))
+        g.expected += 1
+        if c.complete_by:
+            g.complete += 1
+        elif c.in_progress_by:
+            g.in_progress += 1
+    return [groups[k] for k in sorted(groups)]
+
+
+def counts(cov: Coverage) -> Counter:
+    return Counter("complete" if c.complete_by else "in progress" if c.in_progress_by else "missing" for c in cov.cases)
