@@ -255,6 +255,35 @@ def print_merge_report(report) -> None:
         print(f"\nMissing: {shown}" + (" …" if len(cov.missing) > 20 else ""))
 
 
+@command("report", "aggregate a master inspection into the report workbook (and JSON)")
+def cmd_report(args) -> int:
+    import json
+
+    from fileexam.formats.report_workbook import write_report
+    from fileexam.services.merge import master_coverage
+    from fileexam.services.report import build_report, report_json
+
+    with _open(args.master) as f:
+        bar = progress_bar("report")
+        try:
+            report = build_report(f, Path(args.baseline) if args.baseline else None, progress=bar)
+            write_report(Path(args.out), report, f.merges(), master_coverage(f), bar)
+        finally:
+            bar.close()
+    if args.json:
+        print(json.dumps(report_json(report), indent=2, ensure_ascii=False))
+    else:
+        print(f"Wrote {args.out}: {len(report.counted)} case(s) counted, {report.excluded} without a complete marking"
+              + (f", compared with {report.baseline_name}" if report.baseline_name else "") + ".")
+        for m in report.measures:
+            fig = report.figure(m)
+            if fig and fig.value is not None:
+                tr = fig.travel
+                trend = f"  {tr.arrow} {tr.change_pp:+.1f}pp {tr.direction}" if tr and tr.direction else ""
+                print(f"  {report.label(m):<45} {fig.value * 100:5.1f}%  ({len(fig.cases)} cases){trend}")
+    return 0
+
+
 @command("app", "open the desktop app (also: plain  fileexam, fileexam FILE, fileexam --demo)")
 def cmd_app(args) -> int:
     from fileexam.qt.app import run
@@ -315,6 +344,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--accept-changed", action="store_true",
                    help="merge workbooks edited after export (recorded in the audit log)")
     p.set_defaults(func=cmd_merge)
+
+    p = sub.add_parser("report", help=COMMANDS["report"])
+    p.add_argument("master", metavar="MASTER_FILE")
+    p.add_argument("out", metavar="OUT.xlsx")
+    p.add_argument("--baseline", metavar="BASELINE", help="an earlier master file or report workbook")
+    p.add_argument("--json", action="store_true", help="also print every figure as JSON")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("status", help=COMMANDS["status"])
     p.add_argument("file", metavar="FILE")

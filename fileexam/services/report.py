@@ -1,0 +1,233 @@
+"""Aggregate a master inspection into the figures of an inspection report (grouping in SQL)."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fileexam.domain.aggregate import (ALL_STRANDS, NATIONAL, Figure, QuestionFigure, Spread, compare,
+                                       question_figures, score_figures, spreads)
+from fileexam.domain.answers import condition_value
+from fileexam.domain.applicability import AnswerIs, FieldIs, leaves
+from fileexam.domain.cases import Status
+from fileexam.domain.questions import THEME, AnswerType
+from fileexam.domain.template import InspectionTemplate
+from fileexam.services.progress import Progress, no_progress
+from fileexam.store.inspection_file import InspectionFile, now
+
+
+@dataclass
+class Report:
+    template: InspectionTemplate
+    name: str
+    generated_at: str
+    figures: dict[tuple[str, str, str], Figure]
+    questions: dict[tuple[str, str, str], QuestionFigure]
+    spreads: list[Spread]
+    measures: list[str]
+    strands: list[str]
+    areas: list[str]
+    case_rows: list[tuple]             # (case, area, strand, measure, achieved, available): the Check sheet
+    counted: dict[str, str]            # case -> the marker whose marking counts
+    excluded: int = 0                  # sampled cases with no complete marking
+    unmoderated: list[str] = field(default_factory=list)  # double-marked, not yet moderated: first marker counts
+    baseline_name: str | None = None
+
+    def label(self, measure: str) -> str:
+        return self.template.score_label(measure)
+
+    def figure(self, measure: str, strand: str = ALL_STRANDS, area: str = NATIONAL) -> Figure | None:
+        return self.figures.get((measure, strand, area))
+
+
+def counted_markings(inspection: InspectionFile) -> tuple[dict[str, str], list[str], int]:
+    """The marking that counts for each case: the allocated inspector's complete marking, else the first
+    complete one. Returns (case -> marker, double-marked cases not yet moderated, cases with none)."""
+    first_complete: dict[str, list[tuple[str, str]]] = {}
+    for ref, marker, status, updated in inspection.conn.execute(
+            "SELECT case_ref, marker, status, updated_at FROM markings ORDER BY updated_at"):
+        if status == Status.COMPLETE.value:
+            first_complete.setdefault(ref, []).append((updated, marker))
+    counted, unmoderated, excluded = {}, [], 0
+    for c in inspection.cases():
+        done = first_complete.get(c.reference)
+        if not done:
+            excluded += 1
+            continue
+        markers = [m for _, m in done]
+        counted[c.reference] = c.inspector if c.inspector in markers else markers[0]
+        if len(markers) > 1:
+            unmoderated.append(c.reference)
+    return counted, unmoderated, excluded
+
+
+def build_report(inspection: InspectionFile, baseline: Path | None = None, with_intervals: bool = True,
+                 progress: Progress = no_progress) -> Report:
+    t = inspection.template
+    progress(0, 5, "choosing the markings that count")
+    counted, unmoderated, excluded = counted_markings(inspection)
+    cases = {c.reference: c for c in inspection.cases()}
+    area_f = t.fields_by_id.get(t.reporting.area_field or "")
+    strand_f = t.fields_by_id.get(t.reporting.strand_field or "")
+
+    def label(f, value):
+        return f.value_label(value) if f and isinstance(value, str) else "(none)"
+
+    conn = inspection.conn
+    _temp_tables(conn, t)
+    progress(1, 5, "working out which questions apply")
+    rows = []
+    for ref, marker in counted.items():
+        c = cases[ref]
+        rows.append((ref, marker, label(area_f, c.fields.get(area_f.id) if area_f else None),
+                     label(strand_f, c.fields.get(strand_f.id) if strand_f else None)))
+    conn.executemany("INSERT INTO temp.counted VALUES (?,?,?,?)", rows)
+    conn.executemany("INSERT INTO temp.applies VALUES (?,?)", list(_applicable(inspection, t, counted, cases)))
+
+    progress(2, 5, "adding up scores")
+    case_rows = conn.execute("""
+        SELECT c.case_ref, c.area, c.strand, m.measure, SUM(o.points * o.weight), SUM(o.max_points * o.weight)
+        FROM answers a
+        JOIN temp.counted c ON c.case_ref = a.case_ref AND c.marker = a.marker
+        JOIN temp.applies p ON p.case_ref = a.case_ref AND p.question_id = a.question_id
+        JOIN temp.options o ON o.question_id = a.question_id AND o.value = a.value AND o.points IS NOT NULL
+        JOIN temp.members m ON m.question_id = a.question_id
+        GROUP BY c.case_ref, m.measure
+        ORDER BY c.area, c.strand, c.case_ref, m.measure""").fetchall()
+    q_rows = conn.execute("""
+        SELECT a.question_id, c.area, c.strand, a.value, COUNT(*)
+        FROM answers a
+        JOIN temp.counted c ON c.case_ref = a.case_ref AND c.marker = a.marker
+        JOIN temp.applies p ON p.case_ref = a.case_ref AND p.question_id = a.question_id
+        WHERE a.value IS NOT NULL
+        GROUP BY a.question_id, c.area, c.strand, a.value""").fetchall()
+    _drop_temp(conn)
+
+    progress(3, 5, "intervals")
+    figures = score_figures(case_rows, t.reporting.few_cases, with_intervals)
+    counted_values = {q.id: tuple(o.value for o in q.answer.scale.options if o.points is not None)
+                      for q in t.questions if q.answer.type is AnswerType.SCALE}
+    questions = question_figures([r for r in q_rows if r[0] in counted_values], counted_values)
+    measures = t.score_names()
+    strands = [o.label for o in strand_f.values] if strand_f else []
+    areas = [o.label for o in area_f.values] if area_f else []
+    report = Report(t, inspection.name, now(), figures, questions, spreads(figures, measures, strands), measures,
+                    strands, areas, case_rows, counted, excluded, unmoderated)
+    if baseline is not None:
+        progress(4, 5, "comparing with the baseline")
+        report.baseline_name = Path(baseline).name
+        compare(figures, load_baseline(Path(baseline)), t.reporting.direction_threshold_pp)
+    progress(5, 5, "done")
+    return report
+
+
+def _temp_tables(conn: sqlite3.Connection, t: InspectionTemplate) -> None:
+    _drop_temp(conn)
+    conn.executescript("""
+        CREATE TEMP TABLE counted (case_ref TEXT PRIMARY KEY, marker TEXT, area TEXT, strand TEXT);
+        CREATE TEMP TABLE applies (case_ref TEXT, question_id TEXT, PRIMARY KEY (case_ref, question_id));
+        CREATE TEMP TABLE options (question_id TEXT, value TEXT, points REAL, max_points REAL, weight REAL,
+                                   PRIMARY KEY (question_id, value));
+        CREATE TEMP TABLE members (measure TEXT, question_id TEXT, PRIMARY KEY (measure, question_id));
+    """)
+    options, members = [], []
+    for q in t.questions:
+        if not q.answer.scored:
+            continue
+        for o in q.answer.scale.options:
+            options.append((q.id, o.value, o.points, q.answer.scale.max_points, q.weight))
+        if THEME in q.scores:
+            members.append((q.set_id, q.id))
+    for comp in t.composites:
+        members += [(comp.id, q.id) for q in t.composite_members(comp.id)]
+    conn.executemany("INSERT INTO temp.options VALUES (?,?,?,?,?)", options)
+    conn.executemany("INSERT OR IGNORE INTO temp.members VALUES (?,?)", members)
+
+
+def _drop_temp(conn: sqlite3.Connection) -> None:
+    for name in ("counted", "applies", "options", "members"):
+        conn.execute(f"DROP TABLE IF EXISTS temp.{name}")
+
+
+def _applicable(inspection: InspectionFile, t: InspectionTemplate, counted: dict[str, str], cases: dict):
+    """(case, question) for every question that applies to a counted case.
+
+    Applicability depends only on the fields and answers that conditions name, so it is worked out
+    once per distinct combination of those, not once per case.
+    """
+    fields, questions = set(), set()
+    for qs in t.question_sets:
+        for section in qs.sections:
+            for cond in [section.applies_when] + [q.applies_when for q in section.questions]:
+                for leaf in leaves(cond):
+                    if isinstance(leaf, FieldIs):
+                        fields.add(leaf.field)
+                    elif isinstance(leaf, AnswerIs):
+                        questions.add(leaf.question)
+    triggers: dict[str, dict[str, str]] = {}
+    if questions:
+        marks = ",".join("?" * len(questions))
+        for ref, marker, qid, value in inspection.conn.execute(
+                f"SELECT case_ref, marker, question_id, value FROM answers WHERE question_id IN ({marks})",
+                sorted(questions)):
+            if counted.get(ref) == marker:
+                triggers.setdefault(ref, {})[qid] = value
+    memo: dict[tuple, list[str]] = {}
+    fields, questions = sorted(fields), sorted(questions)
+    for ref in counted:
+        c = cases[ref]
+        field_values = {f: c.fields.get(f) for f in fields}
+        answers = {q: condition_value(t.question_by_id[q], triggers.get(ref, {}).get(q)) for q in questions}
+        key = (tuple(_hashable(field_values[f]) for f in fields), tuple(_hashable(answers[q]) for q in questions))
+        applying = memo.get(key)
+        if applying is None:
+            flags = t.which_apply(field_values, {q: v for q, v in answers.items() if v is not None})
+            applying = memo[key] = [qid for qid, on in flags.items() if on]
+        for qid in applying:
+            yield ref, qid
+
+
+def _hashable(v):
+    return tuple(v) if isinstance(v, list) else v
+
+
+# ---- baselines ---------------------------------------------------------------
+def load_baseline(path: Path) -> dict[tuple[str, str, str], dict]:
+    """Figures of an earlier report: a report workbook (its Data sheet) or a master inspection file."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from fileexam.formats.report_workbook import read_report_data
+        return read_report_data(path)
+    with InspectionFile.open(path) as f:
+        report = build_report(f)
+    return {k: {"value": v.value, "ci_low": v.ci[0] if v.ci else None, "ci_high": v.ci[1] if v.ci else None}
+            for k, v in report.figures.items()}
+
+
+def report_json(r: Report) -> dict:
+    def figure(f: Figure) -> dict:
+        tr = f.travel
+        return {
+            "measure": f.measure, "label": r.label(f.measure), "strand": f.strand, "area": f.area,
+            "achieved": f.achieved, "available": f.available, "value": f.value, "cases": len(f.cases),
+            "ci_low": f.ci[0] if f.ci else None, "ci_high": f.ci[1] if f.ci else None, "few_cases": f.few,
+            "baseline": tr.baseline if tr else None, "change_pp": tr.change_pp if tr else None,
+            "direction": tr.direction if tr else None, "within_noise": tr.within_noise if tr else None,
+        }
+
+    def question(q: QuestionFigure) -> dict:
+        return {"question": q.question, "strand": q.strand, "area": q.area, "counts": q.counts,
+                "not_applicable": q.not_counted, "base": q.base,
+                "shares": {v: q.share(v) for v in q.counted_values},
+                "intervals": {v: q.share_ci(v) for v in q.counted_values}}
+
+    return {
+        "inspection": r.name, "template": r.template.id, "template_version": r.template.version,
+        "generated_at": r.generated_at, "baseline": r.baseline_name,
+        "cases_counted": len(r.counted), "cases_without_complete_marking": r.excluded,
+        "double_marked_not_moderated": r.unmoderated,
+        "measures": [figure(f) for f in sorted(r.figures.values(), key=lambda f: f.key)],
+        "spreads": [{"measure": s.measure, "strand": s.strand, "strongest": s.strongest, "weakest": s.weakest,
+                     "spread_pp": s.spread_pp} for s in r.spreads],
+        "questions": [question(q) for q in sorted(r.questions.values(), key=lambda q: (q.question, q.strand, q.area))],
+    }
