@@ -73,7 +73,7 @@ def _landscape(ws) -> None:
 
 def _national(book, r, pct, pp) -> None:
     headers = ["Measure", "Strand", "Baseline", "Follow-up", "Change (pp)", "Direction", "95% CI", "Cases", "Note"]
-    sheet = book.sheet("National", headers, [28, 20, 11, 11, 12, 11, 16, 8, 40])
+    sheet = book.sheet("National", headers, [42, 20, 11, 11, 12, 12, 16, 8, 40])
     ws = sheet.ws
     for m in r.measures:
         for strand in [ALL_STRANDS] + r.strands:
@@ -96,14 +96,17 @@ def _national(book, r, pct, pp) -> None:
 
 def _colour_scale(ws, first_row, first_col, last_row, last_col) -> None:
     if last_row >= first_row:
+        # Fixed points (50% red, 75% amber, 100% green), not the sheet's own range, which would
+        # paint a 74% red merely for being the lowest.
         ws.conditional_format(first_row, first_col, last_row, last_col,
-                              {"type": "3_color_scale", "min_color": "#F8696B", "mid_color": "#FFEB84",
-                               "max_color": "#63BE7B"})
+                              {"type": "3_color_scale", "min_type": "num", "min_value": 0.5, "min_color": "#F8696B",
+                               "mid_type": "num", "mid_value": 0.75, "mid_color": "#FFEB84",
+                               "max_type": "num", "max_value": 1.0, "max_color": "#63BE7B"})
 
 
 def _areas(book, r, pct, pp) -> None:
     headers = ["Measure", "Strand", "Strongest Area", "Strongest", "Weakest Area", "Weakest", "Spread (pp)"]
-    sheet = book.sheet("Area performance", headers, [28, 20, 26, 11, 26, 11, 12])
+    sheet = book.sheet("Area performance", headers, [42, 20, 26, 11, 26, 11, 12])
     ws = sheet.ws
     for s in r.spreads:
         row = sheet.row
@@ -118,8 +121,9 @@ def _areas(book, r, pct, pp) -> None:
 
     # Every measure by Area, with a native bar chart of each.
     headers = ["Area"] + [r.label(m) for m in r.measures]
-    sheet = book.sheet("By Area", headers, [26] + [14] * len(r.measures))
+    sheet = book.sheet("By Area", headers, [26] + [16] * len(r.measures))
     ws = sheet.ws
+    ws.set_row(0, 48, book.wb.add_format({"bold": True, "text_wrap": True, "valign": "bottom"}))
     for area in r.areas:
         row = sheet.row
         sheet.append([area] + [None] * len(r.measures))
@@ -138,14 +142,15 @@ def _areas(book, r, pct, pp) -> None:
         chart.set_x_axis({"num_format": "0%", "min": 0, "max": 1})
         chart.set_y_axis({"reverse": True})
         chart.set_legend({"none": True})
-        chart.set_size({"width": 520, "height": 380})
-        ws.insert_chart(1 + (j - 1) * 20, len(r.measures) + 2, chart)
+        chart.set_size({"width": 560, "height": 460})
+        col = len(r.measures) + 2 + ((j - 1) % 2) * 9   # two charts side by side
+        ws.insert_chart(1 + ((j - 1) // 2) * 24, col, chart)
     _landscape(ws)
 
 
 def _themes(book, r, pct) -> None:
     headers = ["Casework theme", "Baseline", "Follow-up", "Direction", "Strongest Area", "Weakest Area", "Cases"]
-    sheet = book.sheet("Casework themes", headers, [40, 11, 11, 12, 30, 30, 8])
+    sheet = book.sheet("Casework themes", headers, [42, 11, 11, 12, 34, 34, 8])
     ws = sheet.ws
     spread = {(s.measure, s.strand): s for s in r.spreads}
     for m in r.measures:
