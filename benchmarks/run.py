@@ -57,17 +57,22 @@ def write_definitions(folder: Path) -> Path:
     return template
 
 
-def build_inspection(folder: Path, n_cases: int, inspectors: int = 14) -> Path:
+def build_inspection(folder: Path, n_cases: int, inspectors: int = 14, name: str = "bench.fileexam",
+                     answered: bool = True) -> Path:
     """Cases and every answer, inserted in bulk (the setup is not what is measured)."""
     from fileexam.domain.cases import Case
     from fileexam.store.inspection_file import InspectionFile, now
 
-    path = folder / "bench.fileexam"
-    f = InspectionFile.create(path, write_definitions(folder), "Benchmark", "bench")
+    path = folder / name
+    template = folder / "bench.yaml"
+    f = InspectionFile.create(path, template if template.exists() else write_definitions(folder), "Benchmark", "bench")
     rng = random.Random(1)
     cases = [Case(f"C{i:05d}", {"area": f"A{i % 14 + 1}", "strand": "crown_court" if i % 3 else "magistrates"},
                   f"I{i % inspectors:02d}") for i in range(n_cases)]
     f.add_cases(cases, "bench", "bench")
+    if not answered:
+        f.close()
+        return path
     t = f.template
     fps = {qs.id: qs.fingerprint for qs in t.question_sets}
     stamp = now()
@@ -77,10 +82,10 @@ def build_inspection(folder: Path, n_cases: int, inspectors: int = 14) -> Path:
             value = rng.choices(["fully", "partially", "not_met", "na"], [6, 2, 1, 1])[0]
             comment = "Comment on the review" if rng.random() < 0.1 else ""
             rows.append((c.reference, q.id, c.inspector, value, comment, q.set_id, fps[q.set_id], stamp, 1))
-    with f.db.atomic():
-        f.db.conn.executemany("INSERT INTO answers VALUES (?,?,?,?,?,?,?,?,?)", rows)
-        f.db.conn.executemany("INSERT INTO markings VALUES (?,?,?,?)",
-                              [(c.reference, c.inspector, "in progress", stamp) for c in cases])
+    with f.atomic():
+        f.conn.executemany("INSERT INTO answers VALUES (?,?,?,?,?,?,?,?,?)", rows)
+        f.conn.executemany("INSERT INTO markings VALUES (?,?,?,?)",
+                           [(c.reference, c.inspector, "complete", stamp) for c in cases])
     f.close()
     return path
 
@@ -253,10 +258,87 @@ def bench_qt(path: Path, folder: Path) -> None:
     w.close()
 
 
+def bench_merge(folder: Path, workbooks: int = 30, per: int = 90) -> None:
+    """Merging `workbooks` inspectors' workbooks of `per` cases x 80 questions, against reading the same rows as csv."""
+    from fileexam.formats.exchange_workbook import read_exchange
+    from fileexam.services.export import export_workbook
+    from fileexam.services.merge import merge_workbooks
+    from fileexam.store.inspection_file import InspectionFile
+
+    sub = folder / "merge"
+    sub.mkdir()
+    write_definitions(sub)
+    source = build_inspection(sub, workbooks * per, inspectors=workbooks, name="source.fileexam")
+    master = build_inspection(sub, workbooks * per, inspectors=workbooks, name="master.fileexam", answered=False)
+    paths, csvs = [], []
+    with InspectionFile.open(source) as f:
+        for i in range(workbooks):
+            out = sub / f"I{i:02d}.xlsx"
+            export_workbook(f, out, f"I{i:02d}")
+            paths.append(out)
+    for p in paths:  # the same rows as csv files: the floor
+        data = read_exchange(p)
+        out = p.with_suffix(".csv")
+        with out.open("w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerows(data.cases)
+            w.writerows(data.answers)
+        csvs.append(out)
+    t0 = time.perf_counter()
+    rows = 0
+    for c in csvs:
+        with c.open(newline="", encoding="utf-8") as fh:
+            rows += sum(1 for _ in csv.reader(fh))
+    floor = time.perf_counter() - t0
+    with InspectionFile.open(master) as m:
+        t0 = time.perf_counter()
+        report = merge_workbooks(m, paths, "bench")
+        took = time.perf_counter() - t0
+    assert not report.refused, [w.reasons for w in report.refused]
+    emit(f"merge {workbooks} workbooks of {per} cases x {SETS * PER_SET} questions", took, "s")
+    emit("csv floor: reading the same rows", floor, "s")
+    emit("merge / csv floor", took / floor, "x", "<= 10x")
+
+
+def bench_report(path: Path, folder: Path) -> None:
+    from fileexam.formats.report_workbook import write_report
+    from fileexam.services.report import build_report
+    from fileexam.store.inspection_file import InspectionFile
+
+    with InspectionFile.open(path) as f:
+        f.template
+        t0 = time.perf_counter()
+        r = build_report(f)
+        built = time.perf_counter() - t0
+        write_report(folder / "report.xlsx", r)
+        took = time.perf_counter() - t0
+    emit(f"report: aggregate {len(r.counted)} cases with intervals", built, "s")
+    emit(f"report: aggregate and write the workbook ({len(r.counted)} cases)", took, "s", "<= 5 s")
+
+
+def bench_big_aggregation(folder: Path, n: int = 100_000) -> None:
+    from fileexam.services.report import build_report
+    from fileexam.store.inspection_file import InspectionFile
+
+    sub = folder / "big"
+    sub.mkdir()
+    write_definitions(sub)
+    t0 = time.perf_counter()
+    path = build_inspection(sub, n, inspectors=100, name="big.fileexam")
+    emit(f"setup: generated {n} cases", time.perf_counter() - t0, "s")
+    with InspectionFile.open(path) as f:
+        f.template
+        t0 = time.perf_counter()
+        r = build_report(f)
+        took = time.perf_counter() - t0
+    emit(f"aggregation on {len(r.counted)} cases x {SETS * PER_SET} questions", took, "s", "<= 10 s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="120 cases instead of 1,200")
     parser.add_argument("--no-qt", action="store_true", help="leave out the desktop app's figures")
+    parser.add_argument("--only", choices=["store", "qt", "merge", "report", "big"], help="one group of figures")
     args = parser.parse_args()
     n = 120 if args.quick else 1200
     with tempfile.TemporaryDirectory() as tmp:
@@ -264,10 +346,18 @@ def main() -> None:
         t0 = time.perf_counter()
         path = build_inspection(folder, n)
         emit(f"setup: generated inspection of {n} cases x {SETS * PER_SET} questions", time.perf_counter() - t0, "s")
-        bench_open(path)
-        bench_writes(path)
-        bench_export(path, folder)
-        if not args.no_qt:
+        only = args.only
+        if only in (None, "store"):
+            bench_open(path)
+            bench_writes(path)
+            bench_export(path, folder)
+        if only in (None, "report"):
+            bench_report(path, folder)
+        if only in (None, "merge"):
+            bench_merge(folder, 30 if not args.quick else 3)
+        if only in (None, "big"):
+            bench_big_aggregation(folder, 100_000 if not args.quick else 5_000)
+        if only in (None, "qt") and not args.no_qt:
             bench_qt(path, folder)
 
 

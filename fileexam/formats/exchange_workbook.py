@@ -43,10 +43,14 @@ DEFINITIONS_HEADERS = ["kind", "id", "version", "fingerprint", "file_name", "par
 CELL_TEXT_LIMIT = 30_000  # Excel holds at most 32,767 characters in a cell: longer YAML goes in parts
 
 
-def row_check(values: list) -> str:
+def row_blob(values: list) -> bytes:
+    """The canonical bytes of one data row: what the row check and the data hash are computed over."""
+    return json.dumps([_canon(v) for v in values], ensure_ascii=False).encode()
+
+
+def row_check(values: list, blob: bytes | None = None) -> str:
     """A short checksum of one data row, so a reader can say which rows were changed after export."""
-    text = json.dumps([_canon(v) for v in values], ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
+    return hashlib.sha256(blob if blob is not None else row_blob(values)).hexdigest()[:12]
 
 
 QUESTIONS_HEADERS = ["question_set", "section", "question_id", "text", "answer_type", "options", "required",
@@ -55,6 +59,8 @@ QUESTIONS_HEADERS = ["question_set", "section", "question_id", "text", "answer_t
 
 def _canon(v) -> str:
     """One text per cell value, the same whether written or read back."""
+    if type(v) is str:  # the common case first: this runs for every cell
+        return v
     if v is None:
         return ""
     if isinstance(v, bool):
@@ -73,20 +79,11 @@ class DataHasher:
     def sheet(self, name: str, headers: list[str]) -> None:
         self._h.update(json.dumps([name, headers]).encode())
 
-    def row(self, values: list) -> None:
-        self._h.update(b"\n" + json.dumps([_canon(v) for v in values], ensure_ascii=False).encode())
+    def row(self, values: list, blob: bytes | None = None) -> None:
+        self._h.update(b"\n" + (blob if blob is not None else row_blob(values)))
 
     def hexdigest(self) -> str:
         return self._h.hexdigest()
-
-
-def data_hash(cases_headers: list[str], cases: Iterable[list], answers: Iterable[list]) -> str:
-    h = DataHasher()
-    for name, headers, rows in (("Cases", cases_headers, cases), ("Answers", ANSWERS_HEADERS, answers)):
-        h.sheet(name, headers)
-        for row in rows:
-            h.row(row)
-    return h.hexdigest()
 
 
 # Above this many cells, XlsxWriter keeps memory flat by streaming rows to disk; Excel tables
@@ -115,8 +112,9 @@ def write_exchange(path: Path, data: ExchangeData, progress: Progress = no_progr
         sheet = book.sheet("Cases", c_headers + [ROW_CHECK], [16, 10, 12, 10] + [18] * len(data.field_ids) + [14])
         hasher.sheet("Cases", c_headers)
         for row in data.cases:
-            sheet.append(list(row) + [row_check(row)])
-            hasher.row(row)
+            blob = row_blob(row)
+            sheet.append(list(row) + [row_check(row, blob)])
+            hasher.row(row, blob)
         sheet.finish()
         done = len(data.cases)
         progress(done, total, "cases")
@@ -125,8 +123,9 @@ def write_exchange(path: Path, data: ExchangeData, progress: Progress = no_progr
         hasher.sheet("Answers", ANSWERS_HEADERS)
         count = 0
         for row in data.answers:
-            sheet.append(list(row) + [row_check(row)])
-            hasher.row(row)
+            blob = row_blob(row)
+            sheet.append(list(row) + [row_check(row, blob)])
+            hasher.row(row, blob)
             count += 1
             if count % 5000 == 0:
                 progress(done + count, total, "answers")
@@ -168,8 +167,6 @@ def write_exchange(path: Path, data: ExchangeData, progress: Progress = no_progr
 
 def read_exchange(path: Path | str) -> ExchangeData:
     """Read and check an exchange workbook; problems say sheet, row and column."""
-    from openpyxl import load_workbook
-
     from fileexam.formats.workbook_guard import UnsafeWorkbook, check_workbook_file
 
     path = Path(path)
@@ -182,20 +179,14 @@ def read_exchange(path: Path | str) -> ExchangeData:
 
     try:
         check_workbook_file(path)
-        with path.open("rb") as fh:
-            wb = load_workbook(fh, read_only=True, data_only=False)
-            try:
-                sheets = {name: [[c.value if c.data_type != "f" else ("=FORMULA", c.value) for c in row]
-                                 for row in wb[name].iter_rows()]
-                          for name in ("About", "Cases", "Answers", "Definitions") if name in wb.sheetnames}
-            finally:
-                wb.close()
+        sheets = _load_sheets(path, ("About", "Cases", "Answers", "Definitions"))
     except UnsafeWorkbook as exc:
         return bad("table-unreadable", what="exchange workbook", reason=str(exc))
-    except Exception as exc:
+    except Exception as exc:  # the readers raise many kinds for damaged files
         return bad("table-unreadable", what="exchange workbook",
                    reason=f"it is damaged or not a workbook ({type(exc).__name__})")
 
+    formulas = sheets.pop("__formulas__", False)
     for name in ("About", "Cases", "Answers"):
         if name not in sheets:
             return bad("exchange-sheet-missing", name, name=name)
@@ -216,12 +207,14 @@ def read_exchange(path: Path | str) -> ExchangeData:
             bad("exchange-header", name, 1, expected=", ".join(expected), found=", ".join(header))
             return header, []
         body = []
+        width = len(header)
         for i, r in enumerate(rows[1:], start=2):
-            r = list(r[: len(header)]) + [None] * (len(header) - len(r))
-            for j, v in enumerate(r):
-                if isinstance(v, tuple):
-                    bad("formula-in-cell", name, i, header[j], formula=str(v[1])[:40])
-                    r[j] = None
+            r = list(r[:width]) + [None] * (width - len(r)) if len(r) != width else list(r)
+            if formulas:
+                for j, v in enumerate(r):
+                    if isinstance(v, tuple):
+                        bad("formula-in-cell", name, i, header[j], formula=str(v[1])[:40])
+                        r[j] = None
             if all(v is None for v in r):
                 continue
             body.append((i, r))
@@ -239,8 +232,16 @@ def read_exchange(path: Path | str) -> ExchangeData:
     data.cases = [_texts(r[:-1]) for _, r in c_rows]
     data.answers = [_answer_row(r[:-1]) for _, r in a_rows]
     data.rows = {"Cases": [i for i, _ in c_rows], "Answers": [i for i, _ in a_rows]}  # type: ignore[attr-defined]
-    for name, raw, rows in (("Cases", c_rows, data.cases), ("Answers", a_rows, data.answers)):
-        changed = [i for (i, r), values in zip(raw, rows) if _canon(r[-1]) != row_check(values)]
+    hasher = DataHasher()
+    for name, headers, raw, rows in (("Cases", c_header, c_rows, data.cases),
+                                     ("Answers", ANSWERS_HEADERS, a_rows, data.answers)):
+        hasher.sheet(name, headers)
+        changed = []
+        for (i, r), values in zip(raw, rows):
+            blob = row_blob(values)  # once per row: for the row check and the hash
+            hasher.row(values, blob)
+            if _canon(r[-1]) != row_check(values, blob):
+                changed.append(i)
         if changed:
             data.changed_rows[name] = changed
     data.definitions = _definitions(sheets.get("Definitions", []))
@@ -248,7 +249,7 @@ def read_exchange(path: Path | str) -> ExchangeData:
     for key, rows in (("cases", data.cases), ("answers", data.answers)):
         if data.about.get(key) != str(len(rows)):
             bad("exchange-count", "About", None, what=key, said=data.about.get(key, "nothing"), found=len(rows))
-    if data.about.get("data_sha256") != data_hash(c_header, data.cases, data.answers):
+    if data.about.get("data_sha256") != hasher.hexdigest():
         where = "; ".join(f"{sheet} rows {_ranges(rows)}" for sheet, rows in data.changed_rows.items())
         bad("exchange-hash", "About", rows=where or "rows cannot be named (rows were added or removed)")
     return data
@@ -268,6 +269,47 @@ def _ranges(rows: list[int]) -> str:
     if start is not None:
         pieces.append(f"{start}-{prev}" if prev != start else str(start))
     return ", ".join(pieces[:12]) + (" …" if len(pieces) > 12 else "")
+
+
+def _holds_formula(xml: bytes) -> bool:
+    return b"<f>" in xml or b"<f " in xml
+
+
+def _load_sheets(path: Path, names: tuple[str, ...]) -> dict[str, list[list]]:
+    """The cells of the named sheets. Calamine (Rust) reads values about 20x faster than openpyxl; it
+    cannot tell a formula from its cached value, so a workbook holding any formula is read with openpyxl,
+    which marks formula cells as ("=FORMULA", text) so that their places can be reported."""
+    import io
+    import zipfile
+
+    with path.open("rb") as fh:  # read at once and closed: nothing stays locked on Windows
+        data = fh.read()
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        has_formula = any(_holds_formula(z.read(n))
+                          for n in z.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml"))
+    if not has_formula:
+        try:
+            from python_calamine import CalamineWorkbook
+        except ImportError:
+            CalamineWorkbook = None
+        if CalamineWorkbook is not None:
+            wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+            try:
+                return {name: [[None if v == "" else v for v in row] for row in wb.get_sheet_by_name(name).to_python()]
+                        for name in names if name in wb.sheet_names}
+            finally:
+                wb.close()
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    try:
+        sheets = {name: [[c.value if c.data_type != "f" else ("=FORMULA", c.value) for c in row]
+                         for row in wb[name].iter_rows()]
+                  for name in names if name in wb.sheetnames}
+    finally:
+        wb.close()
+    sheets["__formulas__"] = has_formula  # formula cells are marked: the reader reports their places
+    return sheets
 
 
 def _definitions(rows: list[list]) -> list[dict]:

@@ -358,22 +358,33 @@ class InspectionFile:
         """Write a merge plan and its log entry in one transaction: all of a workbook, or none of it."""
         stamp = now()
         reason = f"merged from {source}"
+        writes, audits, deletes, markings = [], [], [], []
+        for p in plans:
+            for qid, row in p.inserts.items():
+                writes.append((p.reference, qid, p.marker, row))
+                audits.append((stamp, who, "merge", p.reference, qid, p.marker, None, row[0], reason))
+            for qid, (old, row) in p.updates.items():
+                writes.append((p.reference, qid, p.marker, row))
+                audits.append((stamp, who, "merge update", p.reference, qid, p.marker, old[0], row[0], reason))
+            for qid, old in p.deletes.items():
+                deletes.append((p.reference, qid, p.marker))
+                audits.append((stamp, who, "merge clear", p.reference, qid, p.marker, old[0], None, reason))
+            if p.outcome in ("new", "updated"):
+                markings.append((p.reference, p.marker, p.status, stamp))
         with self.atomic():
-            for p in plans:
-                for qid, row in p.inserts.items():
-                    self._merge_write(p.reference, qid, p.marker, row)
-                    self._audit(self.conn, who, "merge", p.reference, qid, p.marker, None, row[0], reason, stamp)
-                for qid, (old, row) in p.updates.items():
-                    self._merge_write(p.reference, qid, p.marker, row)
-                    self._audit(self.conn, who, "merge update", p.reference, qid, p.marker, old[0], row[0], reason, stamp)
-                for qid, old in p.deletes.items():
-                    self.conn.execute("DELETE FROM answers WHERE case_ref=? AND question_id=? AND marker=?",
-                                      [p.reference, qid, p.marker])
-                    self._audit(self.conn, who, "merge clear", p.reference, qid, p.marker, old[0], None, reason, stamp)
-                if p.outcome in ("new", "updated"):
-                    self.conn.execute("INSERT INTO markings (case_ref, marker, status, updated_at) VALUES (?,?,?,?)"
-                                      " ON CONFLICT (case_ref, marker) DO UPDATE SET status=excluded.status,"
-                                      " updated_at=excluded.updated_at", [p.reference, p.marker, p.status, stamp])
+            self.conn.executemany(
+                "INSERT INTO answers (case_ref, question_id, marker, value, comment, set_id, set_fingerprint,"
+                " answered_at, revision) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (case_ref, question_id, marker)"
+                " DO UPDATE SET value=excluded.value, comment=excluded.comment, set_id=excluded.set_id,"
+                " set_fingerprint=excluded.set_fingerprint, answered_at=excluded.answered_at,"
+                " revision=excluded.revision",
+                [(ref, qid, m, r[0], r[1] or "", r[4], r[5], r[2], r[3]) for ref, qid, m, r in writes])
+            self.conn.executemany("DELETE FROM answers WHERE case_ref=? AND question_id=? AND marker=?", deletes)
+            self.conn.executemany("INSERT INTO audit (at, who, action, case_ref, question_id, marker, old_value,"
+                                  " new_value, reason) VALUES (?,?,?,?,?,?,?,?,?)", audits)
+            self.conn.executemany("INSERT INTO markings (case_ref, marker, status, updated_at) VALUES (?,?,?,?)"
+                                  " ON CONFLICT (case_ref, marker) DO UPDATE SET status=excluded.status,"
+                                  " updated_at=excluded.updated_at", markings)
             self.conn.execute(
                 "INSERT INTO merges (at, who, file_name, data_sha256, marker, outcome, new, updated, unchanged, older,"
                 " conflicts, detail) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -391,15 +402,6 @@ class InspectionFile:
         cur = self.conn.execute("SELECT * FROM merges ORDER BY id")
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, r)) for r in cur]
-
-    def _merge_write(self, reference: str, qid: str, marker: str, row: tuple) -> None:
-        value, comment, answered_at, revision, set_id, fingerprint = row
-        self.conn.execute(
-            "INSERT INTO answers (case_ref, question_id, marker, value, comment, set_id, set_fingerprint, answered_at,"
-            " revision) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (case_ref, question_id, marker) DO UPDATE SET"
-            " value=excluded.value, comment=excluded.comment, set_id=excluded.set_id,"
-            " set_fingerprint=excluded.set_fingerprint, answered_at=excluded.answered_at, revision=excluded.revision",
-            [reference, qid, marker, value, comment or "", set_id, fingerprint, answered_at, revision])
 
     # ---- status ---------------------------------------------------------------
     def status(self, reference: str, marker: str) -> Status:
