@@ -104,6 +104,9 @@ class MainWindow(QMainWindow):
         ui.actionPrevSection.triggered.connect(lambda: self.form and self.form.move_section(-1))
         ui.actionNextQuestion.triggered.connect(lambda: self._step_question(1))
         ui.actionPrevQuestion.triggered.connect(lambda: self._step_question(-1))
+        ui.actionMerge.triggered.connect(self.open_merge)
+        ui.actionResults.triggered.connect(self.open_results)
+        ui.actionReport.triggered.connect(self.write_report)
         ui.actionKeys.triggered.connect(self.show_keys)
         ui.actionAbout.triggered.connect(self.show_about)
         # Keys the focused question handles itself are shown in the menus, not bound twice.
@@ -128,7 +131,8 @@ class MainWindow(QMainWindow):
         for a in (self.ui.actionImportSample, self.ui.actionExport, self.ui.actionUndo, self.ui.actionComment,
                   self.ui.actionMarkComplete, self.ui.actionReopen, self.ui.actionNextUnfinished,
                   self.ui.actionFindCase, self.ui.actionNextSection, self.ui.actionPrevSection,
-                  self.ui.actionNextQuestion, self.ui.actionPrevQuestion):
+                  self.ui.actionNextQuestion, self.ui.actionPrevQuestion, self.ui.actionMerge,
+                  self.ui.actionResults, self.ui.actionReport):
             a.setEnabled(on)
 
     # ---- opening an inspection ------------------------------------------------
@@ -497,6 +501,62 @@ class MainWindow(QMainWindow):
                                     f"{result.path}\n\nSend this workbook to your team lead.")
 
         self.runner.run(job, done, lambda e, tb: (dialog.close(), self._failed("Export failed", e, tb)),
+                        lambda d, t, w="": self._progress(dialog, d, t, w))
+
+    # ---- team lead --------------------------------------------------------------
+    def open_merge(self) -> None:
+        if self.inspection is None:
+            return
+        from fileexam.qt.merge_dialog import MergeDialog
+        self.merge_dialog = MergeDialog(self.inspection.path, self.user, self.runner, self)
+        self.merge_dialog.merged.connect(self._reload_cases_keep)
+        self.merge_dialog.open()
+
+    def _report_job(self, baseline: Path | None = None):
+        inspection_path = self.inspection.path
+
+        def job(progress):
+            from fileexam.services.report import build_report
+            with InspectionFile.open(inspection_path) as own:
+                return build_report(own, baseline, progress=progress)
+        return job
+
+    def open_results(self) -> None:
+        if self.inspection is None:
+            return
+        dialog = self._progress_dialog("Adding up the results…")
+
+        def done(report):
+            dialog.close()
+            from fileexam.qt.results_view import ResultsView
+            self.results_view = ResultsView(report, self)
+            self.results_view.show()
+
+        self.runner.run(self._report_job(), done, lambda e, tb: (dialog.close(), self._failed("Results", e, tb)),
+                        lambda d, t, w="": self._progress(dialog, d, t, w))
+
+    def write_report(self, path: str | None = None) -> None:
+        if self.inspection is None:
+            return
+        if not path:
+            suggested = str(Path(self._last_folder()) / f"{self.inspection.name} - report.xlsx")
+            path, _ = QFileDialog.getSaveFileName(self, "Write report workbook", suggested, "Excel workbook (*.xlsx)")
+            if not path:
+                return
+        inspection_path = self.inspection.path
+
+        def job(progress):
+            from fileexam.formats.report_workbook import write_report
+            from fileexam.services.merge import master_coverage
+            from fileexam.services.report import build_report
+            with InspectionFile.open(inspection_path) as own:
+                report = build_report(own, progress=progress)
+                write_report(Path(path), report, own.merges(), master_coverage(own), progress)
+            return Path(path)
+
+        dialog = self._progress_dialog("Writing the report…")
+        self.runner.run(job, lambda p: (dialog.close(), self.inform("Report written", f"The report was written to\n{p}")),
+                        lambda e, tb: (dialog.close(), self._failed("Report failed", e, tb)),
                         lambda d, t, w="": self._progress(dialog, d, t, w))
 
     def _progress_dialog(self, title: str) -> QProgressDialog:

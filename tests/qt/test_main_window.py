@@ -245,7 +245,8 @@ def test_bad_field_value__refused_with_message__nothing_changed(qtbot, window):
 
 
 def test_every_action_is_in_a_menu_with_its_shortcut(window):
-    in_menus = {a for menu in (window.ui.menuFile, window.ui.menuCase, window.ui.menuGo, window.ui.menuHelp)
+    in_menus = {a for menu in (window.ui.menuFile, window.ui.menuCase, window.ui.menuGo, window.ui.menuInspection,
+                               window.ui.menuHelp)
                 for a in menu.actions() if not a.isSeparator()}
     for action in window.findChildren(type(window.ui.actionOpen)):
         if action.objectName().startswith("action"):

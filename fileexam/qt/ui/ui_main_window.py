@@ -3,7 +3,7 @@
 ################################################################################
 ## Form generated from reading UI file 'main_window.ui'
 ##
-## Created by: Qt User Interface Compiler version 6.12.0
+## Created by: Qt User Interface Compiler version 6.11.3
 ##
 ## WARNING! All changes made in this file will be lost when recompiling UI file!
 ################################################################################
@@ -62,6 +62,12 @@ class Ui_MainWindow(object):
         self.actionKeys.setObjectName(u"actionKeys")
         self.actionAbout = QAction(MainWindow)
         self.actionAbout.setObjectName(u"actionAbout")
+        self.actionMerge = QAction(MainWindow)
+        self.actionMerge.setObjectName(u"actionMerge")
+        self.actionResults = QAction(MainWindow)
+        self.actionResults.setObjectName(u"actionResults")
+        self.actionReport = QAction(MainWindow)
+        self.actionReport.setObjectName(u"actionReport")
         self.centralwidget = QWidget(MainWindow)
         self.centralwidget.setObjectName(u"centralwidget")
         self.centralLayout = QVBoxLayout(self.centralwidget)
@@ -190,6 +196,8 @@ class Ui_MainWindow(object):
         self.menuCase.setObjectName(u"menuCase")
         self.menuGo = QMenu(self.menubar)
         self.menuGo.setObjectName(u"menuGo")
+        self.menuInspection = QMenu(self.menubar)
+        self.menuInspection.setObjectName(u"menuInspection")
         self.menuHelp = QMenu(self.menubar)
         self.menuHelp.setObjectName(u"menuHelp")
         MainWindow.setMenuBar(self.menubar)
@@ -200,6 +208,7 @@ class Ui_MainWindow(object):
         self.menubar.addAction(self.menuFile.menuAction())
         self.menubar.addAction(self.menuCase.menuAction())
         self.menubar.addAction(self.menuGo.menuAction())
+        self.menubar.addAction(self.menuInspection.menuAction())
         self.menubar.addAction(self.menuHelp.menuAction())
         self.menuFile.addAction(self.actionNew)
         self.menuFile.addAction(self.actionOpen)
@@ -219,6 +228,9 @@ class Ui_MainWindow(object):
         self.menuGo.addAction(self.actionPrevSection)
         self.menuGo.addAction(self.actionNextQuestion)
         self.menuGo.addAction(self.actionPrevQuestion)
+        self.menuInspection.addAction(self.actionMerge)
+        self.menuInspection.addAction(self.actionResults)
+        self.menuInspection.addAction(self.actionReport)
         self.menuHelp.addAction(self.actionKeys)
         self.menuHelp.addAction(self.actionAbout)
 
@@ -285,6 +297,18 @@ class Ui_MainWindow(object):
         self.actionKeys.setShortcut(QCoreApplication.translate("MainWindow", u"F1", None))
 #endif // QT_CONFIG(shortcut)
         self.actionAbout.setText(QCoreApplication.translate("MainWindow", u"&About fileexam", None))
+        self.actionMerge.setText(QCoreApplication.translate("MainWindow", u"&Merge workbooks\u2026", None))
+#if QT_CONFIG(shortcut)
+        self.actionMerge.setShortcut(QCoreApplication.translate("MainWindow", u"Ctrl+M", None))
+#endif // QT_CONFIG(shortcut)
+        self.actionResults.setText(QCoreApplication.translate("MainWindow", u"&Results\u2026", None))
+#if QT_CONFIG(shortcut)
+        self.actionResults.setShortcut(QCoreApplication.translate("MainWindow", u"Ctrl+R", None))
+#endif // QT_CONFIG(shortcut)
+        self.actionReport.setText(QCoreApplication.translate("MainWindow", u"Write &report workbook\u2026", None))
+#if QT_CONFIG(shortcut)
+        self.actionReport.setShortcut(QCoreApplication.translate("MainWindow", u"Ctrl+Shift+E", None))
+#endif // QT_CONFIG(shortcut)
 #if QT_CONFIG(accessibility)
         self.casePanel.setAccessibleName(QCoreApplication.translate("MainWindow", u"Cases", None))
 #endif // QT_CONFIG(accessibility)
@@ -332,6 +356,7 @@ class Ui_MainWindow(object):
         self.menuFile.setTitle(QCoreApplication.translate("MainWindow", u"&File", None))
         self.menuCase.setTitle(QCoreApplication.translate("MainWindow", u"&Case", None))
         self.menuGo.setTitle(QCoreApplication.translate("MainWindow", u"&Go", None))
+        self.menuInspection.setTitle(QCoreApplication.translate("MainWindow", u"&Inspection", None))
         self.menuHelp.setTitle(QCoreApplication.translate("MainWindow", u"&Help", None))
     # retranslateUi
 
