@@ -206,7 +206,8 @@ def test_migrations__file_with_first_schema__upgraded_in_place_with_backup(tmp_p
         f.set_answer("U1", "PC01", "AK", "yes")
     # Wind the file back to the first schema, as an early fileexam would have left it.
     db = Database(str(path))
-    for idx in ("answers_by_question", "answers_by_marker", "audit_by_case", "cases_by_inspector"):
+    for idx in ("answers_by_question", "answers_by_marker", "audit_by_case", "cases_by_inspector",
+                "answers_by_marking"):
         db.execute(f"DROP INDEX {idx}")
     for table in ("merges", "double_marking"):
         db.execute(f"DROP TABLE {table}")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 Z95 = 1.959963984540054
 BOOTSTRAP_REPS = 1000
 BOOTSTRAP_SEED = 20240501
-LARGE_SAMPLE = 5000  # above this many cases the bootstrap gives way to the delta method (same answer, far quicker)
+LARGE_SAMPLE = 1000  # above this many cases the bootstrap gives way to the delta method (same answer, far quicker)
 
 
 def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float] | None:

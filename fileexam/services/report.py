@@ -83,23 +83,27 @@ def build_report(inspection: InspectionFile, baseline: Path | None = None, with_
         rows.append((ref, marker, label(area_f, c.fields.get(area_f.id) if area_f else None),
                      label(strand_f, c.fields.get(strand_f.id) if strand_f else None)))
     conn.executemany("INSERT INTO temp.counted VALUES (?,?,?,?)", rows)
-    conn.executemany("INSERT INTO temp.applies VALUES (?,?)", list(_applicable(inspection, t, counted, cases)))
+    classes, applies = _applicable(inspection, t, counted, cases)
+    conn.executemany("INSERT INTO temp.case_class VALUES (?,?)", classes)
+    conn.executemany("INSERT INTO temp.applies VALUES (?,?)", applies)
 
     progress(2, 5, "adding up scores")
     case_rows = conn.execute("""
         SELECT c.case_ref, c.area, c.strand, m.measure, SUM(o.points * o.weight), SUM(o.max_points * o.weight)
-        FROM answers a
-        JOIN temp.counted c ON c.case_ref = a.case_ref AND c.marker = a.marker
-        JOIN temp.applies p ON p.case_ref = a.case_ref AND p.question_id = a.question_id
+        FROM temp.counted c
+        CROSS JOIN answers a ON a.marker = c.marker AND a.case_ref = c.case_ref  -- one marking per case, by index
+        JOIN temp.case_class k ON k.case_ref = a.case_ref
+        JOIN temp.applies p ON p.class = k.class AND p.question_id = a.question_id
         JOIN temp.options o ON o.question_id = a.question_id AND o.value = a.value AND o.points IS NOT NULL
         JOIN temp.members m ON m.question_id = a.question_id
         GROUP BY c.case_ref, m.measure
         ORDER BY c.area, c.strand, c.case_ref, m.measure""").fetchall()
     q_rows = conn.execute("""
         SELECT a.question_id, c.area, c.strand, a.value, COUNT(*)
-        FROM answers a
-        JOIN temp.counted c ON c.case_ref = a.case_ref AND c.marker = a.marker
-        JOIN temp.applies p ON p.case_ref = a.case_ref AND p.question_id = a.question_id
+        FROM temp.counted c
+        CROSS JOIN answers a ON a.marker = c.marker AND a.case_ref = c.case_ref
+        JOIN temp.case_class k ON k.case_ref = a.case_ref
+        JOIN temp.applies p ON p.class = k.class AND p.question_id = a.question_id
         WHERE a.value IS NOT NULL
         GROUP BY a.question_id, c.area, c.strand, a.value""").fetchall()
     _drop_temp(conn)
@@ -126,7 +130,8 @@ def _temp_tables(conn: sqlite3.Connection, t: InspectionTemplate) -> None:
     _drop_temp(conn)
     conn.executescript("""
         CREATE TEMP TABLE counted (case_ref TEXT PRIMARY KEY, marker TEXT, area TEXT, strand TEXT);
-        CREATE TEMP TABLE applies (case_ref TEXT, question_id TEXT, PRIMARY KEY (case_ref, question_id));
+        CREATE TEMP TABLE case_class (case_ref TEXT PRIMARY KEY, class INTEGER);
+        CREATE TEMP TABLE applies (class INTEGER, question_id TEXT, PRIMARY KEY (class, question_id));
         CREATE TEMP TABLE options (question_id TEXT, value TEXT, points REAL, max_points REAL, weight REAL,
                                    PRIMARY KEY (question_id, value));
         CREATE TEMP TABLE members (measure TEXT, question_id TEXT, PRIMARY KEY (measure, question_id));
@@ -146,15 +151,15 @@ def _temp_tables(conn: sqlite3.Connection, t: InspectionTemplate) -> None:
 
 
 def _drop_temp(conn: sqlite3.Connection) -> None:
-    for name in ("counted", "applies", "options", "members"):
+    for name in ("counted", "case_class", "applies", "options", "members"):
         conn.execute(f"DROP TABLE IF EXISTS temp.{name}")
 
 
 def _applicable(inspection: InspectionFile, t: InspectionTemplate, counted: dict[str, str], cases: dict):
-    """(case, question) for every question that applies to a counted case.
+    """Which questions apply to each counted case, as ([(case, class)], [(class, question)]).
 
-    Applicability depends only on the fields and answers that conditions name, so it is worked out
-    once per distinct combination of those, not once per case.
+    Applicability depends only on the fields and answers that conditions name, so cases fall into a
+    few classes with the same values of those; each class is worked out once.
     """
     fields, questions = set(), set()
     for qs in t.question_sets:
@@ -173,19 +178,21 @@ def _applicable(inspection: InspectionFile, t: InspectionTemplate, counted: dict
                 sorted(questions)):
             if counted.get(ref) == marker:
                 triggers.setdefault(ref, {})[qid] = value
-    memo: dict[tuple, list[str]] = {}
+    class_of: dict[tuple, int] = {}
+    case_classes, applies = [], []
     fields, questions = sorted(fields), sorted(questions)
     for ref in counted:
         c = cases[ref]
         field_values = {f: c.fields.get(f) for f in fields}
         answers = {q: condition_value(t.question_by_id[q], triggers.get(ref, {}).get(q)) for q in questions}
         key = (tuple(_hashable(field_values[f]) for f in fields), tuple(_hashable(answers[q]) for q in questions))
-        applying = memo.get(key)
-        if applying is None:
+        k = class_of.get(key)
+        if k is None:
+            k = class_of[key] = len(class_of)
             flags = t.which_apply(field_values, {q: v for q, v in answers.items() if v is not None})
-            applying = memo[key] = [qid for qid, on in flags.items() if on]
-        for qid in applying:
-            yield ref, qid
+            applies += [(k, qid) for qid, on in flags.items() if on]
+        case_classes.append((ref, k))
+    return case_classes, applies
 
 
 def _hashable(v):

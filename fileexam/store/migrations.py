@@ -104,3 +104,9 @@ def m003_merges_and_double_marking(db: Database) -> None:
         PRIMARY KEY (case_ref, marker)
     );
     """)
+
+
+@migrations()
+def m004_covering_answers_index(db: Database) -> None:
+    # Reports read each counted marking's answers by (marker, case): covering them avoids a table lookup per answer.
+    db.executescript("CREATE INDEX answers_by_marking ON answers (marker, case_ref, question_id, value);")

@@ -1,4 +1,5 @@
 """The migrations' names, in order: enough to tell whether a file needs upgrading without importing sqlite-utils."""
 
 MIGRATION_SET = "fileexam"
-KNOWN = ["m001_initial", "m002_reporting_indexes", "m003_merges_and_double_marking"]
+KNOWN = ["m001_initial", "m002_reporting_indexes", "m003_merges_and_double_marking",
+         "m004_covering_answers_index"]
