@@ -65,7 +65,7 @@ class UsageError(Exception):
 
 
 def COMMANDS_FIRST_WORDS() -> set[str]:  # noqa: N802 - reads as a constant
-    return {name.split()[0] for name in COMMANDS} | {"sample"}
+    return {name.split()[0] for name in COMMANDS}
 
 
 def who_am_i(args) -> str:
@@ -284,6 +284,94 @@ def cmd_report(args) -> int:
     return 0
 
 
+@command("moderation allocate", "choose cases for blind double marking and write each second marker's sample")
+def cmd_moderation_allocate(args) -> int:
+    from fileexam.formats.template_yaml import parse_share
+    from fileexam.services.moderation import allocate, write_blind_samples
+
+    share = None
+    if args.share is not None:
+        share = parse_share(args.share)
+        if share is None:
+            raise UsageError(f"--share {args.share}: give a share such as 10% or 0.1")
+    named = [(c, m) for c, m in zip(args.case or [], args.to or [])]
+    if len(args.case or []) != len(args.to or []):
+        raise UsageError("give each --case its --to (the second marker)")
+    with _open(args.master) as f:
+        pairs = allocate(f, who_am_i(args), share, args.seed, named or None)
+        for ref, first, second in pairs:
+            print(f"{ref}: first {first or '(unallocated)'}, second {second}")
+        print(f"{len(pairs)} case(s) chosen for a second, independent marking.")
+        if args.out_dir:
+            for path in write_blind_samples(f, Path(args.out_dir)):
+                print(f"Wrote {path} (cases and fields only: no answers, no comments)")
+    return 0
+
+
+@command("moderation settle", "record the agreed answer to a double-marked question, with a reason")
+def cmd_moderation_settle(args) -> int:
+    with _open(args.master) as f:
+        value = f.settle(args.case, args.question, args.value, args.reason, who_am_i(args))
+    print(f"{args.case} {args.question}: agreed answer {value or '(none)'} recorded.")
+    return 0
+
+
+@command("moderation signoff", "sign off the moderation (decisions are then locked); --reopen REASON reopens it")
+def cmd_moderation_signoff(args) -> int:
+    with _open(args.master) as f:
+        f.sign_off(who_am_i(args), args.reopen)
+    print("Moderation reopened." if args.reopen else "Moderation signed off: its decisions are locked.")
+    return 0
+
+
+@command("agreement", "agreement statistics of the double-marked cases (and the moderation workbook)")
+def cmd_agreement(args) -> int:
+    import json
+
+    from fileexam.services.moderation import agreement_report, marker_profiles
+
+    with _open(args.master) as f:
+        report = agreement_report(f)
+        profiles = marker_profiles(f)
+        if args.out:
+            from fileexam.formats.moderation_workbook import write_moderation
+            cases = {c.reference: c for c in f.cases()}
+            allocation = [(ref, cases[ref].inspector or "", m) for ref, m in sorted(f.double_marked())]
+            write_moderation(Path(args.out), f.template, allocation, report, profiles)
+
+    def stats(s):
+        return None if s is None else {k: getattr(s, k) for k in ("group", "n", "cases", "agreement", "kappa",
+                                                                  "weighted_kappa", "ac1", "alpha_nominal",
+                                                                  "alpha_ordinal")} | {"intervals": s.intervals}
+    if args.json:
+        print(json.dumps({"overall": stats(report.overall), "by_question": [stats(s) for s in report.by_question],
+                          "by_theme": [stats(s) for s in report.by_set], "by_markers": [stats(s) for s in report.by_markers],
+                          "disagreements": len(report.disagreements),
+                          "profiles": [p.__dict__ for p in profiles]}, indent=2, default=str))
+        return 0
+    if report.overall is None:
+        print("No double-marked case has two markings yet.")
+        return 0
+    o = report.overall
+    def num(v):
+        return "  —  " if v is None else f"{v:5.2f}"
+    print(f"{len({p.case for p in report.pairs})} double-marked case(s), {o.n} paired answers, "
+          f"{len(report.disagreements)} disagreement(s), {len(report.decisions)} settled.")
+    print(f"{'group':<28} {'pairs':>5} {'agree':>6} {'kappa':>6} {'wkappa':>6} {'AC1':>6} {'alpha':>6}")
+    for s in [o] + report.by_set + report.by_markers:
+        print(f"{s.group:<28} {s.n:>5} {num(s.agreement)} {num(s.kappa)} {num(s.weighted_kappa)} {num(s.ac1)} "
+              f"{num(s.alpha_nominal)}" + ("  (few cases)" if s.few else ""))
+    print("\nLowest agreement:")
+    for s in report.lowest():
+        print(f"  {s.group:<8} {s.agreement * 100:5.1f}% of {s.n}")
+    for p in profiles:
+        for flag in p.flags:
+            print(f"  flag: {p.marker}: {flag}")
+    if args.out:
+        print(f"\nWrote {args.out}")
+    return 0
+
+
 @command("app", "open the desktop app (also: plain  fileexam, fileexam FILE, fileexam --demo)")
 def cmd_app(args) -> int:
     from fileexam.qt.app import run
@@ -351,6 +439,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--baseline", metavar="BASELINE", help="an earlier master file or report workbook")
     p.add_argument("--json", action="store_true", help="also print every figure as JSON")
     p.set_defaults(func=cmd_report)
+
+    moderation = sub.add_parser("moderation", help="double marking and moderation").add_subparsers(
+        dest="moderation_command", metavar="ACTION", required=True)
+    p = with_user(moderation.add_parser("allocate", help=COMMANDS["moderation allocate"]))
+    p.add_argument("master", metavar="MASTER_FILE")
+    p.add_argument("--share", help="share of each inspector's cases (default: the template's, e.g. 10%%)")
+    p.add_argument("--seed", type=int, default=1, help="the same seed gives the same choice")
+    p.add_argument("--case", action="append", help="a named case instead (repeatable, with --to)")
+    p.add_argument("--to", action="append", help="the second marker of the --case before it")
+    p.add_argument("--out-dir", help="write each second marker's blind sample workbook here")
+    p.set_defaults(func=cmd_moderation_allocate)
+    p = with_user(moderation.add_parser("settle", help=COMMANDS["moderation settle"]))
+    p.add_argument("master", metavar="MASTER_FILE")
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("question", metavar="QUESTION")
+    p.add_argument("value", metavar="VALUE")
+    p.add_argument("--reason", required=True)
+    p.set_defaults(func=cmd_moderation_settle)
+    p = with_user(moderation.add_parser("signoff", help=COMMANDS["moderation signoff"]))
+    p.add_argument("master", metavar="MASTER_FILE")
+    p.add_argument("--reopen", metavar="REASON", help="reopen a signed-off moderation, saying why")
+    p.set_defaults(func=cmd_moderation_signoff)
+
+    p = sub.add_parser("agreement", help=COMMANDS["agreement"])
+    p.add_argument("master", metavar="MASTER_FILE")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--out", metavar="AGREEMENT.xlsx", help="write the moderation workbook")
+    p.set_defaults(func=cmd_agreement)
 
     p = sub.add_parser("status", help=COMMANDS["status"])
     p.add_argument("file", metavar="FILE")

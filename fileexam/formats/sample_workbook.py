@@ -8,13 +8,14 @@ from fileexam.domain.cases import Case
 from fileexam.domain.template import FieldType, InspectionTemplate
 
 
-def sample_rows(t: InspectionTemplate, cases: list[Case]) -> tuple[list[str], list[list]]:
+def sample_rows(t: InspectionTemplate, cases: list[Case], exported_only: bool = False) -> tuple[list[str], list[list]]:
     """The header and rows of a sample, with labels as a person would type them."""
-    headers = [t.reference_label] + [f.label for f in t.case_fields] + ["Inspector"]
+    fields = [f for f in t.case_fields if f.export or not exported_only]
+    headers = [t.reference_label] + [f.label for f in fields] + ["Inspector"]
     rows = []
     for c in cases:
         row = [c.reference]
-        for f in t.case_fields:
+        for f in fields:
             v = c.fields.get(f.id)
             if isinstance(v, list):
                 row.append("; ".join(f.value_label(x) for x in v))
@@ -27,20 +28,22 @@ def sample_rows(t: InspectionTemplate, cases: list[Case]) -> tuple[list[str], li
     return headers, rows
 
 
-def write_sample(path: Path, t: InspectionTemplate, cases: list[Case]) -> None:
-    """A sample workbook with drop-down lists for choice fields (kept on a hidden Lists sheet)."""
+def write_sample(path: Path, t: InspectionTemplate, cases: list[Case], exported_only: bool = False) -> None:
+    """A sample workbook with drop-down lists for choice fields (kept on a hidden Lists sheet).
+    exported_only: leave out fields the template keeps on the laptop (a sample that travels)."""
     from fileexam.formats.xlsx_writing import BookWriter
 
-    headers, rows = sample_rows(t, cases)
+    headers, rows = sample_rows(t, cases, exported_only)
+    fields = [f for f in t.case_fields if f.export or not exported_only]
     book = BookWriter(path)
     try:
-        widths = [18] + [max(14, min(28, len(f.label) + 4)) for f in t.case_fields] + [16]
+        widths = [18] + [max(14, min(28, len(f.label) + 4)) for f in fields] + [16]
         sheet = book.sheet("Sample", headers, widths)
         for row in rows:
             sheet.append(row)
         sheet.finish()
         lists = book.wb.add_worksheet("Lists")
-        for col, f in enumerate(t.case_fields, start=1):
+        for col, f in enumerate(fields, start=1):
             if f.type is not FieldType.CHOICE:
                 continue
             lists.write_string(0, col, f.label, book.bold)

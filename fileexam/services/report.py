@@ -50,6 +50,7 @@ def counted_markings(inspection: InspectionFile) -> tuple[dict[str, str], list[s
         if status == Status.COMPLETE.value:
             first_complete.setdefault(ref, []).append((updated, marker))
     counted, unmoderated, excluded = {}, [], 0
+    decided = {ref for ref, _ in inspection.decisions()}
     for c in inspection.cases():
         done = first_complete.get(c.reference)
         if not done:
@@ -57,8 +58,11 @@ def counted_markings(inspection: InspectionFile) -> tuple[dict[str, str], list[s
             continue
         markers = [m for _, m in done]
         counted[c.reference] = c.inspector if c.inspector in markers else markers[0]
-        if len(markers) > 1:
-            unmoderated.append(c.reference)
+        if len(markers) > 1 and c.reference not in decided:
+            held = inspection.marking_rows(c.reference)
+            mine = {q: r[0] for q, r in held.get(counted[c.reference], {}).items()}
+            if any({q: r[0] for q, r in held[m].items()} != mine for m in markers if m != counted[c.reference]):
+                unmoderated.append(c.reference)  # they differ and nobody has settled it yet
     return counted, unmoderated, excluded
 
 
@@ -94,18 +98,21 @@ def build_report(inspection: InspectionFile, baseline: Path | None = None, with_
         CROSS JOIN answers a ON a.marker = c.marker AND a.case_ref = c.case_ref  -- one marking per case, by index
         JOIN temp.case_class k ON k.case_ref = a.case_ref
         JOIN temp.applies p ON p.class = k.class AND p.question_id = a.question_id
-        JOIN temp.options o ON o.question_id = a.question_id AND o.value = a.value AND o.points IS NOT NULL
+        LEFT JOIN moderation_decisions d ON d.case_ref = a.case_ref AND d.question_id = a.question_id
+        JOIN temp.options o ON o.question_id = a.question_id AND o.value = COALESCE(d.agreed_value, a.value)
+             AND o.points IS NOT NULL
         JOIN temp.members m ON m.question_id = a.question_id
         GROUP BY c.case_ref, m.measure
         ORDER BY c.area, c.strand, c.case_ref, m.measure""").fetchall()
     q_rows = conn.execute("""
-        SELECT a.question_id, c.area, c.strand, a.value, COUNT(*)
+        SELECT a.question_id, c.area, c.strand, COALESCE(d.agreed_value, a.value) AS v, COUNT(*)
         FROM temp.counted c
         CROSS JOIN answers a ON a.marker = c.marker AND a.case_ref = c.case_ref
         JOIN temp.case_class k ON k.case_ref = a.case_ref
         JOIN temp.applies p ON p.class = k.class AND p.question_id = a.question_id
-        WHERE a.value IS NOT NULL
-        GROUP BY a.question_id, c.area, c.strand, a.value""").fetchall()
+        LEFT JOIN moderation_decisions d ON d.case_ref = a.case_ref AND d.question_id = a.question_id
+        WHERE v IS NOT NULL
+        GROUP BY a.question_id, c.area, c.strand, v""").fetchall()
     _drop_temp(conn)
 
     progress(3, 5, "intervals")

@@ -403,6 +403,69 @@ class InspectionFile:
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, r)) for r in cur]
 
+    # ---- moderation ---------------------------------------------------------------
+    def allocate_double(self, pairs: list[tuple[str, str]], who: str) -> int:
+        """Record (case, second marker) allocations; those already there are left. How many were new."""
+        stamp = now()
+        added = 0
+        with self.atomic():
+            for ref, marker in pairs:
+                cur = self.conn.execute("INSERT OR IGNORE INTO double_marking VALUES (?,?,?)", [ref, marker, stamp])
+                if cur.rowcount:
+                    added += 1
+                    self._audit(self.conn, who, "double marking", ref, None, marker, None, marker,
+                                "allocated for a second, independent marking", stamp)
+        return added
+
+    def moderation_signed_off(self) -> bool:
+        r = self.conn.execute("SELECT action FROM moderation_signoffs ORDER BY id DESC LIMIT 1").fetchone()
+        return bool(r) and r[0] == "signed off"
+
+    def decisions(self) -> dict[tuple[str, str], dict]:
+        cur = self.conn.execute("SELECT case_ref, question_id, agreed_value, reason, who, at FROM moderation_decisions")
+        return {(r[0], r[1]): {"value": r[2], "reason": r[3], "who": r[4], "at": r[5]} for r in cur}
+
+    def settle(self, reference: str, question_id: str, value, reason: str, who: str) -> str | None:
+        """Record the agreed answer, with its reason; refused after sign-off."""
+        q = self.template.question_by_id.get(question_id)
+        if q is None:
+            raise BadValue(f"'{question_id}' is not a question of this inspection")
+        if not reason or not reason.strip():
+            raise BadValue("say why: a reason is required for every moderation decision")
+        text = answer_text(q, value)
+        with self.atomic():
+            if self.moderation_signed_off():
+                raise StoreError("the moderation is signed off: reopen it (with a reason) to change a decision")
+            self._require_case(reference)
+            old = self.conn.execute("SELECT agreed_value FROM moderation_decisions WHERE case_ref=? AND question_id=?",
+                                    [reference, question_id]).fetchone()
+            stamp = now()
+            self.conn.execute("INSERT INTO moderation_decisions VALUES (?,?,?,?,?,?) ON CONFLICT (case_ref, question_id)"
+                              " DO UPDATE SET agreed_value=excluded.agreed_value, reason=excluded.reason,"
+                              " who=excluded.who, at=excluded.at",
+                              [reference, question_id, text, reason.strip(), who, stamp])
+            self._audit(self.conn, who, "moderation", reference, question_id, None, old[0] if old else None, text,
+                        reason.strip(), stamp)
+        return text
+
+    def sign_off(self, who: str, reopen_reason: str | None = None) -> None:
+        with self.atomic():
+            signed = self.moderation_signed_off()
+            if reopen_reason is None:
+                if signed:
+                    raise StoreError("the moderation is already signed off")
+                action, reason = "signed off", None
+            else:
+                if not signed:
+                    raise StoreError("the moderation is not signed off")
+                if not reopen_reason.strip():
+                    raise BadValue("say why the moderation is reopened: a reason is required")
+                action, reason = "reopened", reopen_reason.strip()
+            stamp = now()
+            self.conn.execute("INSERT INTO moderation_signoffs (at, who, action, reason) VALUES (?,?,?,?)",
+                              [stamp, who, action, reason])
+            self._audit(self.conn, who, f"moderation {action}", reason=reason or "", at=stamp)
+
     # ---- status ---------------------------------------------------------------
     def status(self, reference: str, marker: str) -> Status:
         r = self.conn.execute("SELECT status FROM markings WHERE case_ref=? AND marker=?", [reference, marker]).fetchone()

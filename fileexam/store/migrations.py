@@ -110,3 +110,26 @@ def m003_merges_and_double_marking(db: Database) -> None:
 def m004_covering_answers_index(db: Database) -> None:
     # Reports read each counted marking's answers by (marker, case): covering them avoids a table lookup per answer.
     db.executescript("CREATE INDEX answers_by_marking ON answers (marker, case_ref, question_id, value);")
+
+
+@migrations()
+def m005_moderation(db: Database) -> None:
+    db.executescript("""
+    -- The agreed answer for a double-marked case and question; the original markings are never changed.
+    CREATE TABLE moderation_decisions (
+        case_ref TEXT NOT NULL REFERENCES cases(reference),
+        question_id TEXT NOT NULL,
+        agreed_value TEXT,
+        reason TEXT NOT NULL,
+        who TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (case_ref, question_id)
+    );
+    CREATE TABLE moderation_signoffs (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        who TEXT NOT NULL,
+        action TEXT NOT NULL,   -- signed off, reopened
+        reason TEXT
+    );
+    """)
