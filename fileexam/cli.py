@@ -372,6 +372,34 @@ def cmd_agreement(args) -> int:
     return 0
 
 
+@command("restore", "list an inspection file's backups, or bring one back (--from N)")
+def cmd_restore(args) -> int:
+    from fileexam import settings
+    from fileexam.store.backups import list_backups, restore
+
+    root = settings.data_dir() / "backups"
+    backups = list_backups(Path(args.file), root)
+    if args.source is None:
+        if not backups:
+            print(f"No backups of {args.file} yet (one is made each time the app opens it).")
+            return 1
+        for i, b in enumerate(backups, start=1):
+            print(f"{i:>3}  {b.stem}  ({b.stat().st_size:,} bytes)  {b}")
+        print("Restore one with  fileexam restore FILE --from N")
+        return 0
+    source = Path(args.source)
+    if args.source.isdigit():
+        n = int(args.source)
+        if not 1 <= n <= len(backups):
+            raise UsageError(f"--from {n}: there are {len(backups)} backup(s)")
+        source = backups[n - 1]
+    if not source.is_file():
+        raise UsageError(f"{source}: no such backup")
+    safety = restore(Path(args.file), source, root)
+    print(f"Restored {args.file} from {source.name}." + (f" The file as it was is kept as {safety}." if safety else ""))
+    return 0
+
+
 @command("app", "open the desktop app (also: plain  fileexam, fileexam FILE, fileexam --demo)")
 def cmd_app(args) -> int:
     from fileexam.qt.app import run
@@ -467,6 +495,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--out", metavar="AGREEMENT.xlsx", help="write the moderation workbook")
     p.set_defaults(func=cmd_agreement)
+
+    p = sub.add_parser("restore", help=COMMANDS["restore"])
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--from", dest="source", metavar="N|BACKUP", help="the backup to bring back: its number or path")
+    p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("status", help=COMMANDS["status"])
     p.add_argument("file", metavar="FILE")

@@ -155,6 +155,7 @@ class MainWindow(QMainWindow):
         self._reload_cases()
         self._enable(True)
         self._remember_recent(path)
+        self.backup_now()
         last_case = self.settings.value(self._file_key("case"))
         last_question = self.settings.value(self._file_key("question"))
         if not (last_case and self.select_case(str(last_case), str(last_question) if last_question else None)):
@@ -325,6 +326,7 @@ class MainWindow(QMainWindow):
         self.saved_label.setText(f"Saved {datetime.now().strftime('%H:%M:%S')}")
         self.model.update_case(self.session.reference, self.session.status, datetime.now().isoformat())
         self._update_progress()
+        self.changes_since_backup = getattr(self, "changes_since_backup", 0) + 1
         return True
 
     def _reload_cases_keep(self) -> None:
@@ -333,6 +335,25 @@ class MainWindow(QMainWindow):
         if reference:
             row = self.model.row_of(reference)
             self.ui.caseTable.setCurrentIndex(self.proxy.mapFromSource(self.model.index(row, 0)))
+
+    # ---- backups ---------------------------------------------------------------
+    BACKUP_EVERY_MS = 30 * 60 * 1000
+
+    def backup_now(self) -> None:
+        """A rotating backup on open and every 30 minutes of changes; a failure is reported, never fatal."""
+        from fileexam import settings as user_settings
+        from fileexam.store.backups import make_backup
+        if self.inspection is None:
+            return
+        try:
+            make_backup(self.inspection.conn, self.inspection.path, user_settings.data_dir() / "backups")
+            self.changes_since_backup = 0
+        except (OSError, sqlite3.Error) as exc:
+            self.ui.statusbar.showMessage(f"Backup not made: {exc}", 8000)
+        if not hasattr(self, "backup_timer"):
+            self.backup_timer = QTimer(self)
+            self.backup_timer.timeout.connect(lambda: self.changes_since_backup and self.backup_now())
+            self.backup_timer.start(self.BACKUP_EVERY_MS)
 
     # ---- actions --------------------------------------------------------------
     def undo(self) -> None:
