@@ -1,0 +1,144 @@
+"""Fault runs: kill fileexam mid-write, many times, and check that nothing acknowledged is lost.
+
+    python -m fileexam.faults scoring --kills 200
+    python -m fileexam.faults merge --kills 50
+
+Each prints its figures as JSON. The test suite runs short versions (tests/test_faults.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "question_sets" / "area-inspection.yaml"
+SAMPLE = ROOT / "exports" / "examples" / "area-sample.xlsx"
+
+SCORER = """
+import sys
+from fileexam.store.inspection_file import InspectionFile
+f = InspectionFile.open(sys.argv[1])
+start = int(sys.argv[2])
+t = f.template
+keys = [(c.reference, q.id) for c in f.cases() for q in t.questions if q.answer.scale is not None]
+for i, (ref, qid) in enumerate(keys[start:], start=start):
+    value = t.question_by_id[qid].answer.scale.options[i % 2].value
+    f.set_answer(ref, qid, "crash", value)
+    print(i, ref, qid, value, flush=True)   # acknowledged: the write has returned
+"""
+
+MERGER = """
+import sys
+from pathlib import Path
+from fileexam.store.inspection_file import InspectionFile
+from fileexam.services.merge import merge_workbooks
+with InspectionFile.open(sys.argv[1]) as f:
+    print("start", flush=True)
+    merge_workbooks(f, [Path(sys.argv[2])], "crash")
+print("done", flush=True)
+"""
+
+
+def _child(code: str, *args: str) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True, env=env)
+
+
+def _kill_after(proc: subprocess.Popen, seconds: float) -> list[str]:
+    time.sleep(seconds)
+    proc.send_signal(signal.SIGKILL)
+    out = proc.communicate()[0]
+    return out.splitlines()
+
+
+def crash_scoring(kills: int, seed: int = 1, folder: Path | None = None) -> dict:
+    from fileexam.services.sample import import_sample
+    from fileexam.store.inspection_file import InspectionFile
+
+    rng = random.Random(seed)
+    folder = Path(folder or tempfile.mkdtemp())
+    path = folder / "crash.fileexam"
+    with InspectionFile.create(path, TEMPLATE, "Crash run", "crash") as f:
+        import_sample(f, SAMPLE, "crash")
+    acked: dict[tuple[str, str], str] = {}
+    next_key, lost, checks, bad_files = 0, 0, 0, 0
+    for _ in range(kills):
+        lines = _kill_after(_child(SCORER, str(path), str(next_key)), rng.uniform(0.3, 0.9))
+        for line in lines:
+            parts = line.split()
+            if len(parts) != 4:  # cut off by the kill mid-line: not a whole acknowledgement
+                continue
+            i, ref, qid, value = parts
+            acked[(ref, qid)] = value
+            next_key = int(i) + 1
+        with InspectionFile.open(path) as f:  # opens (and so would the app) after every kill
+            if f.conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+                bad_files += 1
+            held = {(r, q): v for r, q, v in f.conn.execute(
+                "SELECT case_ref, question_id, value FROM answers WHERE marker='crash'")}
+        for key, value in acked.items():
+            checks += 1
+            if held.get(key) != value:
+                lost += 1
+        next_key += 1  # the write in flight at the kill may or may not have landed: move past it
+    return {"run": "scoring", "kills": kills, "answers_acknowledged": len(acked), "answers_checked": checks,
+            "answers_lost": lost, "files_failing_integrity_check": bad_files}
+
+
+def crash_merge(kills: int, seed: int = 1, folder: Path | None = None) -> dict:
+    from fileexam.store.inspection_file import InspectionFile
+
+    rng = random.Random(seed)
+    folder = Path(folder or tempfile.mkdtemp())
+    master = folder / "master.fileexam"
+    with InspectionFile.create(master, TEMPLATE, "Crash merge", "crash") as f:
+        from fileexam.services.sample import import_sample
+        import_sample(f, SAMPLE, "crash")
+    workbook = ROOT / "exports" / "examples" / "work-a-khan.xlsx"
+    full = None
+    outcomes = {"none": 0, "all": 0, "part": 0}
+    for k in range(kills):
+        trial = folder / f"trial-{k}.fileexam"
+        shutil.copy(master, trial)
+        proc = _child(MERGER, str(trial), str(workbook))
+        proc.stdout.readline()  # "start": imports done, the merge begins now
+        _kill_after(proc, rng.uniform(0.0, 0.3))
+        with InspectionFile.open(trial) as f:
+            n = f.count_answers("A. Khan")
+        if full is None:  # how many a complete merge writes
+            ok = folder / "complete.fileexam"
+            shutil.copy(master, ok)
+            with InspectionFile.open(ok) as f:
+                from fileexam.services.merge import merge_workbooks
+                merge_workbooks(f, [workbook], "crash")
+                full = f.count_answers("A. Khan")
+        outcomes["none" if n == 0 else "all" if n == full else "part"] += 1
+        trial.unlink()
+    return {"run": "merge", "kills": kills, "merged_whole": outcomes["all"], "merged_not_at_all": outcomes["none"],
+            "half_merged": outcomes["part"], "answers_in_a_whole_merge": full}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("run", choices=["scoring", "merge"])
+    parser.add_argument("--kills", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    result = (crash_scoring if args.run == "scoring" else crash_merge)(args.kills, args.seed)
+    print(json.dumps(result))
+    bad = result.get("answers_lost", 0) + result.get("files_failing_integrity_check", 0) + result.get("half_merged", 0)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

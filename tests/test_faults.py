@@ -1,0 +1,97 @@
+"""Short versions of the fault runs (python -m fileexam.faults runs the long ones)."""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+
+import pytest
+
+from fileexam.domain.cases import BadValue
+from fileexam.faults import crash_merge, crash_scoring
+from fileexam.store.inspection_file import InspectionFile
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+
+
+def test_crash_during_scoring__every_acknowledged_answer_survives(tmp_path):
+    result = crash_scoring(kills=4, seed=3, folder=tmp_path)
+    assert result["answers_acknowledged"] > 0
+    assert result["answers_lost"] == 0 and result["files_failing_integrity_check"] == 0
+
+
+def test_crash_during_merge__all_of_a_workbook_or_none(tmp_path):
+    result = crash_merge(kills=6, seed=2, folder=tmp_path)
+    assert result["half_merged"] == 0
+    assert result["merged_whole"] + result["merged_not_at_all"] == 6
+
+
+def test_same_file_open_twice__both_write_safely_no_lost_update(area_file):
+    other = InspectionFile.open(area_file.path)
+    try:
+        refs = [c.reference for c in area_file.cases()[:10]]
+        for i, ref in enumerate(refs):  # interleaved writes from two connections (two windows or processes)
+            (area_file if i % 2 else other).set_answer(ref, "DI01", "AK", "fully")
+            (other if i % 2 else area_file).set_answer(ref, "DI02", "AK", "partially")
+        for f in (area_file, other):
+            for ref in refs:
+                held = f.answers(ref, "AK")
+                assert (held["DI01"].value, held["DI02"].value) == ("fully", "partially")
+    finally:
+        other.close()
+
+
+def test_disk_full__write_refused_whole__nothing_half_written(area_file, monkeypatch):
+    ref = area_file.cases()[0].reference
+    area_file.set_answer(ref, "DI01", "AK", "fully")
+    before = area_file.conn.execute("SELECT count(*) FROM audit").fetchone()[0]
+    real = area_file.conn
+
+    class FullDisk:
+        """The connection as it behaves when the disk fills: the audit insert fails mid-transaction."""
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def execute(self, sql, *args):
+            if sql.startswith("INSERT INTO audit"):
+                raise sqlite3.OperationalError("database or disk is full")
+            return real.execute(sql, *args)
+
+    monkeypatch.setattr(area_file, "conn", FullDisk())
+    with pytest.raises(sqlite3.OperationalError, match="disk is full"):
+        area_file.set_answer(ref, "DI01", "AK", "not_met")
+    monkeypatch.undo()
+    assert area_file.answers(ref, "AK")["DI01"].value == "fully"  # the answer change rolled back with it
+    assert area_file.conn.execute("SELECT count(*) FROM audit").fetchone()[0] == before
+    assert not area_file.conn.in_transaction
+
+
+def test_app__write_failure_shown_plainly_and_the_screen_shows_what_is_saved(qtbot, area_file, monkeypatch):
+    from fileexam.qt.app import qsettings
+    from fileexam.qt.main_window import MainWindow
+    from fileexam.qt.tasks import InlineRunner
+
+    path = area_file.path
+    area_file.close()
+    w = MainWindow(qsettings(), "A. Khan", InlineRunner())
+    qtbot.addWidget(w)
+    w.show()
+    w.open_inspection(path)
+    ref = w.session.reference
+    w.form.focus_question("DI01")
+
+    def fail(*a, **k):
+        raise sqlite3.OperationalError("disk I/O error")
+    monkeypatch.setattr(w.inspection, "set_answer", fail)
+    qtbot.keyClick(w.form.widgets["DI01"], "F")
+    assert w.last_message[0] == "Not saved" and "Everything saved before this is safe" in w.last_message[1]
+    assert not w.form.widgets["DI01"].buttons["fully"].isChecked()
+    monkeypatch.undo()
+    qtbot.keyClick(w.form.widgets["DI01"], "F")  # the app carries on once the disk is back
+    assert w.inspection.answers(ref, "A. Khan")["DI01"].value == "fully"
+
+
+def test_invalid_answer_refused_before_any_write(area_file):
+    with pytest.raises(BadValue):
+        area_file.set_answer(area_file.cases()[0].reference, "DI01", "AK", "maybe")
+    assert area_file.count_answers() == 0
