@@ -16,7 +16,7 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSI
 
 def test_crash_during_scoring__every_acknowledged_answer_survives(tmp_path):
     result = crash_scoring(kills=4, seed=3, folder=tmp_path)
-    assert result["answers_acknowledged"] > 0
+    assert result["writes_acknowledged"] > 0
     assert result["answers_lost"] == 0 and result["files_failing_integrity_check"] == 0
 
 
