@@ -87,7 +87,7 @@ def crash_scoring(kills: int, seed: int = 1, folder: Path | None = None) -> dict
     with InspectionFile.create(path, TEMPLATE, "Crash run", "crash") as f:
         import_sample(f, SAMPLE, "crash")
     acked: dict[tuple[str, str], str] = {}
-    next_key, lost, checks, bad_files = 0, 0, 0, 0
+    next_key, lost, checks, bad_files, writes = 0, 0, 0, 0, 0
     for _ in range(kills):
         lines = _kill_after(_child(SCORER, str(path), str(next_key)), rng.uniform(0.3, 0.9))
         for line in lines:
