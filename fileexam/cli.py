@@ -400,6 +400,28 @@ def cmd_restore(args) -> int:
     return 0
 
 
+@command("purge", "data retention: delete answers, comments and audit detail of cases complete before a date")
+def cmd_purge(args) -> int:
+    from datetime import date
+
+    try:
+        before = date.fromisoformat(args.before).isoformat()
+    except ValueError:
+        raise UsageError(f"--before {args.before}: write the date as 2026-01-31") from None
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError("purge deletes data for good: confirm with --yes (or run it in a terminal)")
+        answer = input(f"Delete the answers, comments and audit detail of every case in {args.file} complete "
+                       f"before {before}? Type PURGE to confirm: ")
+        if answer.strip() != "PURGE":
+            print("Nothing purged.")
+            return 1
+    with _open(args.file) as f:
+        result = f.purge(before, who_am_i(args))
+    print(f"Purged {result['cases']} case(s): {result['answers']} answer(s) deleted; the purge is in the audit log.")
+    return 0
+
+
 @command("app", "open the desktop app (also: plain  fileexam, fileexam FILE, fileexam --demo)")
 def cmd_app(args) -> int:
     from fileexam.qt.app import run
@@ -495,6 +517,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--out", metavar="AGREEMENT.xlsx", help="write the moderation workbook")
     p.set_defaults(func=cmd_agreement)
+
+    p = with_user(sub.add_parser("purge", help=COMMANDS["purge"]))
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--before", required=True, metavar="DATE")
+    p.add_argument("--yes", action="store_true", help="confirm without being asked")
+    p.set_defaults(func=cmd_purge)
 
     p = sub.add_parser("restore", help=COMMANDS["restore"])
     p.add_argument("file", metavar="FILE")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -95,3 +96,27 @@ def test_invalid_answer_refused_before_any_write(area_file):
     with pytest.raises(BadValue):
         area_file.set_answer(area_file.cases()[0].reference, "DI01", "AK", "maybe")
     assert area_file.count_answers() == 0
+
+
+def test_file_deleted_under_the_app__writes_refused__copy_saves_everything(qtbot, area_file, tmp_path):
+    from fileexam.qt.app import qsettings
+    from fileexam.qt.main_window import MainWindow
+    from fileexam.qt.tasks import InlineRunner
+
+    path = area_file.path
+    area_file.close()
+    w = MainWindow(qsettings(), "A. Khan", InlineRunner())
+    qtbot.addWidget(w)
+    w.show()
+    w.open_inspection(path)
+    ref = w.session.reference
+    w.form.focus_question("DI01")
+    qtbot.keyClick(w.form.widgets["DI01"], "F")
+    for suffix in ("", "-wal", "-shm"):  # the USB stick is pulled
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    w.form.focus_question("DI02")
+    qtbot.keyClick(w.form.widgets["DI02"], "P")
+    assert w.last_message[0] == "Not saved" and "Save a copy" in w.last_message[1]
+    w.save_copy(str(tmp_path / "rescued.fileexam"))
+    assert w.inspection.path.name == "rescued.fileexam"
+    assert w.inspection.answers(ref, "A. Khan")["DI01"].value == "fully"

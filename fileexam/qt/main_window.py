@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         ui.actionPrevSection.triggered.connect(lambda: self.form and self.form.move_section(-1))
         ui.actionNextQuestion.triggered.connect(lambda: self._step_question(1))
         ui.actionPrevQuestion.triggered.connect(lambda: self._step_question(-1))
+        ui.actionSaveCopy.triggered.connect(self.save_copy)
         ui.actionMerge.triggered.connect(self.open_merge)
         ui.actionResults.triggered.connect(self.open_results)
         ui.actionReport.triggered.connect(self.write_report)
@@ -132,7 +133,7 @@ class MainWindow(QMainWindow):
                   self.ui.actionMarkComplete, self.ui.actionReopen, self.ui.actionNextUnfinished,
                   self.ui.actionFindCase, self.ui.actionNextSection, self.ui.actionPrevSection,
                   self.ui.actionNextQuestion, self.ui.actionPrevQuestion, self.ui.actionMerge,
-                  self.ui.actionResults, self.ui.actionReport):
+                  self.ui.actionResults, self.ui.actionReport, self.ui.actionSaveCopy):
             a.setEnabled(on)
 
     # ---- opening an inspection ------------------------------------------------
@@ -523,6 +524,23 @@ class MainWindow(QMainWindow):
 
         self.runner.run(job, done, lambda e, tb: (dialog.close(), self._failed("Export failed", e, tb)),
                         lambda d, t, w="": self._progress(dialog, d, t, w))
+
+    def save_copy(self, path: str | None = None) -> None:
+        """Copy the open inspection elsewhere: the way out when its file or drive has gone."""
+        if self.inspection is None:
+            return
+        if not path:
+            path, _ = QFileDialog.getSaveFileName(self, "Save a copy of the inspection", str(Path.home() /
+                                                  self.inspection.path.name), "Inspections (*.fileexam)")
+            if not path:
+                return
+        try:
+            target = self.inspection.save_copy(path)
+        except (OSError, sqlite3.Error) as exc:
+            self.warn("Copy not saved", str(exc))
+            return
+        self.open_inspection(target)  # carry on in the copy
+        self.inform("Copy saved", f"The inspection was copied to\n{target}\nand you are now working in the copy.")
 
     # ---- team lead --------------------------------------------------------------
     def open_merge(self) -> None:

@@ -277,6 +277,7 @@ class InspectionFile:
             raise BadValue(f"'{question_id}' is not a question of this inspection")
         text = answer_text(q, value)
         qs = self.template.set_by_id[q.set_id]
+        self.require_file()
         stamp = now()
         with self.atomic():
             self._require_case(reference)
@@ -308,6 +309,23 @@ class InspectionFile:
                             " ON CONFLICT (case_ref, marker) DO UPDATE SET updated_at=excluded.updated_at",
                             [reference, marker, Status.IN_PROGRESS.value, stamp])
         return Answer(reference, question_id, marker, text, new_comment, stamp, revision + 1)
+
+    def require_file(self) -> None:
+        """Refuse to write when the file was deleted or its drive removed under us: SQLite would go on
+        writing to a file nobody can open again. The open connection still holds everything: save_copy."""
+        if not self.path.exists():
+            raise StoreError(f"{self.path} has been moved, deleted, or its drive removed. Nothing more can be saved "
+                             "to it: use File → Save a copy to keep your work (everything saved so far is in it)")
+
+    def save_copy(self, target: Path | str) -> Path:
+        """A consistent copy of the open inspection (SQLite's backup API), e.g. after the file went missing."""
+        target = Path(target)
+        dest = sqlite3.connect(str(target))
+        try:
+            self.conn.backup(dest)
+        finally:
+            dest.close()
+        return target
 
     def _require_case(self, reference: str) -> None:
         if self.conn.execute("SELECT 1 FROM cases WHERE reference=?", [reference]).fetchone() is None:
@@ -465,6 +483,35 @@ class InspectionFile:
             self.conn.execute("INSERT INTO moderation_signoffs (at, who, action, reason) VALUES (?,?,?,?)",
                               [stamp, who, action, reason])
             self._audit(self.conn, who, f"moderation {action}", reason=reason or "", at=stamp)
+
+    # ---- retention ------------------------------------------------------------------
+    def purge(self, before: str, who: str) -> dict:
+        """Delete the answers and comments of complete markings last changed before `before` (an ISO date),
+        blank the audit detail (old and new values, reasons) of those cases, and clear the fields kept on the
+        laptop. The audit log's rows stay, and a row records the purge itself."""
+        private = [f.id for f in self.template.case_fields if not f.export]
+        with self.atomic():
+            refs = [r[0] for r in self.conn.execute(
+                "SELECT case_ref FROM markings GROUP BY case_ref"
+                " HAVING min(status = 'complete') = 1 AND max(updated_at) < ?", [before])]
+            answers = 0
+            for ref in refs:
+                answers += self.conn.execute("DELETE FROM answers WHERE case_ref=?", [ref]).rowcount
+                case = self.case(ref)
+                for fid in private:
+                    case.fields.pop(fid, None)
+                self.conn.execute("UPDATE cases SET fields=? WHERE reference=?",
+                                  [json.dumps(case.fields, ensure_ascii=False), ref])
+            # The one change the audit log ever allows: retention, itself recorded below.
+            self.conn.execute("DROP TRIGGER audit_no_update")
+            self.conn.executemany("UPDATE audit SET old_value=NULL, new_value=NULL, reason=NULL WHERE case_ref=?",
+                                  [(r,) for r in refs])
+            self.conn.execute("CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+                              " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END")
+            self.conn.executemany("DELETE FROM moderation_decisions WHERE case_ref=?", [(r,) for r in refs])
+            self._audit(self.conn, who, "purge", reason=f"retention: {len(refs)} case(s) complete before {before}; "
+                        f"{answers} answer(s) and comments deleted, audit detail blanked")
+        return {"cases": len(refs), "answers": answers}
 
     # ---- status ---------------------------------------------------------------
     def status(self, reference: str, marker: str) -> Status:
