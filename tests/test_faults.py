@@ -120,3 +120,10 @@ def test_file_deleted_under_the_app__writes_refused__copy_saves_everything(qtbot
     w.save_copy(str(tmp_path / "rescued.fileexam"))
     assert w.inspection.path.name == "rescued.fileexam"
     assert w.inspection.answers(ref, "A. Khan")["DI01"].value == "fully"
+
+
+def test_fuzz__short_run__no_traceback_no_half_change(tmp_path):
+    from fileexam.faults import fuzz
+    result = fuzz(inputs=30, seed=4, folder=tmp_path)
+    assert result["tracebacks"] == 0, result["first_traceback"]
+    assert result["half_changed_files"] == 0
