@@ -324,15 +324,25 @@ def cmd_moderation_signoff(args) -> int:
     return 0
 
 
+@command("moderation calibrate", "make a case a calibration case: every inspector marks it against a reference marking")
+def cmd_moderation_calibrate(args) -> int:
+    with _open(args.master) as f:
+        f.set_calibration(args.case, args.reference, who_am_i(args))
+    print(f"Case {args.case} is a calibration case; the reference marking is {args.reference}'s. "
+          "It never counts in the inspection's scores.")
+    return 0
+
+
 @command("agreement", "agreement statistics of the double-marked cases (and the moderation workbook)")
 def cmd_agreement(args) -> int:
     import json
 
-    from fileexam.services.moderation import agreement_report, marker_profiles
+    from fileexam.services.moderation import agreement_report, calibration_results, marker_profiles
 
     with _open(args.master) as f:
         report = agreement_report(f)
         profiles = marker_profiles(f)
+        calibration = calibration_results(f)
         if args.out:
             from fileexam.formats.moderation_workbook import write_moderation
             cases = {c.reference: c for c in f.cases()}
@@ -347,26 +357,34 @@ def cmd_agreement(args) -> int:
         print(json.dumps({"overall": stats(report.overall), "by_question": [stats(s) for s in report.by_question],
                           "by_theme": [stats(s) for s in report.by_set], "by_markers": [stats(s) for s in report.by_markers],
                           "disagreements": len(report.disagreements),
-                          "profiles": [p.__dict__ for p in profiles]}, indent=2, default=str))
+                          "profiles": [p.__dict__ for p in profiles],
+                          "calibration": [c.__dict__ for c in calibration]}, indent=2, default=str))
         return 0
-    if report.overall is None:
+    if report.overall is None and not calibration:
         print("No double-marked case has two markings yet.")
         return 0
-    o = report.overall
     def num(v):
         return "  —  " if v is None else f"{v:5.2f}"
-    print(f"{len({p.case for p in report.pairs})} double-marked case(s), {o.n} paired answers, "
-          f"{len(report.disagreements)} disagreement(s), {len(report.decisions)} settled.")
-    print(f"{'group':<28} {'pairs':>5} {'agree':>6} {'kappa':>6} {'wkappa':>6} {'AC1':>6} {'alpha':>6}")
-    for s in [o] + report.by_set + report.by_markers:
-        print(f"{s.group:<28} {s.n:>5} {num(s.agreement)} {num(s.kappa)} {num(s.weighted_kappa)} {num(s.ac1)} "
-              f"{num(s.alpha_nominal)}" + ("  (few cases)" if s.few else ""))
-    print("\nLowest agreement:")
-    for s in report.lowest():
-        print(f"  {s.group:<8} {s.agreement * 100:5.1f}% of {s.n}")
+    o = report.overall
+    if o is not None:
+        print(f"{len({p.case for p in report.pairs})} double-marked case(s), {o.n} paired answers, "
+              f"{len(report.disagreements)} disagreement(s), {len(report.decisions)} settled.")
+        print(f"{'group':<28} {'pairs':>5} {'agree':>6} {'kappa':>6} {'wkappa':>6} {'AC1':>6} {'alpha':>6}")
+        for s in [o] + report.by_set + report.by_markers:
+            print(f"{s.group:<28} {s.n:>5} {num(s.agreement)} {num(s.kappa)} {num(s.weighted_kappa)} {num(s.ac1)} "
+                  f"{num(s.alpha_nominal)}" + ("  (few cases)" if s.few else ""))
+        print("\nLowest agreement:")
+        for s in report.lowest():
+            print(f"  {s.group:<8} {s.agreement * 100:5.1f}% of {s.n}")
     for p in profiles:
         for flag in p.flags:
             print(f"  flag: {p.marker}: {flag}")
+    if calibration:
+        print("\nCalibration (against the reference marking):")
+        for c in calibration:
+            share = "—" if c.agreement is None else f"{c.agreement * 100:.0f}%"
+            print(f"  {c.case} {c.marker:<12} {share} of {c.compared} agree with {c.reference_marker}"
+                  + (f"; differs on {', '.join(q for q, _, _ in c.differences[:8])}" if c.differences else ""))
     if args.out:
         print(f"\nWrote {args.out}")
     return 0
@@ -511,6 +529,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("master", metavar="MASTER_FILE")
     p.add_argument("--reopen", metavar="REASON", help="reopen a signed-off moderation, saying why")
     p.set_defaults(func=cmd_moderation_signoff)
+
+    p = with_user(moderation.add_parser("calibrate", help=COMMANDS["moderation calibrate"]))
+    p.add_argument("master", metavar="MASTER_FILE")
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("--reference", required=True, metavar="MARKER", help="whose marking is the reference")
+    p.set_defaults(func=cmd_moderation_calibrate)
 
     p = sub.add_parser("agreement", help=COMMANDS["agreement"])
     p.add_argument("master", metavar="MASTER_FILE")

@@ -171,3 +171,28 @@ def test_cli__allocate_agreement_workbook(master, tmp_path, capsys):
     wb = load_workbook(tmp_path / "agreement.xlsx")
     assert wb.sheetnames == ["Sample", "Statistics", "Disagreements", "Marker profiles"]
     assert wb["Statistics"]["A2"].value == "overall"
+
+
+def test_calibration__every_inspector_against_the_reference__never_in_the_report(master, tmp_path, capsys):
+    ref = next(c.reference for c in master.cases() if c.inspector == "A. Khan"
+               and master.status(c.reference, "A. Khan").value == "complete")
+    before = build_report(master)
+    assert ref in before.counted
+    master.set_calibration(ref, "A. Khan", "Moderator")
+    reference = master.answers(ref, "A. Khan")
+    for marker in ("B. Evans", "C. Murphy"):  # others mark the same case: no conflict
+        for qid, a in reference.items():
+            value = a.value
+            if qid == "DI01" and marker == "C. Murphy":
+                value = "not_met" if a.value != "not_met" else "fully"
+            master.set_answer(ref, qid, marker, value)
+    from fileexam.services.moderation import calibration_results
+    results = {r.marker: r for r in calibration_results(master)}
+    assert results["B. Evans"].agreement == 1.0 and results["B. Evans"].differences == []
+    assert [d[0] for d in results["C. Murphy"].differences] == ["DI01"]
+    after = build_report(master)
+    assert ref not in after.counted and ref not in after.figure("disclosure").cases
+    path = master.path
+    master.close()
+    assert main(["agreement", str(path)]) == 0
+    assert "C. Murphy" in capsys.readouterr().out

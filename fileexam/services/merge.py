@@ -176,7 +176,8 @@ def _plan(master: InspectionFile, data: ExchangeData) -> list[CasePlan]:
     for key in statuses:
         incoming.setdefault(key, {})
     master_status = master.statuses()
-    double = {ref for ref, _ in master.double_marked()}  # both markings of such a case are expected
+    # Several markings are expected of a case chosen for double marking, and of a calibration case.
+    double = {ref for ref, _ in master.double_marked()} | set(master.calibration_cases())
     plans = []
     for (ref, marker), answers in incoming.items():
         held = master.marking_rows(ref)

@@ -165,7 +165,10 @@ def collect_pairs(inspection: InspectionFile) -> list[Pair]:
     t = inspection.template
     cases = {c.reference: c for c in inspection.cases()}
     pairs = []
+    calibration = inspection.calibration_cases()
     for ref, second in sorted(inspection.double_marked()):
+        if ref in calibration:
+            continue
         first = cases[ref].inspector
         held = inspection.marking_rows(ref)
         a, b = held.get(first, {}), held.get(second, {})
@@ -240,7 +243,7 @@ def alpha_all_markers(inspection: InspectionFile) -> dict:
     """Krippendorff's alpha over every marking of every case marked more than once, per question and overall."""
     t = inspection.template
     per_q: dict[str, list[list]] = defaultdict(list)
-    refs = {ref for ref, _ in inspection.double_marked()}
+    refs = {ref for ref, _ in inspection.double_marked()} - set(inspection.calibration_cases())
     for ref in sorted(refs):
         held = inspection.marking_rows(ref)
         for q in t.questions:
@@ -251,6 +254,35 @@ def alpha_all_markers(inspection: InspectionFile) -> dict:
         q = t.question_by_id[qid]
         out[qid] = {"nominal": krippendorff_alpha(units, _scale_values(q), "nominal"),
                     "ordinal": krippendorff_alpha(units, _scale_values(q), "ordinal") if _ordinal(q) else None}
+    return out
+
+
+# ---- calibration -----------------------------------------------------------------
+@dataclass
+class CalibrationResult:
+    case: str
+    marker: str
+    reference_marker: str
+    compared: int
+    agreement: float | None
+    differences: list[tuple[str, str, str]]  # question, the marker's answer, the reference answer
+
+
+def calibration_results(inspection: InspectionFile) -> list[CalibrationResult]:
+    """Each inspector's marking of each calibration case against the reference marking."""
+    t = inspection.template
+    out = []
+    for ref, ref_marker in sorted(inspection.calibration_cases().items()):
+        held = inspection.marking_rows(ref)
+        reference = held.get(ref_marker, {})
+        for marker, rows in sorted(held.items()):
+            if marker == ref_marker:
+                continue
+            common = [q.id for q in t.questions if q.answer.type is AnswerType.SCALE and q.id in rows
+                      and q.id in reference and rows[q.id][0] is not None and reference[q.id][0] is not None]
+            diffs = [(q, rows[q][0], reference[q][0]) for q in common if rows[q][0] != reference[q][0]]
+            out.append(CalibrationResult(ref, marker, ref_marker, len(common),
+                                         1 - len(diffs) / len(common) if common else None, diffs))
     return out
 
 

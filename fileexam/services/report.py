@@ -51,7 +51,10 @@ def counted_markings(inspection: InspectionFile) -> tuple[dict[str, str], list[s
             first_complete.setdefault(ref, []).append((updated, marker))
     counted, unmoderated, excluded = {}, [], 0
     decided = {ref for ref, _ in inspection.decisions()}
+    calibration = inspection.calibration_cases()  # never counted in the inspection's scores
     for c in inspection.cases():
+        if c.reference in calibration:
+            continue
         done = first_complete.get(c.reference)
         if not done:
             excluded += 1

@@ -435,6 +435,18 @@ class InspectionFile:
                                 "allocated for a second, independent marking", stamp)
         return added
 
+    def calibration_cases(self) -> dict[str, str]:
+        """Calibration case -> the marker whose marking is the reference."""
+        return {r[0]: r[1] for r in self.conn.execute("SELECT case_ref, reference_marker FROM calibration_cases")}
+
+    def set_calibration(self, reference: str, reference_marker: str, who: str) -> None:
+        with self.atomic():
+            self._require_case(reference)
+            self.conn.execute("INSERT INTO calibration_cases VALUES (?,?,?) ON CONFLICT (case_ref) DO UPDATE SET"
+                              " reference_marker=excluded.reference_marker", [reference, reference_marker, now()])
+            self._audit(self.conn, who, "calibration", reference, None, reference_marker, None, reference_marker,
+                        "a calibration case: compared with the reference marking, never counted")
+
     def moderation_signed_off(self) -> bool:
         r = self.conn.execute("SELECT action FROM moderation_signoffs ORDER BY id DESC LIMIT 1").fetchone()
         return bool(r) and r[0] == "signed off"

@@ -133,3 +133,16 @@ def m005_moderation(db: Database) -> None:
         reason TEXT
     );
     """)
+
+
+@migrations()
+def m006_calibration(db: Database) -> None:
+    db.executescript("""
+    -- A calibration case: every inspector marks it; their markings are compared with the reference
+    -- marking and never count in the inspection's scores.
+    CREATE TABLE calibration_cases (
+        case_ref TEXT PRIMARY KEY REFERENCES cases(reference),
+        reference_marker TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    """)
