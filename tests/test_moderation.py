@@ -102,6 +102,7 @@ def test_workflow__second_marking_merges_without_conflict_and_agreement_is_measu
     assert report.overall.n == len(report.pairs) and 0 < report.overall.agreement < 1
     assert report.disagreements and report.lowest(3)
     assert report.by_markers[0].group == "A. Khan & D. Okafor"
+    assert report.by_week and sum(w.n for w in report.by_week) == report.overall.n
 
 
 def test_settle__agreed_answer_counts_in_the_report_and_originals_stay(master, tmp_path):
@@ -169,7 +170,8 @@ def test_cli__allocate_agreement_workbook(master, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "paired answers" in out and "kappa" in out
     wb = load_workbook(tmp_path / "agreement.xlsx")
-    assert wb.sheetnames == ["Sample", "Statistics", "Disagreements", "Marker profiles"]
+    assert wb.sheetnames == ["Sample", "Statistics", "Over time", "Disagreements", "Marker profiles"]
+    assert wb["Over time"]["A2"].value.startswith("20")  # an ISO week such as 2026-W48
     assert wb["Statistics"]["A2"].value == "overall"
 
 

@@ -31,7 +31,7 @@ def write_moderation(path: Path, t, allocation: list[tuple], report, profiles) -
         sheet = book.sheet("Statistics", headers, [26, 10, 7, 7, 10, 14, 12, 14, 12, 14, 10, 14, 12, 12, 30])
         groups = ([("overall", [report.overall])] if report.overall else []) + [
             ("theme", report.by_set), ("section", report.by_section), ("markers", report.by_markers),
-            ("question", report.by_question)]
+            ("week", report.by_week), ("question", report.by_question)]
         for kind, items in groups:
             for s in items:
                 sheet.append([s.group, kind, s.n, s.cases, _fmt(s.agreement), _ci(s, "agreement"), _fmt(s.kappa),
@@ -51,6 +51,20 @@ def write_moderation(path: Path, t, allocation: list[tuple], report, profiles) -
             chart.set_legend({"none": True})
             chart.set_size({"width": 560, "height": max(300, 18 * len(report.by_question))})
             sheet.ws.insert_chart(1, len(headers) + 1, chart)
+
+        sheet = book.sheet("Over time", ["Week", "Pairs", "Agreement", "Gwet's AC1"], [12, 8, 11, 11])
+        for s in report.by_week:
+            sheet.append([s.group, s.n, _fmt(s.agreement), _fmt(s.ac1)])
+        weeks = sheet.row - 1
+        sheet.finish()
+        if report.by_week:
+            chart = book.wb.add_chart({"type": "line"})
+            chart.add_series({"name": "Agreement", "categories": ["Over time", 1, 0, weeks, 0],
+                              "values": ["Over time", 1, 2, weeks, 2], "marker": {"type": "circle"}})
+            chart.set_title({"name": "Agreement by week of second marking"})
+            chart.set_y_axis({"min": 0, "max": 1, "num_format": "0%"})
+            chart.set_legend({"none": True})
+            sheet.ws.insert_chart(1, 5, chart)
 
         sheet = book.sheet("Disagreements", ["Case", "Question", "Text", "First marker", "First answer",
                                              "Second marker", "Second answer", "Agreed answer", "Reason", "Settled by",

@@ -106,6 +106,7 @@ class MainWindow(QMainWindow):
         ui.actionPrevQuestion.triggered.connect(lambda: self._step_question(-1))
         ui.actionSaveCopy.triggered.connect(self.save_copy)
         ui.actionMerge.triggered.connect(self.open_merge)
+        ui.actionModeration.triggered.connect(self.open_moderation)
         ui.actionResults.triggered.connect(self.open_results)
         ui.actionReport.triggered.connect(self.write_report)
         ui.actionKeys.triggered.connect(self.show_keys)
@@ -133,7 +134,7 @@ class MainWindow(QMainWindow):
                   self.ui.actionMarkComplete, self.ui.actionReopen, self.ui.actionNextUnfinished,
                   self.ui.actionFindCase, self.ui.actionNextSection, self.ui.actionPrevSection,
                   self.ui.actionNextQuestion, self.ui.actionPrevQuestion, self.ui.actionMerge,
-                  self.ui.actionResults, self.ui.actionReport, self.ui.actionSaveCopy):
+                  self.ui.actionResults, self.ui.actionReport, self.ui.actionSaveCopy, self.ui.actionModeration):
             a.setEnabled(on)
 
     # ---- opening an inspection ------------------------------------------------
@@ -550,6 +551,13 @@ class MainWindow(QMainWindow):
         self.merge_dialog = MergeDialog(self.inspection.path, self.user, self.runner, self)
         self.merge_dialog.merged.connect(self._reload_cases_keep)
         self.merge_dialog.open()
+
+    def open_moderation(self) -> None:
+        if self.inspection is None:
+            return
+        from fileexam.qt.moderation_view import ModerationView
+        self.moderation_view = ModerationView(self.inspection, self.user, self)
+        self.moderation_view.show()
 
     def _report_job(self, baseline: Path | None = None):
         inspection_path = self.inspection.path

@@ -109,6 +109,9 @@ class Pair:
     second: str
     value1: str
     value2: str
+    comment1: str = ""
+    comment2: str = ""
+    week: str = ""  # ISO week of the second marking's answer
 
     @property
     def agree(self) -> bool:
@@ -143,6 +146,7 @@ class AgreementReport:
     overall: Stats | None
     alpha_all_markers: dict
     decisions: dict
+    by_week: list[Stats] = field(default_factory=list)  # agreement over time, by the week of the second marking
 
     @property
     def disagreements(self) -> list[Pair]:
@@ -176,8 +180,18 @@ def collect_pairs(inspection: InspectionFile) -> list[Pair]:
             if q.answer.type is not AnswerType.SCALE:
                 continue
             if q.id in a and q.id in b and a[q.id][0] is not None and b[q.id][0] is not None:
-                pairs.append(Pair(ref, q.id, first, second, a[q.id][0], b[q.id][0]))
+                pairs.append(Pair(ref, q.id, first, second, a[q.id][0], b[q.id][0], a[q.id][1] or "",
+                                  b[q.id][1] or "", _iso_week(b[q.id][2])))
     return pairs
+
+
+def _iso_week(stamp: str) -> str:
+    from datetime import datetime
+    try:
+        year, week, _ = datetime.fromisoformat(stamp).isocalendar()
+        return f"{year}-W{week:02d}"
+    except (TypeError, ValueError):
+        return ""
 
 
 def _stats(group: str, pairs: list[Pair], categories: list[str], ordinal: bool, with_intervals: bool) -> Stats:
@@ -235,8 +249,12 @@ def agreement_report(inspection: InspectionFile, with_intervals: bool = True) ->
         markers[" & ".join(sorted((p.first, p.second)))].append(p)
     by_markers = [pooled(k, v) for k, v in sorted(markers.items())]
     overall = pooled("overall", pairs) if pairs else None
+    weeks = defaultdict(list)
+    for p in pairs:
+        weeks[p.week].append(p)
+    by_week = [pooled(w, v) for w, v in sorted(weeks.items()) if w]
     return AgreementReport(pairs, by_question, by_set, by_section, by_markers, overall,
-                           alpha_all_markers(inspection), inspection.decisions())
+                           alpha_all_markers(inspection), inspection.decisions(), by_week)
 
 
 def alpha_all_markers(inspection: InspectionFile) -> dict:

@@ -28,7 +28,7 @@ def case_with(window, **fields):
 
 
 def focused_question(qtbot, window) -> QuestionWidget:
-    qtbot.waitUntil(lambda: isinstance(QApplication.focusWidget(), QuestionWidget), timeout=2000)
+    qtbot.waitUntil(lambda: isinstance(QApplication.focusWidget(), QuestionWidget), timeout=5000)
     w = QApplication.focusWidget()
     assert w is window.form.widgets[window.form.current]
     return w

@@ -46,3 +46,38 @@ def test_results_view__filters_and_chart(qtbot, window):
     view.table.setCurrentCell(5, 0)
     bars = view.series.barSets()[0]
     assert bars.count() == 14 and view.chart_view.chart().title().startswith("Grip by Area")
+
+
+def test_moderation_view__disagreements_filter_and_settle_with_reason(qtbot, window, tmp_path):
+    from fileexam.services.merge import merge_workbooks
+    master = window.inspection
+    merge_workbooks(master, EXAMPLES, "TL")
+    ref = next(c.reference for c in master.cases() if c.inspector == "A. Khan" and master.answers(c.reference, "A. Khan"))
+    master.allocate_double([(ref, "B. Evans")], "TL")
+    held = master.answers(ref, "A. Khan")
+    for qid, a in held.items():  # the second marker differs on one answer
+        q = master.template.question_by_id[qid]
+        value = a.value
+        if q.answer.scale is not None and q.answer.scale.id == "fully_partially_not" and value != "not_met":
+            value = "not_met"
+        master.set_answer(ref, qid, "B. Evans", value)
+    window.ui.actionModeration.trigger()
+    view = window.moderation_view
+    qtbot.addWidget(view)
+    n_disagree = view.table.rowCount()
+    assert n_disagree >= 1
+    view.only_disagreements.setChecked(False)
+    assert view.table.rowCount() > n_disagree
+    view.only_disagreements.setChecked(True)
+    view.table.setCurrentCell(0, 0)
+    p = view.rows[0]
+    assert "A. Khan" in view.guidance.toPlainText() and "B. Evans" in view.guidance.toPlainText()
+    qtbot.mouseClick(view.record, Qt.MouseButton.LeftButton)  # no reason: refused
+    assert "Not recorded" in view.message.text() and master.decisions() == {}
+    view.agreed.setCurrentIndex(view.agreed.findData("partially"))
+    qtbot.keyClicks(view.reason, "Guidance para 2: partly met")
+    qtbot.mouseClick(view.record, Qt.MouseButton.LeftButton)
+    assert master.decisions()[(p.case, p.question)]["value"] == "partially"
+    assert view.table.item(0, 7).text() == "Guidance para 2: partly met"
+    qtbot.mouseClick(view.signoff_button, Qt.MouseButton.LeftButton)
+    assert master.moderation_signed_off() and not view.record.isEnabled()
