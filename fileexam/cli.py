@@ -10,7 +10,6 @@ import argparse
 import sqlite3
 import sys
 import traceback
-from datetime import datetime
 from pathlib import Path
 
 from fileexam import __version__
@@ -614,15 +613,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def write_crash_log(exc: BaseException) -> Path:
-    from fileexam import settings
+    from fileexam import crash_log
 
-    folder = settings.data_dir() / "logs"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "fileexam-errors.log"
-    with path.open("a", encoding="utf-8") as fh:
-        fh.write(f"\n--- {datetime.now().isoformat(timespec='seconds')} ---\n")
-        fh.write("".join(traceback.format_exception(exc)))
-    return path
+    return crash_log.write("".join(traceback.format_exception(exc)))
 
 
 if __name__ == "__main__":

@@ -138,6 +138,25 @@ class InspectionTemplate:
                     applies[q.id] = section_on and evaluate(q.applies_when, fields, answer_of)
         return applies
 
+    def describe_condition(self, condition) -> str:
+        """A condition in words with this template's labels: "Strand is Crown Court"."""
+        from fileexam.domain.applicability import describe
+
+        def field_label(fid: str) -> str:
+            f = self.fields_by_id.get(fid)
+            return f.label if f else fid
+
+        def value_label(subject: str, value: str) -> str:
+            kind, _, name = subject.partition(":")
+            if kind == "field" and name in self.fields_by_id:
+                return self.fields_by_id[name].value_label(value)
+            if kind == "answer" and name in self.question_by_id:
+                option = self.question_by_id[name].answer.option(value)
+                return option.label if option else value
+            return value
+
+        return describe(condition, field_label, value_label)
+
     def composite_members(self, composite_id: str) -> list[Question]:
         """Questions feeding a composite: those naming it, and those the template adds."""
         comp = next(c for c in self.composites if c.id == composite_id)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 import traceback
-from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
@@ -23,12 +22,9 @@ def qsettings() -> QSettings:
 
 
 def log_exception(text: str) -> Path:
-    folder = user_settings.data_dir() / "logs"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "fileexam-errors.log"
-    with path.open("a", encoding="utf-8") as fh:
-        fh.write(f"\n--- {datetime.now().isoformat(timespec='seconds')} ---\n{text}")
-    return path
+    from fileexam import crash_log
+
+    return crash_log.write(text)
 
 
 def _excepthook(kind, exc, tb) -> None:

@@ -482,10 +482,7 @@ class MainWindow(QMainWindow):
             with InspectionFile.open(inspection_path) as own:  # SQLite: each thread its own connection
                 return import_sample(own, Path(path), user, progress=progress)
 
-        dialog = self._progress_dialog("Importing sample…")
-
         def done(report):
-            dialog.close()
             self._reload_cases_keep()
             if report.problems:
                 heading = (f"Imported {report.added} new case(s)." if report.imported else
@@ -497,8 +494,7 @@ class MainWindow(QMainWindow):
                 self.inform("Sample imported", f"Imported {report.added} new case(s); "
                                                f"{report.unchanged} were already here.")
 
-        self.runner.run(job, done, lambda e, tb: (dialog.close(), self._failed("Import failed", e, tb)),
-                        lambda d, t, w="": self._progress(dialog, d, t, w))
+        self._background("Importing sample…", job, done, "Import failed")
 
     def export_my_work(self, path: str | None = None) -> None:
         if self.inspection is None:
@@ -515,16 +511,12 @@ class MainWindow(QMainWindow):
             with InspectionFile.open(inspection_path) as own:
                 return export_workbook(own, Path(path), user, progress)
 
-        dialog = self._progress_dialog("Exporting…")
-
         def done(result):
-            dialog.close()
             self.last_export = result.path
             self.inform("Exported", f"Your work ({result.cases} case(s), {result.answers} answer(s)) was written to\n"
                                     f"{result.path}\n\nSend this workbook to your team lead.")
 
-        self.runner.run(job, done, lambda e, tb: (dialog.close(), self._failed("Export failed", e, tb)),
-                        lambda d, t, w="": self._progress(dialog, d, t, w))
+        self._background("Exporting…", job, done, "Export failed")
 
     def save_copy(self, path: str | None = None) -> None:
         """Copy the open inspection elsewhere: the way out when its file or drive has gone."""
@@ -571,16 +563,12 @@ class MainWindow(QMainWindow):
     def open_results(self) -> None:
         if self.inspection is None:
             return
-        dialog = self._progress_dialog("Adding up the results…")
-
         def done(report):
-            dialog.close()
             from fileexam.qt.results_view import ResultsView
             self.results_view = ResultsView(report, self)
             self.results_view.show()
 
-        self.runner.run(self._report_job(), done, lambda e, tb: (dialog.close(), self._failed("Results", e, tb)),
-                        lambda d, t, w="": self._progress(dialog, d, t, w))
+        self._background("Adding up the results…", self._report_job(), done, "Results")
 
     def write_report(self, path: str | None = None) -> None:
         if self.inspection is None:
@@ -601,9 +589,14 @@ class MainWindow(QMainWindow):
                 write_report(Path(path), report, own.merges(), master_coverage(own), progress)
             return Path(path)
 
-        dialog = self._progress_dialog("Writing the report…")
-        self.runner.run(job, lambda p: (dialog.close(), self.inform("Report written", f"The report was written to\n{p}")),
-                        lambda e, tb: (dialog.close(), self._failed("Report failed", e, tb)),
+        self._background("Writing the report…", job,
+                         lambda p: self.inform("Report written", f"The report was written to\n{p}"), "Report failed")
+
+    def _background(self, title: str, job, done, failed_title: str) -> None:
+        """Run job(progress) on a worker thread behind a progress dialog; done(result) on the main thread."""
+        dialog = self._progress_dialog(title)
+        self.runner.run(job, lambda result: (dialog.close(), done(result)),
+                        lambda e, tb: (dialog.close(), self._failed(failed_title, e, tb)),
                         lambda d, t, w="": self._progress(dialog, d, t, w))
 
     def _progress_dialog(self, title: str) -> QProgressDialog:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from fileexam import __version__
 from fileexam.domain.answers import decode_choices
-from fileexam.domain.applicability import describe
 from fileexam.domain.cases import Status
 from fileexam.domain.questions import AnswerType, Question
 from fileexam.domain.template import CaseField, InspectionTemplate
@@ -136,21 +135,7 @@ def _question_rows(t: InspectionTemplate) -> list[list]:
                 else:
                     options = ""
                 cond = [c for c in (section.applies_when, q.applies_when) if c is not None]
-                applies = " and ".join(describe(c, lambda f: t.fields_by_id[f].label if f in t.fields_by_id else f,
-                                                _value_label(t)) for c in cond) or "always"
+                applies = " and ".join(t.describe_condition(c) for c in cond) or "always"
                 rows.append([qs.id, section.title, q.id, q.text, spec.type.value, options,
                              "yes" if q.required else "no", ", ".join(q.scores), applies])
     return rows
-
-
-def _value_label(t: InspectionTemplate):
-    def label(subject: str, value: str) -> str:
-        kind, _, name = subject.partition(":")
-        if kind == "field" and name in t.fields_by_id:
-            return t.fields_by_id[name].value_label(value)
-        if kind == "answer" and name in t.question_by_id:
-            option = t.question_by_id[name].answer.option(value)
-            return option.label if option else value
-        return value
-    return label
-

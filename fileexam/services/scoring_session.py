@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fileexam.domain.answers import Answer, Completeness, condition_value
-from fileexam.domain.applicability import Condition, describe, evaluate
+from fileexam.domain.applicability import Condition, evaluate
 from fileexam.domain.cases import Status
 from fileexam.domain.questions import Question, Section
 from fileexam.domain.template import InspectionTemplate
@@ -33,20 +33,7 @@ class Change:
 
 
 def condition_text(t: InspectionTemplate, condition: Condition | None) -> str:
-    def field_label(fid: str) -> str:
-        f = t.fields_by_id.get(fid)
-        return f.label if f else fid
-
-    def value_label(subject: str, value: str) -> str:
-        kind, _, name = subject.partition(":")
-        if kind == "field" and name in t.fields_by_id:
-            return t.fields_by_id[name].value_label(value)
-        if kind == "answer" and name in t.question_by_id:
-            option = t.question_by_id[name].answer.option(value)
-            return option.label if option else value
-        return value
-
-    return describe(condition, field_label, value_label)
+    return t.describe_condition(condition)
 
 
 class ScoringSession:
