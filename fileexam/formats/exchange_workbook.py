@@ -179,14 +179,13 @@ def read_exchange(path: Path | str) -> ExchangeData:
 
     try:
         check_workbook_file(path)
-        sheets = _load_sheets(path, ("About", "Cases", "Answers", "Definitions"))
+        sheets, formulas = _load_sheets(path, ("About", "Cases", "Answers", "Definitions"))
     except UnsafeWorkbook as exc:
         return bad("table-unreadable", what="exchange workbook", reason=str(exc))
     except Exception as exc:  # the readers raise many kinds for damaged files
         return bad("table-unreadable", what="exchange workbook",
                    reason=f"it is damaged or not a workbook ({type(exc).__name__})")
 
-    formulas = sheets.pop("__formulas__", False)
     for name in ("About", "Cases", "Answers"):
         if name not in sheets:
             return bad("exchange-sheet-missing", name, name=name)
@@ -275,8 +274,8 @@ def _holds_formula(xml: bytes) -> bool:
     return b"<f>" in xml or b"<f " in xml
 
 
-def _load_sheets(path: Path, names: tuple[str, ...]) -> dict[str, list[list]]:
-    """The cells of the named sheets. Calamine (Rust) reads values about 20x faster than openpyxl; it
+def _load_sheets(path: Path, names: tuple[str, ...]) -> tuple[dict[str, list[list]], bool]:
+    """The cells of the named sheets, and whether any formula cell is marked among them. Calamine (Rust) reads values about 20x faster than openpyxl; it
     cannot tell a formula from its cached value, so a workbook holding any formula is read with openpyxl,
     which marks formula cells as ("=FORMULA", text) so that their places can be reported."""
     import io
@@ -296,7 +295,7 @@ def _load_sheets(path: Path, names: tuple[str, ...]) -> dict[str, list[list]]:
             wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
             try:
                 return {name: [[None if v == "" else v for v in row] for row in wb.get_sheet_by_name(name).to_python()]
-                        for name in names if name in wb.sheet_names}
+                        for name in names if name in wb.sheet_names}, False
             finally:
                 wb.close()
     from openpyxl import load_workbook
@@ -308,8 +307,7 @@ def _load_sheets(path: Path, names: tuple[str, ...]) -> dict[str, list[list]]:
                   for name in names if name in wb.sheetnames}
     finally:
         wb.close()
-    sheets["__formulas__"] = has_formula  # formula cells are marked: the reader reports their places
-    return sheets
+    return sheets, has_formula  # formula cells are marked ("=FORMULA", text): the reader reports their places
 
 
 def _definitions(rows: list[list]) -> list[dict]:
