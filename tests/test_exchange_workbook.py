@@ -149,3 +149,8 @@ def test_damaged__truncated_file(scored, tmp_path):
     out.write_bytes(out.read_bytes()[: out.stat().st_size // 2])
     [p] = read_exchange(out).problems
     assert p.code == "table-unreadable"
+
+
+def test_read__no_such_file__says_so(tmp_path):
+    [p] = read_exchange(tmp_path / "missing.xlsx").problems
+    assert p.code == "table-unreadable" and "no such file" in p.message

@@ -161,3 +161,8 @@ def test_import__csv_over_the_size_limit__refused_before_reading(inspection, tmp
     monkeypatch.setattr(tables, "MAX_CSV_BYTES", 100)
     report = import_sample(inspection, write_csv(tmp_path / "s.csv", GOOD * 5), "TL")
     assert [p.code for p in report.problems] == ["table-too-large"]
+
+
+def test_import__no_such_file__says_so(inspection, tmp_path):
+    [p] = import_sample(inspection, tmp_path / "missing.xlsx", "TL").problems
+    assert p.code == "table-unreadable" and "no such file" in p.message

@@ -177,6 +177,8 @@ def read_exchange(path: Path | str) -> ExchangeData:
         data.problems.append(cell_problem(code, shown, sheet, row, col, **params))
         return data
 
+    if not path.is_file():
+        return bad("table-unreadable", what="exchange workbook", reason="there is no such file")
     try:
         check_workbook_file(path)
         sheets, formulas = _load_sheets(path, ("About", "Cases", "Answers", "Definitions"))

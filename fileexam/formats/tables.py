@@ -21,6 +21,9 @@ class TableError(Exception):
 
 def read_table(path: Path | str, sheet: str | None = None) -> Table:
     path = Path(path)
+    if not path.is_file():
+        raise TableError(cell_problem("table-unreadable", str(path), None, None, None, what="case sample",
+                                      reason="there is no such file"))
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return _read_xlsx(path, sheet)
