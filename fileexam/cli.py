@@ -582,8 +582,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else list(argv)
     # No command, --demo, or a file: the desktop app.
-    if not argv or argv[0] == "--demo" or (not argv[0].startswith("-") and argv[0] not in COMMANDS_FIRST_WORDS()):
-        argv = ["app"] + argv
+    opens_a_file = bool(argv) and (argv[0].endswith(".fileexam") or Path(argv[0]).is_file())
+    if not argv or argv[0] == "--demo" or (opens_a_file and argv[0] not in COMMANDS_FIRST_WORDS()):
+        argv = ["app"] + argv  # a mistyped command still gets argparse's "invalid choice" message
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -75,3 +75,10 @@ def test_ci_run__runs_exactly_the_readme_test_command():
     ci = (ROOT / ".ci/run").read_text().strip().splitlines()[-1]
     assert f"    {ci}\n" in readme
     assert "QT_QPA_PLATFORM=offscreen" in ci
+
+
+def test_mistyped_command__named_not_opened_as_a_file(capsys):
+    import pytest
+    with pytest.raises(SystemExit) as exc:
+        main(["exprot", "x.fileexam"])
+    assert exc.value.code == 2 and "invalid choice: 'exprot'" in capsys.readouterr().err
