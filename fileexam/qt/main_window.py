@@ -155,6 +155,8 @@ class MainWindow(QMainWindow):
         self._build_for_template(t)
         self._fill_filters(t)
         self._reload_cases()
+        if not any(r.case.inspector == self.user for r in self.model.rows):
+            self.ui.mineOnly.setChecked(False)  # a team lead or moderator has no allocation: show every case
         self._enable(True)
         self._remember_recent(path)
         self.backup_now()

@@ -266,3 +266,12 @@ def test_controls_have_accessible_names(window):
         assert q.accessibleName().startswith(f"Question {q.question.id}")
         for b in q.buttons.values():
             assert b.accessibleName()
+
+
+def test_user_without_allocation__sees_every_case(qtbot, make_window):
+    from fileexam.qt.app import qsettings
+    from fileexam.qt.main_window import MainWindow
+    w = MainWindow(qsettings(), "Team Lead")
+    qtbot.addWidget(w)
+    w.open_inspection(make_window.path)
+    assert not w.ui.mineOnly.isChecked() and w.proxy.rowCount() == 56
