@@ -46,6 +46,9 @@ class ModerationView(QDialog):
         top.addWidget(self.signoff_button)
         layout.addLayout(top)
 
+        from PySide6.QtWidgets import QTabWidget
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Moderation")
         split = QSplitter(Qt.Orientation.Vertical)
         self.table = QTableWidget(0, len(self.COLUMNS))
         self.table.setAccessibleName("Double-marked answers")
@@ -81,10 +84,40 @@ class ModerationView(QDialog):
         dl.addWidget(form_box, 1)
         split.addWidget(detail)
         split.setSizes([380, 300])
-        layout.addWidget(split)
+        self.tabs.addTab(split, "&Answers side by side")
+        self.stats = self._statistics_table()
+        self.tabs.addTab(self.stats, "&Statistics")
+        layout.addWidget(self.tabs)
         self.rows: list = []
         self.fill()
         self._signoff_state()
+
+    STAT_COLUMNS = ["Group", "Kind", "Pairs", "Cases", "Agreement", "Cohen's kappa", "Weighted kappa", "Gwet's AC1",
+                     "Alpha (nominal)", "Alpha (ordinal)", "Note"]
+
+    def _statistics_table(self) -> QTableWidget:
+        """Every statistic per question, theme, section, pair of markers, week and overall."""
+        r = self.report
+        groups = ([("overall", [r.overall])] if r.overall else []) + [
+            ("theme", r.by_set), ("section", r.by_section), ("markers", r.by_markers), ("week", r.by_week),
+            ("question", r.by_question)]
+        rows = [(kind, s) for kind, items in groups for s in items]
+        table = QTableWidget(len(rows), len(self.STAT_COLUMNS))
+        table.setAccessibleName("Agreement statistics")
+        table.setHorizontalHeaderLabels(self.STAT_COLUMNS)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.verticalHeader().setVisible(False)
+
+        def num(v):
+            return "—" if v is None else f"{v:.2f}"
+        for i, (kind, s) in enumerate(rows):
+            values = [s.group, kind, str(s.n), str(s.cases), num(s.agreement), num(s.kappa), num(s.weighted_kappa),
+                      num(s.ac1), num(s.alpha_nominal), num(s.alpha_ordinal),
+                      f"rests on {s.cases} case(s)" if s.few else ""]
+            for j, v in enumerate(values):
+                table.setItem(i, j, QTableWidgetItem(v))
+        table.resizeColumnsToContents()
+        return table
 
     def fill(self) -> None:
         pairs = self.report.disagreements if self.only_disagreements.isChecked() else self.report.pairs

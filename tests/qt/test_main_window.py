@@ -275,3 +275,16 @@ def test_user_without_allocation__sees_every_case(qtbot, make_window):
     qtbot.addWidget(w)
     w.open_inspection(make_window.path)
     assert not w.ui.mineOnly.isChecked() and w.proxy.rowCount() == 56
+
+
+def test_two_windows_on_one_file__both_save_and_see_each_other(qtbot, make_window):
+    w1, w2 = make_window(), make_window()
+    ref = w1.session.reference
+    w2.select_case(ref)
+    w1.form.focus_question("DI01")
+    qtbot.keyClick(w1.form.widgets["DI01"], "F")
+    w2.form.focus_question("DI02")
+    qtbot.keyClick(w2.form.widgets["DI02"], "P")
+    for w in (w1, w2):  # each answer is its own transaction: neither window's write is lost
+        held = w.inspection.answers(ref, "A. Khan")
+        assert (held["DI01"].value, held["DI02"].value) == ("fully", "partially")

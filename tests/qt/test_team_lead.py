@@ -81,3 +81,5 @@ def test_moderation_view__disagreements_filter_and_settle_with_reason(qtbot, win
     assert view.table.item(0, 7).text() == "Guidance para 2: partly met"
     qtbot.mouseClick(view.signoff_button, Qt.MouseButton.LeftButton)
     assert master.moderation_signed_off() and not view.record.isEnabled()
+    groups = [view.stats.item(i, 0).text() for i in range(view.stats.rowCount())]
+    assert groups[0] == "overall" and "A. Khan & B. Evans" in groups and p.question in groups
