@@ -23,7 +23,7 @@ def main() -> None:
     from fileexam.qt.app import build_window
     from fileexam.qt.tasks import InlineRunner
 
-    app = QApplication(sys.argv[:1])
+    app = QApplication(sys.argv[:1])  # noqa: F841 - the application must outlive the window
     w = build_window(demo=True, runner=InlineRunner())
     w.resize(1366, 768)  # the common laptop screen
     w.show()

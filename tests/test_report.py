@@ -14,7 +14,7 @@ from fileexam.domain.aggregate import ALL_STRANDS, NATIONAL
 from fileexam.domain.cases import Case
 from fileexam.domain.statistics import direction_of_travel, ratio_interval, wilson
 from fileexam.formats.report_workbook import read_report_data, write_report
-from fileexam.services.report import build_report, report_json
+from fileexam.services.report import build_report
 from fileexam.store.inspection_file import InspectionFile
 
 # case: (area, strand, marker, answers, complete)

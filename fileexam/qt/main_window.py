@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (QFileDialog, QHeaderView, QInputDialog, QLabel, Q
 
 from fileexam import __version__
 from fileexam.domain.cases import BadValue, Status
-from fileexam.domain.progress import case_status
 from fileexam.qt.case_header import CaseHeader
 from fileexam.qt.case_list_model import CaseFilterProxy, CaseListModel
 from fileexam.qt.completeness_dialog import CompletenessDialog

@@ -10,7 +10,7 @@ from fileexam.domain.answers import decode_choices
 from fileexam.domain.cases import Status
 from fileexam.domain.questions import AnswerType, Question
 from fileexam.domain.template import CaseField, InspectionTemplate
-from fileexam.formats.exchange_workbook import FORMAT_ID, FORMAT_VERSION, QUESTIONS_HEADERS, ExchangeData, write_exchange
+from fileexam.formats.exchange_workbook import FORMAT_ID, FORMAT_VERSION, ExchangeData, write_exchange
 from fileexam.services.progress import Progress, no_progress
 from fileexam.store.inspection_file import InspectionFile, now
 

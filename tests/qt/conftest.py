@@ -1,6 +1,5 @@
 import pytest
 
-from conftest import ROOT
 from fileexam.qt.app import qsettings
 from fileexam.qt.main_window import MainWindow
 from fileexam.qt.tasks import InlineRunner
