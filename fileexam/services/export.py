@@ -35,8 +35,8 @@ def build_exchange(inspection: InspectionFile, marker: str | None = None) -> Exc
     statuses = inspection.statuses()
     cases = inspection.cases()
     answered = {}
-    for row in inspection.all_answers(marker):
-        answered.setdefault(row[0], set()).add(row[2])
+    for ref, m in inspection.answered_markings(marker):
+        answered.setdefault(ref, set()).add(m)
     for (ref, m), _ in statuses.items():
         if marker is None or m == marker:
             answered.setdefault(ref, set()).add(m)

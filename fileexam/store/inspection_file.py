@@ -351,6 +351,12 @@ class InspectionFile:
             if wanted is None or row[0] in wanted:
                 yield row
 
+    def answered_markings(self, marker: str | None = None) -> list[tuple[str, str]]:
+        """(case, marker) pairs that hold at least one answer."""
+        if marker is None:
+            return self.conn.execute("SELECT DISTINCT case_ref, marker FROM answers").fetchall()
+        return self.conn.execute("SELECT DISTINCT case_ref, marker FROM answers WHERE marker=?", [marker]).fetchall()
+
     def count_answers(self, marker: str | None = None) -> int:
         if marker is None:
             return self.conn.execute("SELECT count(*) FROM answers").fetchone()[0]
