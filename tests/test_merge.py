@@ -201,3 +201,13 @@ def test_cli_merge__report_and_exit_codes(master, tmp_path, capsys):
     junk.write_bytes(b"not a workbook")
     assert main(["merge", str(path), str(junk), "--as", "TL"]) == 1
     assert "junk.xlsx: REFUSED" in capsys.readouterr().out
+
+
+def test_master_export__carries_the_merge_report_sheet(master, tmp_path):
+    merge_workbooks(master, [export(inspector_file(tmp_path, "A. Khan"), tmp_path, "A. Khan")], "TL")
+    export_workbook(master, tmp_path / "master.xlsx")
+    wb = load_workbook(tmp_path / "master.xlsx")
+    rows = list(wb["Merge report"].iter_rows(min_row=2, values_only=True))
+    assert [(r[2], r[3], r[4], r[5]) for r in rows] == [("A. Khan.xlsx", "A. Khan", "merged", 4)]
+    from fileexam.formats.exchange_workbook import read_exchange
+    assert read_exchange(tmp_path / "master.xlsx").problems == []  # still a readable exchange workbook

@@ -33,6 +33,7 @@ class ExchangeData:
     grid: Iterable[list] = field(default_factory=list)  # consumed after answers when written
     answer_count: int | None = None        # for progress, when answers are streamed
     definitions: list[dict] = field(default_factory=list)  # kind, id, version, fingerprint, file_name, text
+    merges: list[dict] = field(default_factory=list)  # a master's merge log: written as a sheet, not read back
     changed_rows: dict = field(default_factory=dict)  # when read: sheet -> rows whose row_check fails
     questions: list[list] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)  # when read
@@ -141,6 +142,15 @@ def write_exchange(path: Path, data: ExchangeData, progress: Progress = no_progr
         for row in data.questions:
             sheet.append(row)
         sheet.finish()
+
+        if data.merges:  # a master's export says what was merged into it, and from whom
+            headers = ["When", "Who", "Workbook", "Marker", "Outcome", "New", "Updated", "Unchanged", "Older",
+                       "Conflicts", "Detail"]
+            sheet = book.sheet("Merge report", headers, [22, 12, 26, 12, 10, 7, 8, 10, 7, 9, 60])
+            for m in data.merges:
+                sheet.append([m["at"], m["who"], m["file_name"], m["marker"], m["outcome"], m["new"], m["updated"],
+                              m["unchanged"], m["older"], m["conflicts"], m["detail"] or ""])
+            sheet.finish()
 
         sheet = book.sheet("Definitions", DEFINITIONS_HEADERS, [20, 18, 9, 26, 22, 6, 80])
         for d in data.definitions:

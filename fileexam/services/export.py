@@ -85,7 +85,7 @@ def build_exchange(inspection: InspectionFile, marker: str | None = None) -> Exc
     about.update({"marker": marker or "(all markers)", "fileexam_version": __version__, "exported_at": now()})
     return ExchangeData(about, [f.id for f in exported], case_rows, answer_rows(), grid_headers, grid_rows(),
                         questions=_question_rows(t), answer_count=inspection.count_answers(marker),
-                        definitions=inspection.definitions())
+                        definitions=inspection.definitions(), merges=inspection.merges() if marker is None else [])
 
 
 def export_workbook(inspection: InspectionFile, out: Path | str, marker: str | None = None,
