@@ -184,3 +184,13 @@ def test_cli_report__json_and_workbook(tmp_path, capsys):
                 and m["area"] == NATIONAL)
     assert demo["value"] == pytest.approx(0.75) and demo["cases"] == 4 and demo["few_cases"]
     assert (tmp_path / "r.xlsx").exists()
+
+
+def test_report_workbook__question_sheet_counts_and_shares(report, tmp_path):
+    out = tmp_path / "report.xlsx"
+    write_report(out, report)
+    rows = {r[0]: r for r in load_workbook(out)["All strands"].iter_rows(min_row=2, values_only=True)}
+    q1 = rows["Q1"]  # yes 3, no 1 of 4 answered
+    assert (q1[2], q1[3], q1[4], q1[5], q1[7], q1[8], q1[9]) == (4, "Yes", 3, 0.75, "No", 1, 0.25)
+    q2 = rows["Q2"]  # good 1, fair 1, poor 0; one not applicable
+    assert (q2[2], q2[4], q2[8], q2[11], q2[13]) == (2, 1, 1, 0, 1)

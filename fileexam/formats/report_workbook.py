@@ -172,11 +172,12 @@ def _themes(book, r, pct) -> None:
 
 
 def _questions(book, r, strand: str, pct, wrap) -> None:
+    """Every question for one strand: each answer's count and share among applicable cases, N/A apart."""
     t = r.template
-    headers = ["Question", "Text", "Answered", "Option 1", "Share 1", "95% CI 1", "Option 2", "Share 2",
-               "Option 3", "Share 3", "Not applicable"]
+    headers = ["Question", "Text", "Answered", "Option 1", "Count 1", "Share 1", "95% CI 1", "Option 2", "Count 2",
+               "Share 2", "Option 3", "Count 3", "Share 3", "Not applicable"]
     name = strand[:28].replace("'", "")  # sheet names: at most 31 characters, no quote
-    sheet = book.sheet(name, headers, [10, 60, 10, 20, 9, 14, 20, 9, 20, 9, 14])
+    sheet = book.sheet(name, headers, [10, 60, 10, 20, 8, 9, 14, 20, 8, 9, 20, 8, 9, 14])
     ws = sheet.ws
     for q in t.questions:
         f = r.questions.get((q.id, strand, NATIONAL))
@@ -186,20 +187,18 @@ def _questions(book, r, strand: str, pct, wrap) -> None:
         row = sheet.row
         cells = [q.id, q.text, f.base]
         for k in range(3):
-            cells += [options[k].label if k < len(options) else "", None] + (["" ] if k == 0 else [])
+            o = options[k] if k < len(options) else None
+            cells += [o.label if o else "", f.counts.get(o.value, 0) if o else None, None]
+            if k == 0:
+                ci = f.share_ci(o.value) if o else None
+                cells.append(f"{ci[0] * 100:.1f}–{ci[1] * 100:.1f}%" if ci else "")
         cells.append(f.not_counted)
         sheet.append(cells)
-        col = 3
         for k, o in enumerate(options):
             share = f.share(o.value)
+            col = 5 if k == 0 else 9 if k == 1 else 12
             if share is not None:
-                ws.write_number(row, col + 1, share, pct)
-            if k == 0:
-                ci = f.share_ci(o.value)
-                ws.write_string(row, col + 2, f"{ci[0] * 100:.1f}–{ci[1] * 100:.1f}%" if ci else "")
-                col += 3
-            else:
-                col += 2
+                ws.write_number(row, col, share, pct)
     sheet.finish()
     ws.set_column(1, 1, 60, wrap)
     _landscape(ws)
