@@ -76,3 +76,40 @@ def test_start_page__recent_file_opens_on_enter(qtbot, area_file):
     recent.setFocus()
     qtbot.keyClick(recent, Qt.Key.Key_Return)
     assert w.inspection is not None and w.ui.splitter.isVisible() and not w.start_page.isVisible()
+
+
+def test_unexpected_error__logged_to_the_data_folder_and_shown_briefly(qtbot, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from fileexam import settings
+    from fileexam.qt import app as app_module
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: shown.append(a[2]))
+    try:
+        raise RuntimeError("something odd")
+    except RuntimeError as exc:
+        app_module._excepthook(type(exc), exc, exc.__traceback__)
+    log = settings.data_dir() / "logs" / "fileexam-errors.log"
+    assert "RuntimeError: something odd" in log.read_text()
+    assert shown and "saved answers are safe" in shown[0] and "Traceback" not in shown[0]
+
+
+def test_cli_unexpected_error__one_line_and_a_log(monkeypatch, capsys):
+    from fileexam import cli, settings
+
+    def boom(args):
+        raise RuntimeError("unexpected")
+    monkeypatch.setattr(cli, "cmd_status", boom)
+    parser = cli.build_parser
+    monkeypatch.setattr(cli, "build_parser", lambda: _with(parser(), boom))
+    assert cli.main(["status", "x.fileexam"]) == 2
+    err = capsys.readouterr().err
+    assert "unexpected error (RuntimeError: unexpected)" in err and "Traceback" not in err
+    assert "RuntimeError: unexpected" in (settings.data_dir() / "logs" / "fileexam-errors.log").read_text()
+
+
+def _with(parser, fn):
+    for action in parser._subparsers._group_actions:
+        action.choices["status"].set_defaults(func=fn)
+    return parser
