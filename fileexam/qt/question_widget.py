@@ -7,7 +7,7 @@ import json
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QPainter, QPalette, QPen
-from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QFrame, QGridLayout, QLabel, QLineEdit, 
+from PySide6.QtWidgets import (QCheckBox, QFrame, QGridLayout, QLabel, QLineEdit, 
                                QToolButton, QVBoxLayout, QWidget)
 
 from fileexam.domain.answers import decode_choices
@@ -105,8 +105,8 @@ class QuestionWidget(QFrame):
     def _build_answer(self) -> None:
         spec = self.question.answer
         if spec.type is AnswerType.SCALE:
-            self.group = QButtonGroup(self)
-            self.group.setExclusive(False)  # a click on the chosen option clears it
+            # No QButtonGroup: the buttons are not exclusive (a click on the chosen option clears it)
+            # and set_state keeps them in step with the saved answer.
             for i, option in enumerate(spec.scale.options, start=1):
                 b = QToolButton()
                 key = option.key or str(i)
@@ -115,7 +115,6 @@ class QuestionWidget(QFrame):
                 b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # focus stays on the question: keys keep working
                 b.setAccessibleName(f"{option.label}, key {key}")
                 b.clicked.connect(lambda checked, v=option.value: self._clicked(v, checked))
-                self.group.addButton(b)
                 self.buttons[option.value] = b
         elif spec.type is AnswerType.CHOICES:
             for option in spec.options:
