@@ -7,6 +7,7 @@ the commands that need them, so `fileexam validate` starts fast.
 from __future__ import annotations
 
 import argparse
+from contextlib import contextmanager
 import sqlite3
 import sys
 import traceback
@@ -82,8 +83,9 @@ def who_am_i(args) -> str:
     raise UsageError("fileexam does not know who you are: run  fileexam user \"Your Name\"  once, or pass --as NAME")
 
 
+@contextmanager
 def progress_bar(description: str):
-    """A tqdm bar on stderr when it is a terminal; silent otherwise (scripts, tests)."""
+    """A progress callback drawing a tqdm bar on stderr when it is a terminal; silent otherwise."""
     from tqdm import tqdm
 
     bar = tqdm(total=0, desc=description, unit="", disable=None, file=sys.stderr, leave=False)
@@ -96,8 +98,10 @@ def progress_bar(description: str):
             bar.set_postfix_str(what, refresh=False)
         bar.refresh()
 
-    update.close = bar.close  # type: ignore[attr-defined]
-    return update
+    try:
+        yield update
+    finally:
+        bar.close()
 
 
 def _open(path: str):
@@ -135,11 +139,8 @@ def cmd_sample_import(args) -> int:
     from fileexam.services.sample import import_sample
 
     with _open(args.file) as f:
-        bar = progress_bar("import")
-        try:
+        with progress_bar("import") as bar:
             report = import_sample(f, Path(args.sample), who_am_i(args), args.sheet, bar)
-        finally:
-            bar.close()
     for p in report.problems:
         print(p.format())
     if not report.imported:
@@ -156,11 +157,8 @@ def cmd_export(args) -> int:
 
     with _open(args.file) as f:
         marker = args.marker
-        bar = progress_bar("export")
-        try:
+        with progress_bar("export") as bar:
             result = export_workbook(f, Path(args.out), marker, bar)
-        finally:
-            bar.close()
     print(f"Wrote {result.path}: {result.cases} case row(s), {result.answers} answer(s)"
           + (f" by {marker}." if marker else " by all markers."))
     return 0
@@ -225,11 +223,8 @@ def cmd_merge(args) -> int:
     from fileexam.services.merge import merge_workbooks
 
     with _open(args.master) as f:
-        bar = progress_bar("merge")
-        try:
+        with progress_bar("merge") as bar:
             report = merge_workbooks(f, [Path(p) for p in args.workbooks], who_am_i(args), args.accept_changed, bar)
-        finally:
-            bar.close()
         print_merge_report(report)
     return 1 if report.refused else 0
 
@@ -263,12 +258,9 @@ def cmd_report(args) -> int:
     from fileexam.services.report import build_report, report_json
 
     with _open(args.master) as f:
-        bar = progress_bar("report")
-        try:
+        with progress_bar("report") as bar:
             report = build_report(f, Path(args.baseline) if args.baseline else None, progress=bar)
             write_report(Path(args.out), report, f.merges(), master_coverage(f), bar)
-        finally:
-            bar.close()
     if args.json:
         print(json.dumps(report_json(report), indent=2, ensure_ascii=False))
     else:

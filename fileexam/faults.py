@@ -78,15 +78,22 @@ def _key_at(path: Path, i: int) -> tuple[str, str]:
     return keys[i % len(keys)]
 
 
-def crash_scoring(kills: int, seed: int = 1, folder: Path | None = None) -> dict:
+def _new_inspection(path: Path, name: str) -> Path:
+    """A fresh inspection from the Area template with the example sample imported."""
     from fileexam.services.sample import import_sample
+    from fileexam.store.inspection_file import InspectionFile
+
+    with InspectionFile.create(path, TEMPLATE, name, "crash") as f:
+        import_sample(f, SAMPLE, "crash")
+    return path
+
+
+def crash_scoring(kills: int, seed: int = 1, folder: Path | None = None) -> dict:
     from fileexam.store.inspection_file import InspectionFile
 
     rng = random.Random(seed)
     folder = Path(folder or tempfile.mkdtemp())
-    path = folder / "crash.fileexam"
-    with InspectionFile.create(path, TEMPLATE, "Crash run", "crash") as f:
-        import_sample(f, SAMPLE, "crash")
+    path = _new_inspection(folder / "crash.fileexam", "Crash run")
     acked: dict[tuple[str, str], str] = {}
     next_key, lost, checks, bad_files, writes = 0, 0, 0, 0, 0
     for _ in range(kills):
@@ -120,10 +127,7 @@ def crash_merge(kills: int, seed: int = 1, folder: Path | None = None) -> dict:
 
     rng = random.Random(seed)
     folder = Path(folder or tempfile.mkdtemp())
-    master = folder / "master.fileexam"
-    with InspectionFile.create(master, TEMPLATE, "Crash merge", "crash") as f:
-        from fileexam.services.sample import import_sample
-        import_sample(f, SAMPLE, "crash")
+    master = _new_inspection(folder / "master.fileexam", "Crash merge")
     workbook = ROOT / "exports" / "examples" / "work-a-khan.xlsx"
     full = None
     outcomes = {"none": 0, "all": 0, "part": 0}

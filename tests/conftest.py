@@ -30,3 +30,36 @@ def area_file(tmp_path):
     assert report.imported, [p.format() for p in report.problems]
     yield f
     f.close()
+
+
+APP_USER = "A. Khan"
+
+
+@pytest.fixture
+def make_window(qtbot, area_file):
+    """A main window on a real inspection file (the shipped template, the example sample);
+    background jobs run inline. Call it again for a second window on the same file."""
+    from fileexam.qt.app import qsettings
+    from fileexam.qt.main_window import MainWindow
+    from fileexam.qt.tasks import InlineRunner
+
+    path = area_file.path
+    area_file.close()
+
+    def make():
+        w = MainWindow(qsettings(), APP_USER, InlineRunner())
+        qtbot.addWidget(w)
+        w.resize(1400, 900)
+        w.show()
+        qtbot.waitExposed(w)
+        w.activateWindow()
+        assert w.open_inspection(path)
+        return w
+
+    make.path = path
+    return make
+
+
+@pytest.fixture
+def window(make_window):
+    return make_window()

@@ -67,17 +67,8 @@ def test_disk_full__write_refused_whole__nothing_half_written(area_file, monkeyp
     assert not area_file.conn.in_transaction
 
 
-def test_app__write_failure_shown_plainly_and_the_screen_shows_what_is_saved(qtbot, area_file, monkeypatch):
-    from fileexam.qt.app import qsettings
-    from fileexam.qt.main_window import MainWindow
-    from fileexam.qt.tasks import InlineRunner
-
-    path = area_file.path
-    area_file.close()
-    w = MainWindow(qsettings(), "A. Khan", InlineRunner())
-    qtbot.addWidget(w)
-    w.show()
-    w.open_inspection(path)
+def test_app__write_failure_shown_plainly_and_the_screen_shows_what_is_saved(qtbot, window, monkeypatch):
+    w = window
     ref = w.session.reference
     w.form.focus_question("DI01")
 
@@ -98,17 +89,9 @@ def test_invalid_answer_refused_before_any_write(area_file):
     assert area_file.count_answers() == 0
 
 
-def test_file_deleted_under_the_app__writes_refused__copy_saves_everything(qtbot, area_file, tmp_path):
-    from fileexam.qt.app import qsettings
-    from fileexam.qt.main_window import MainWindow
-    from fileexam.qt.tasks import InlineRunner
-
-    path = area_file.path
-    area_file.close()
-    w = MainWindow(qsettings(), "A. Khan", InlineRunner())
-    qtbot.addWidget(w)
-    w.show()
-    w.open_inspection(path)
+def test_file_deleted_under_the_app__writes_refused__copy_saves_everything(qtbot, window, tmp_path):
+    w = window
+    path = w.inspection.path
     ref = w.session.reference
     w.form.focus_question("DI01")
     qtbot.keyClick(w.form.widgets["DI01"], "F")
