@@ -259,3 +259,91 @@ _SECOND = GOOD_SET.replace("id: demo\n", "id: other\n").replace("      - id: Q3\
 CASES.append(Case("question id repeated across sets",
                   {"template.yaml": GOOD_TEMPLATE.replace("[demo.yaml]", "[demo.yaml, other.yaml]"),
                    "demo.yaml": GOOD_SET, "other.yaml": _SECOND}, "duplicate-question", schema=False))
+
+# Numbers: every numeric setting is a finite number in its range; the fixtures name the
+# examples of the issue (1e400 is text to YAML 1.1; .nan and .inf are floats).
+SCALE_S = HEAD + "scales:\n  s:\n    options:\n      - {value: a, points: 1}\n"
+ON_S = SECTION + "      - {id: Q1, text: T, answer: s, guidance: g}\n"
+
+
+def points(value: str) -> str:
+    return SCALE_S + f"      - {{value: b, points: {value}}}   # <-\n" + ON_S
+
+
+def weight(value: str) -> str:
+    return q(f"      - id: Q1\n        text: T\n        answer: yes_no\n        weight: {value}   # <-\n        guidance: g\n")
+
+
+def number_answer(bounds: str) -> str:
+    return q(f"      - id: Q1\n        text: T\n        answer: {{type: number, {bounds}}}   # <-\n        guidance: g\n")
+
+
+def reporting(line: str) -> str:
+    return GOOD_TEMPLATE.replace("reporting:\n", f"reporting:\n  {line}   # <-\n")
+
+
+CASES += [
+    one("points written 1e400", points("1e400"), "wrong-type"),
+    one("points .nan", points(".nan"), "number-out-of-range", schema=False),  # JSON Schema cannot see NaN
+    one("points .inf", points(".inf"), "number-out-of-range"),
+    one("points -.inf", points("-.inf"), "number-out-of-range"),
+    one("points negative", points("-1"), "number-out-of-range"),
+    one("points huge integer", points("1" + "0" * 400), "number-out-of-range"),
+    one("points true", points("true"), "wrong-type"),
+    one("weight .nan", weight(".nan"), "bad-weight", schema=False),
+    one("weight .inf", weight(".inf"), "bad-weight"),
+    one("weight -.inf", weight("-.inf"), "bad-weight"),
+    one("weight too large", weight("5000"), "bad-weight"),
+    one("weight written 1e400", weight("1e400"), "wrong-type"),
+    one("minimum .nan", number_answer("minimum: .nan"), "number-out-of-range", schema=False),
+    one("maximum .inf", number_answer("maximum: .inf"), "number-out-of-range"),
+    one("minimum -.inf", number_answer("minimum: -.inf"), "number-out-of-range"),
+    one("maximum as a list", number_answer("maximum: [1]"), "wrong-type"),
+    one("answer is a number", q("      - id: Q1\n        text: T\n        answer: 1   # <-\n        guidance: g\n"), "wrong-type"),
+    # Keys: plain text only
+    one("complex key in a question", q("      - id: Q1\n        text: T\n        answer: yes_no\n        guidance: g\n"
+                                       "        ? [a, b]   # <-\n        : 1\n"), "complex-key", schema=False),
+    one("complex key at the top", HEAD + "? {a: 1}   # <-\n: x\n" + ON_S.replace("answer: s", "answer: yes_no"),
+        "complex-key", schema=False),
+    one("complex key as a scale id", HEAD + "scales:\n  ? [a, b]   # <-\n  : {options: [{value: a, points: 1}]}\n"
+        + ON_S.replace("answer: s", "answer: yes_no"), "complex-key", schema=False),
+    one("complex key in a flow condition", q("      - {id: Q1, text: T, answer: yes_no, guidance: g}\n"
+                                             "      - {id: Q2, text: T, answer: yes_no, guidance: g,\n"
+                                             "         applies_when: {[a, b]: c}}   # <-\n"), "complex-key", schema=False),
+    one("number as a key", q("      - id: Q1\n        text: T\n        answer: yes_no\n        guidance: g\n"
+                             "        1: x   # <-\n"), "key-not-text"),
+    one("true as a scale id", HEAD + "scales:\n  yes:   # <-\n    options: [{value: a, points: 1}]\n"
+        + ON_S.replace("answer: s", "answer: yes_no"), "key-not-text", schema=False),
+    one("nested too deep", HEAD + "description: " + "[" * 120 + "]" * 120 + "   # <-\n"
+        + ON_S.replace("answer: s", "answer: yes_no"), "yaml-too-deep"),
+    # Templates
+    tmpl("threshold .nan", reporting("direction_threshold_pp: .nan"), "number-out-of-range", schema=False),
+    tmpl("threshold .inf", reporting("direction_threshold_pp: .inf"), "number-out-of-range"),
+    tmpl("threshold negative", reporting("direction_threshold_pp: -1"), "number-out-of-range"),
+    tmpl("few cases .inf", reporting("few_cases: .inf"), "number-out-of-range"),
+    tmpl("few cases not whole", reporting("few_cases: 2.5"), "number-out-of-range"),
+    tmpl("few cases written 1e400", reporting("few_cases: 1e400"), "wrong-type"),
+    tmpl("share .nan", GOOD_TEMPLATE.replace("double_mark_share: 10%", "double_mark_share: .nan   # <-"), "bad-share",
+         schema=False),
+    tmpl("share .inf", GOOD_TEMPLATE.replace("double_mark_share: 10%", "double_mark_share: .inf   # <-"), "bad-share"),
+    tmpl("complex key in a template", GOOD_TEMPLATE.replace("reporting:\n", "? [a, b]   # <-\n: x\nreporting:\n"),
+         "complex-key", schema=False),
+    tmpl("number as a key in a case field", GOOD_TEMPLATE.replace("  - id: flags\n", "  - id: flags\n    7: x   # <-\n"),
+         "key-not-text"),
+    tmpl("set file name is a folder", GOOD_TEMPLATE.replace("question_sets: [demo.yaml]", "question_sets: ['/']   # <-"),
+         "bad-file-name", schema=False),
+    tmpl("set file name too long", GOOD_TEMPLATE.replace("question_sets: [demo.yaml]",
+                                                         f"question_sets: [{'a' * 300}]   # <-"),
+         "bad-file-name", schema=False),
+]
+
+# Faults that make plain yaml.safe_load raise (not a YAMLError), so the schema test cannot read them;
+# the loader must still report them.
+LOADER_ONLY_CASES: list[Case] = [
+    one("not a real date", HEAD + "description: 2026-13-45   # <-\n" + ON_S.replace("answer: s", "answer: yes_no"),
+        "bad-scalar", schema=False),
+    one("tag that does not fit", points("!!int abc"), "bad-scalar", schema=False),
+    one("bool tag that does not fit", weight("!!bool maybe"), "bad-scalar", schema=False),
+    one("integer too long to read", points("9" * 5000), "number-out-of-range", schema=False),
+    tmpl("few cases too long to read", reporting("few_cases: " + "9" * 5000), "number-out-of-range", schema=False),
+]

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from definition_cases import CASES, GOOD_SET, GOOD_TEMPLATE, Case
-from fileexam.domain.problems import CATALOGUE
+from definition_cases import CASES, GOOD_SET, GOOD_TEMPLATE, LOADER_ONLY_CASES, Case
+from fileexam.cli import main
+from fileexam.domain.problems import CATALOGUE, Problem
 from fileexam.formats.definitions import load_file
 from fileexam.formats.yaml_source import MAX_BYTES
 
@@ -19,9 +20,14 @@ def write_case(case: Case, folder: Path) -> Path:
     return folder / case.main
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+ALL_CASES = CASES + LOADER_ONLY_CASES
+
+
+@pytest.mark.parametrize("case", ALL_CASES, ids=[c.name for c in ALL_CASES])
 def test_load__fixture__reports_its_code_and_line(case: Case, tmp_path):
     loaded = load_file(write_case(case, tmp_path))
+    for p in loaded.problems:
+        assert p.format()  # every problem renders: no parameter missing from its message
     if case.code is None:
         assert loaded.ok, [p.format() for p in loaded.problems]
         assert not loaded.problems, [p.format() for p in loaded.problems]
@@ -37,10 +43,38 @@ def test_load__fixture__reports_its_code_and_line(case: Case, tmp_path):
 def test_catalogue__every_code_is_exercised_by_a_test():
     # A code counts as tested when a fixture expects it or a test names it in quotes.
     sources = "\n".join(p.read_text() for p in Path(__file__).parent.glob("test_*.py"))
-    covered = {c.code for c in CASES if c.code}
+    covered = {c.code for c in ALL_CASES if c.code}
     untested = [code for code in CATALOGUE
                 if code not in covered and not re.search(rf"[\"'\[]{re.escape(code)}[\"'\]]", sources)]
     assert untested == []
+
+
+def test_catalogue__every_message_renders_without_its_parameters():
+    # A caller that leaves a parameter out gets a message with a gap, never a KeyError.
+    for code in CATALOGUE:
+        assert Problem(code, "f.yaml", 1).format().startswith("f.yaml:1: ")
+
+
+def test_catalogue__a_parameter_that_cannot_be_shown__still_renders():
+    p = Problem("wrong-type", "f.yaml", 1, params={"key": "x", "expected": "text", "got": 16 ** 5000})
+    assert p.format().startswith("f.yaml:1: error[wrong-type]: 'x' must be text")
+
+
+@pytest.mark.parametrize("lines, code", [
+    ("      - {value: fair, label: Fair, points: 1e400, key: F}   # <-", "wrong-type"),
+    ("      - {value: fair, label: Fair, points: .nan, key: F}   # <-", "number-out-of-range"),
+    ("      - {value: fair, label: Fair, points: .inf, key: F}   # <-", "number-out-of-range"),
+    ("      - {value: fair, label: Fair, points: 1, key: F}\n      - ? [a, b]   # <-\n        : 1", "complex-key"),
+], ids=["1e400", "nan", "inf", "complex key"])
+def test_validate__issue_examples__say_file_line_and_code_not_unexpected_error(tmp_path, capsys, lines, code):
+    text = GOOD_SET.replace("      - {value: fair, label: Fair, points: 1, key: F}", lines)
+    at = next(i for i, ln in enumerate(text.splitlines(), start=1) if "# <-" in ln)
+    f = tmp_path / "demo.yaml"
+    f.write_text(text)
+    assert main(["validate", str(f)]) == 1
+    out = capsys.readouterr()
+    assert "unexpected error" not in out.out + out.err
+    assert f"{f}:{at}: error[{code}]: " in out.out, out.out
 
 
 def test_read__huge_file__refused_before_parsing(tmp_path):

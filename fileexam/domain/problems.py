@@ -37,6 +37,10 @@ CATALOGUE: dict[str, Entry] = {
     "yaml-alias": Entry(E, "YAML aliases (*name) are not allowed: write the content out in full"),
     "yaml-duplicate-key": Entry(E, "key '{key}' appears twice in this mapping (first at line {first}): keep one"),
     "yaml-multiple-documents": Entry(E, "the file holds more than one YAML document (---): keep one"),
+    "yaml-too-deep": Entry(E, "lists and mappings are nested more than {limit} deep here: no question set or template needs that; simplify it"),
+    "bad-scalar": Entry(E, "'{text}' cannot be read as {what}{reason}: correct it, or {fix}"),
+    "complex-key": Entry(E, "a key must be plain text, not {got}: write a plain name, such as 'title', before the ':'"),
+    "key-not-text": Entry(E, "key '{key}' is read as {got}, not text: write it in quotes, \"{key}\""),
     # Shape
     "not-a-mapping": Entry(E, "{what} must be a mapping of keys to values, not {got}"),
     "not-a-list": Entry(E, "'{key}' must be a list, not {got}"),
@@ -55,7 +59,8 @@ CATALOGUE: dict[str, Entry] = {
     "unknown-answer-type": Entry(E, "unknown answer type '{type}'{hint}"),
     "bad-range": Entry(E, "minimum {minimum} is greater than maximum {maximum}"),
     "scores-without-points": Entry(E, "question {question} feeds scores {scores} but its answer type '{type}' earns no points: remove 'scores'"),
-    "bad-weight": Entry(E, "weight must be a positive number, not {weight}"),
+    "bad-weight": Entry(E, "'weight' must be {range}, not {value}"),
+    "number-out-of-range": Entry(E, "'{key}' must be {range}, not {value}"),
     "no-guidance": Entry(W, "question {question} has no guidance: say what fully, partially and not met look like"),
     # Structure
     "duplicate-question": Entry(E, "question id '{question}' is used twice (also at {first}): ids must be unique across every set an inspection uses"),
@@ -81,6 +86,7 @@ CATALOGUE: dict[str, Entry] = {
     "empty-composite": Entry(W, "composite '{composite}' has no questions feeding it"),
     "duplicate-composite": Entry(E, "composite '{composite}' is defined twice (also at line {first})"),
     "reserved-name": Entry(E, "'{name}' is reserved: choose another {what} id"),
+    "bad-file-name": Entry(E, "'{file}' is not a usable file name ({reason}): name the question set's file relative to the template, such as 'pre-charge.yaml'"),
     "bad-share": Entry(E, "'{key}' must be a share between 0 and 1 (for example 0.1) or a percentage such as '10%'"),
     "unknown-reporting-field": Entry(E, "reporting.{key} names '{field}', which is not a case field of this template{hint}"),
     # Case samples and tables
@@ -104,6 +110,16 @@ CATALOGUE: dict[str, Entry] = {
     "exchange-header": Entry(E, "the header row was changed: expected {expected}; found {found}"),
     "exchange-count": Entry(E, "the About sheet says {said} {what} but the workbook holds {found}: rows were added or removed after export"),
     "exchange-hash": Entry(E, "the data no longer matches the SHA-256 recorded at export: the workbook was edited or damaged after export ({rows})"),
+    "exchange-bad-cell": Entry(E, "{reason}"),
+    "exchange-about-key": Entry(E, "{reason}"),
+    "exchange-duplicate": Entry(E, "{what} appears twice (also row {first}): one workbook holds one value for it"),
+    "exchange-wrong-marker": Entry(E, "the marker '{found}' is not this workbook's marker '{marker}' (About): "
+                                      "an inspector's workbook carries only their own work"),
+    "exchange-unknown-question": Entry(E, "'{question}' is not a question of this inspection"),
+    "exchange-wrong-set": Entry(E, "question {question} belongs to question set '{expected}', not '{found}'"),
+    "exchange-bad-answer": Entry(E, "{reason}"),
+    "exchange-case-outside": Entry(E, "case {reference} is not in this inspection's sample"),
+    "exchange-unknown-field": Entry(E, "column '{column}' is not a case field this inspection exports"),
     # Paths and diff
     "path-missing": Entry(E, "no such file or folder"),
     "no-yaml-files": Entry(W, "no .yaml files in this folder"),
@@ -132,7 +148,7 @@ class Problem:
 
     @property
     def message(self) -> str:
-        return CATALOGUE[self.code].template.format(**_with_defaults(self.params))
+        return CATALOGUE[self.code].template.format_map(_Params(self.params))
 
     def where(self) -> str:
         if self.sheet is not None or self.column is not None:
@@ -154,12 +170,25 @@ class Problem:
         return f"{self.where()}: {self.severity}[{self.code}]: {self.message}"
 
 
-def _with_defaults(params: dict) -> dict:
-    class _Missing(dict):
-        def __missing__(self, key):
-            return ""
+class _Params(dict):
+    """Template parameters: one left out reads as nothing; one that cannot be shown says so.
 
-    return _Missing(params)
+    format_map keeps this mapping (format(**params) would copy it into a plain dict and
+    raise KeyError); values are made text first, so a faulty value cannot raise either.
+    """
+
+    def __init__(self, params: dict):
+        super().__init__({k: _shown(v) for k, v in params.items()})
+
+    def __missing__(self, key):
+        return ""
+
+
+def _shown(value) -> str:
+    try:
+        return format(value)
+    except Exception:  # e.g. an int beyond Python's digit limit
+        return "(a value too long to show)"
 
 
 def cell_problem(code: str, path: str, sheet: str | None, row: int | None, col: str | None,

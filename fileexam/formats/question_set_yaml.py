@@ -7,7 +7,7 @@ from fileexam.domain.problems import Problem, did_you_mean, problem
 from fileexam.domain.questions import THEME, AnswerSpec, AnswerType, Question, QuestionSet, Section
 from fileexam.domain.scales import BUILTIN_SCALES, Option, Scale
 from fileexam.domain.source import Source
-from fileexam.formats.yaml_reader import Reader, describe_type
+from fileexam.formats.yaml_reader import Reader, describe_type, quote_hint
 from fileexam.formats.yaml_source import YList, YMap
 
 SET_KEYS = {"kind", "id", "title", "version", "description", "scales", "sections"}
@@ -17,6 +17,10 @@ ANSWER_KEYS = {"type", "scale", "minimum", "maximum", "integer", "options"}
 SCALE_KEYS = {"label", "options"}
 OPTION_KEYS = {"value", "label", "points", "key"}
 OPEN_TYPES = {"number": AnswerType.NUMBER, "date": AnswerType.DATE, "text": AnswerType.TEXT}
+# Ranges of the numeric settings: finite, and wide enough for any real scale or answer.
+MAX_POINTS = 1000
+MAX_WEIGHT = 1000
+NUMBER_BOUND = 10**12  # |minimum|, |maximum| of a number answer
 
 
 def parse_question_set(data, path: str) -> tuple[QuestionSet | None, list[Problem], set[str]]:
@@ -98,7 +102,7 @@ def parse_options(r: Reader, key: str, where: str, require_points: bool) -> list
         o.allow_only(OPTION_KEYS if require_points else {"value", "label"})
         value = o.text("value", required=True)
         label = o.text("label") or value
-        points = o.number("points") if require_points else None
+        points = o.number("points", low=0, high=MAX_POINTS) if require_points else None
         kb = o.text("key") if require_points else ""
         if kb:
             if len(kb) != 1 or not kb.isalnum():
@@ -147,9 +151,7 @@ def _parse_question(data, line: int, path: str, problems: list[Problem], scales:
     answer = _parse_answer(r, scales)
     required = r.boolean("required", True)
     comment = r.boolean("comment", True)
-    weight = r.number("weight", 1.0)
-    if weight is not None and weight <= 0:
-        r.add("bad-weight", "weight", weight=weight)
+    weight = r.number("weight", 1.0, low=0, above_low=True, high=MAX_WEIGHT, code="bad-weight")
     if r.has("scores"):
         scores = tuple(s for s, _ in r.text_list("scores"))
     else:
@@ -172,6 +174,10 @@ def _parse_answer(r: Reader, scales: dict[str, Scale]) -> AnswerSpec | None:
         r.add("missing-key", key="answer", what="a question")
         return None
     line = r.data.line_of("answer")
+    if not isinstance(value, (str, YMap)):
+        r.add("wrong-type", "answer", key="answer", expected="a scale id, number, date, text or a mapping",
+              got=describe_type(value), hint="")
+        return None
     if isinstance(value, str):
         if value in OPEN_TYPES:
             return AnswerSpec(OPEN_TYPES[value])
@@ -196,7 +202,8 @@ def _parse_answer(r: Reader, scales: dict[str, Scale]) -> AnswerSpec | None:
             return None
         return AnswerSpec(AnswerType.SCALE, scales[sid])
     if kind == "number":
-        lo, hi = a.number("minimum"), a.number("maximum")
+        lo = a.number("minimum", low=-NUMBER_BOUND, high=NUMBER_BOUND)
+        hi = a.number("maximum", low=-NUMBER_BOUND, high=NUMBER_BOUND)
         if lo is not None and hi is not None and lo > hi:
             a.add("bad-range", "minimum", minimum=lo, maximum=hi)
         return AnswerSpec(AnswerType.NUMBER, minimum=lo, maximum=hi, integer=a.boolean("integer", False))
@@ -241,7 +248,7 @@ def parse_condition(data, line: int, path: str, problems: list[Problem],
                 values = [v]
             else:
                 raw = r.data.raw.get("is")
-                hint = f": write it in quotes, \"{raw}\"" if raw is not None and not isinstance(v, (dict, list)) else ""
+                hint = quote_hint(v, raw)
                 r.add("wrong-type", "is", key="is", expected="text", got=describe_type(v), hint=hint)
                 if hint:
                     values = [str(raw)]

@@ -10,6 +10,7 @@ from fileexam.domain.scales import Option
 from fileexam.domain.source import Source
 from fileexam.domain.template import CaseField, Composite, FieldType, InspectionTemplate, Reporting
 from fileexam.formats.yaml_reader import Reader
+from fileexam.formats.yaml_source import short
 
 TEMPLATE_KEYS = {"kind", "id", "title", "version", "description", "reference_label",
                  "question_sets", "case_fields", "composites", "reporting"}
@@ -17,6 +18,10 @@ FIELD_KEYS = {"id", "label", "type", "values", "required", "export", "editable",
 COMPOSITE_KEYS = {"id", "label", "description", "questions"}
 REPORTING_KEYS = {"direction_threshold_pp", "double_mark_share", "area_field", "strand_field", "few_cases"}
 RESERVED_FIELDS = {"reference", "inspector", "status", "marker"}
+MAX_THRESHOLD_PP = 100  # a change of more than 100 points cannot happen
+MAX_FEW_CASES = 100_000
+MAX_NAME = 255  # longest file name most file systems allow
+MAX_PATH = 1024  # beyond this the system refuses the path with an error of its own
 
 # (set or None, problems, kind found) for a set file named relative to the template.
 SetLoader = Callable[[str], tuple[QuestionSet | None, list[Problem], str | None]]
@@ -47,6 +52,10 @@ def parse_template(data, path: str, load_set: SetLoader) -> tuple[InspectionTemp
     sets: list[QuestionSet] = []
     seen_sets: set[str] = set()
     for name, line in top.text_list("question_sets"):
+        bad = _bad_file_name(name)
+        if bad:
+            problems.append(problem("bad-file-name", path, line, file=short(name), reason=bad))
+            continue
         qs, set_problems, kind = load_set(name)
         if kind is None and qs is None and not set_problems:
             problems.append(problem("question-set-missing", path, line, file=name))
@@ -136,12 +145,12 @@ def _parse_reporting(top: Reader) -> Reporting:
     if r is None:
         return Reporting()
     r.allow_only(REPORTING_KEYS)
-    threshold = r.number("direction_threshold_pp", 1.0)
+    threshold = r.number("direction_threshold_pp", 1.0, low=0, high=MAX_THRESHOLD_PP)
     share = parse_share(r.data.get("double_mark_share", 0.10))
     if share is None:
         r.add("bad-share", "double_mark_share", key="double_mark_share")
         share = 0.10
-    few = r.number("few_cases", 10)
+    few = r.number("few_cases", 10, low=0, high=MAX_FEW_CASES, whole=True)
     return Reporting(float(threshold), share, r.text("area_field") or None,
                      r.text("strand_field") or None, int(few))
 
@@ -160,4 +169,20 @@ def parse_share(value) -> float | None:
         number = float(value)
     else:
         return None
-    return number if 0 <= number <= 1 else None
+    return number if 0 <= number <= 1 else None  # NaN fails both comparisons
+
+
+def _bad_file_name(name: str) -> str:
+    """Why a question set's file name cannot be opened ('' when it can): checked before the file system is asked."""
+    if not name.strip():
+        return "it is empty"
+    if any(ord(c) < 32 for c in name):
+        return "it holds a control character"
+    parts = name.replace("\\", "/").split("/")
+    if parts[-1] in ("", ".", ".."):
+        return "it names a folder, not a file"
+    if any(len(part) > MAX_NAME for part in parts):
+        return f"a part of it is longer than {MAX_NAME} characters"
+    if len(name) > MAX_PATH:
+        return f"it is longer than {MAX_PATH} characters"
+    return ""

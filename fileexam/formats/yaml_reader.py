@@ -2,31 +2,39 @@
 
 from __future__ import annotations
 
+import math
 import re
-from datetime import date, datetime
+from datetime import date
 
 from fileexam.domain.problems import Problem, did_you_mean, problem
 from fileexam.domain.source import Source
-from fileexam.formats.yaml_source import YList, YMap
+from fileexam.formats.yaml_source import YList, YMap, describe_type, short  # describe_type: also used from here
 
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _MISSING = object()
 
 
-def describe_type(value) -> str:
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, (date, datetime)):
-        return "a date"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if value is None:
-        return "empty"
-    return "text"
+def number_range(low: float, high: float, above_low: bool = False, whole: bool = False) -> str:
+    """The allowed range in words: 'a number from 0 to 1000'."""
+    kind = "a whole number" if whole else "a number"
+    if above_low:
+        return f"{kind} greater than {low} and at most {high}"
+    return f"{kind} from {low} to {high}"
+
+
+def quote_hint(value, raw) -> str:
+    """': write it in quotes, "1.10"' for a scalar YAML read as something other than text."""
+    if raw is not None and isinstance(value, (bool, int, float, date)):
+        return f": write it in quotes, \"{short(raw)}\""
+    return ""
+
+
+def _reads_as_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 class Reader:
@@ -62,7 +70,7 @@ class Reader:
     def allow_only(self, keys: set[str]) -> None:
         for key in self.data:
             if key not in keys:
-                self.add("unknown-key", key, key=key, what=self.what, hint=did_you_mean(key, sorted(keys)))
+                self.add("unknown-key", key, key=short(str(key)), what=self.what, hint=did_you_mean(key, sorted(keys)))
 
     def _get(self, key: str, required: bool):
         if key not in self.data or self.data[key] is None:
@@ -77,14 +85,10 @@ class Reader:
             return default
         if isinstance(value, str):
             return value.strip() if "\n" not in value else value.strip("\n")
-        hint = ""
         raw = self.data.raw.get(key)
-        if isinstance(value, (bool, int, float, date)) and raw is not None:
-            hint = f": write it in quotes, \"{raw}\""
-            self.add("wrong-type", key, key=key, expected="text", got=describe_type(value), hint=hint)
-            return str(raw)
-        self.add("wrong-type", key, key=key, expected="text", got=describe_type(value))
-        return default
+        hint = quote_hint(value, raw)
+        self.add("wrong-type", key, key=key, expected="text", got=describe_type(value), hint=hint)
+        return str(raw) if hint else default
 
     def ident(self, key: str, required: bool = True) -> str:
         value = self.text(key, required)
@@ -98,17 +102,30 @@ class Reader:
             return default
         if isinstance(value, bool):
             return value
-        self.add("wrong-type", key, key=key, expected="true or false", got=describe_type(value))
+        self.add("wrong-type", key, key=key, expected="true or false", got=describe_type(value), hint="")
         return default
 
-    def number(self, key: str, default: float | None = None) -> float | None:
+    def number(self, key: str, default: float | None = None, *, low: float, high: float,
+               above_low: bool = False, whole: bool = False, code: str = "number-out-of-range") -> float | None:
+        """A finite number from low to high (above low when `above_low`); else a problem and the default."""
         value = self._get(key, False)
         if value is _MISSING:
             return default
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return value
-        self.add("wrong-type", key, key=key, expected="a number", got=describe_type(value))
-        return default
+        wanted = number_range(low, high, above_low, whole)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            got, hint = describe_type(value), ""
+            if isinstance(value, str):
+                got += f" ('{short(value)}')"
+                if _reads_as_number(value):  # 1e400, 1e3: YAML 1.1 wants a dot in a float
+                    hint = ": YAML reads this as text; write the number in plain digits"
+            self.add("wrong-type", key, key=key, expected=wanted, got=got, hint=hint)
+            return default
+        fits = math.isfinite(value) and (low < value if above_low else low <= value) and value <= high
+        if not fits or (whole and not float(value).is_integer()):
+            shown = self.data.raw.get(key) or repr(value)
+            self.add(code, key, key=key, range=wanted, value=short(shown))
+            return default
+        return int(value) if whole else value
 
     def items(self, key: str, required: bool = False) -> list[tuple[object, int]]:
         """A list's items with their lines; [] when absent or wrong."""
@@ -135,7 +152,7 @@ class Reader:
                 out.append((item, line))
             else:
                 raw = self.data[key].raw[i]
-                hint = f": write it in quotes, \"{raw}\"" if raw is not None and isinstance(item, (bool, int, float)) else ""
+                hint = quote_hint(item, raw)
                 self.add("wrong-type", line=line, key=key, expected="text", got=describe_type(item), hint=hint)
                 if hint:
                     out.append((str(raw), line))
