@@ -7,7 +7,11 @@ the commands that need them, so `fileexam validate` starts fast.
 from __future__ import annotations
 
 import argparse
+import codecs
 from contextlib import contextmanager
+import errno
+import io
+import os
 import sqlite3
 import sys
 import traceback
@@ -17,6 +21,7 @@ from fileexam import __version__
 from fileexam.domain.cases import BadValue
 from fileexam.domain.problems import ProblemsFound
 from fileexam.store.errors import StoreError
+from fileexam.store.file_check import DamagedFile
 
 COMMANDS: dict[str, str] = {}  # name -> one-line help; the README must list every one (tested)
 
@@ -104,10 +109,18 @@ def progress_bar(description: str):
         bar.close()
 
 
-def _open(path: str):
+def _open(path: str, read_only: bool = False):
+    """read_only: the command only reads, so it also works on a file in a read-only folder."""
     from fileexam.store.inspection_file import InspectionFile
 
-    return InspectionFile.open(path)
+    # A command runs once: it can afford SQLite's full integrity check (0.24 s on 1,200 cases).
+    return InspectionFile.open(path, read_only=read_only, check="full")
+
+
+def backup_root() -> Path:
+    from fileexam import settings
+
+    return settings.data_dir() / "backups"
 
 
 @command("user", "show or set who you are (recorded as the marker of every answer)")
@@ -155,7 +168,7 @@ def cmd_sample_import(args) -> int:
 def cmd_export(args) -> int:
     from fileexam.services.export import export_workbook
 
-    with _open(args.file) as f:
+    with _open(args.file, read_only=True) as f:
         marker = args.marker
         with progress_bar("export") as bar:
             result = export_workbook(f, Path(args.out), marker, bar)
@@ -168,7 +181,7 @@ def cmd_export(args) -> int:
 def cmd_status(args) -> int:
     from fileexam.domain.progress import progress
 
-    with _open(args.file) as f:
+    with _open(args.file, read_only=True) as f:
         t, cases, statuses = f.template, f.cases(), f.statuses()
         print(f"{f.name}: {len(cases)} case(s)")
         groups = [("inspector", "Inspector")]
@@ -224,7 +237,8 @@ def cmd_merge(args) -> int:
 
     with _open(args.master) as f:
         with progress_bar("merge") as bar:
-            report = merge_workbooks(f, [Path(p) for p in args.workbooks], who_am_i(args), args.accept_changed, bar)
+            report = merge_workbooks(f, [Path(p) for p in args.workbooks], who_am_i(args), args.accept_changed, bar,
+                                     backup_root=backup_root())
         print_merge_report(report)
     return 1 if report.refused else 0
 
@@ -257,7 +271,7 @@ def cmd_report(args) -> int:
     from fileexam.services.merge import master_coverage
     from fileexam.services.report import build_report, report_json
 
-    with _open(args.master) as f:
+    with _open(args.master, read_only=True) as f:
         with progress_bar("report") as bar:
             report = build_report(f, Path(args.baseline) if args.baseline else None, progress=bar)
             write_report(Path(args.out), report, f.merges(), master_coverage(f), bar)
@@ -330,7 +344,7 @@ def cmd_agreement(args) -> int:
 
     from fileexam.services.moderation import agreement_report, calibration_results, marker_profiles
 
-    with _open(args.master) as f:
+    with _open(args.master, read_only=True) as f:
         report = agreement_report(f)
         profiles = marker_profiles(f)
         calibration = calibration_results(f)
@@ -383,17 +397,23 @@ def cmd_agreement(args) -> int:
 
 @command("restore", "list an inspection file's backups, or bring one back (--from N)")
 def cmd_restore(args) -> int:
-    from fileexam import settings
     from fileexam.store.backups import list_backups, restore
+    from fileexam.store.file_check import check_inspection_file
 
-    root = settings.data_dir() / "backups"
-    backups = list_backups(Path(args.file), root)
+    root = backup_root()
+    path = Path(args.file)
+    backups = list_backups(path, root)
+    if path.is_file() and (path.stat().st_size or not backups):
+        try:
+            check_inspection_file(path, "none")  # another application's file: no backups, no restore
+        except DamagedFile:
+            pass  # the usual reason to restore
     if args.source is None:
         if not backups:
-            print(f"No backups of {args.file} yet (one is made each time the app opens it).")
+            print(f"No backups of {args.file} yet (one is made each time the app opens it, and before a merge).")
             return 1
         for i, b in enumerate(backups, start=1):
-            print(f"{i:>3}  {b.stem}  ({b.stat().st_size:,} bytes)  {b}")
+            print(f"{i:>3}  {b.stem}  ({b.stat().st_size:,} bytes){_backup_state(b)}  {b}")
         print("Restore one with  fileexam restore FILE --from N")
         return 0
     source = Path(args.source)
@@ -404,9 +424,19 @@ def cmd_restore(args) -> int:
         source = backups[n - 1]
     if not source.is_file():
         raise UsageError(f"{source}: no such backup")
-    safety = restore(Path(args.file), source, root)
+    safety = restore(path, source, root)
     print(f"Restored {args.file} from {source.name}." + (f" The file as it was is kept as {safety}." if safety else ""))
     return 0
+
+
+def _backup_state(backup: Path) -> str:
+    from fileexam.store.file_check import check_inspection_file
+
+    try:
+        check_inspection_file(backup, "full")
+    except StoreError:
+        return "  DAMAGED, cannot be restored"
+    return ""
 
 
 @command("purge", "data retention: delete answers, comments and audit detail of cases complete before a date")
@@ -570,7 +600,45 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# ---- errors, in plain words ---------------------------------------------------------------------
+# No exception class name reaches a user: known failures are said with what to do, anything else is
+# written to the crash log (traceback and all) and said in one sentence.
+
+# Arguments that are paths (argparse dests); every other string argument is text.
+PATH_ARGS = {"file", "master", "paths", "old", "new", "out", "out_dir", "sample", "workbooks", "template",
+             "baseline", "source"}
+# Paths whose text is kept: the file's name in the inspection file or a workbook, the absolute path in the
+# backups' folder name (restore) or the app's recent list. SQLite, XML and that hash need UTF-8, so such a
+# name with other bytes is refused up front. Every other path is only opened, which works with any bytes
+# (POSIX allows them), and is printed back as the same bytes (see _print_bytes_back).
+PATHS_KEPT_AS_TEXT = {("new", "template"): "name", ("sample import", "sample"): "name",
+                      ("merge", "workbooks"): "name", ("report", "baseline"): "name",
+                      ("restore", "file"): "absolute", ("app", "file"): "absolute"}
+READ_ONLY = {"validate", "diff", "status"}  # commands that change nothing, whatever their options
+
+
 def main(argv: list[str] | None = None) -> int:
+    _print_bytes_back()
+    try:
+        try:
+            return _run(argv)
+        finally:
+            _flush_stdout()  # a closed pipe shows here, where it is caught, not at Python's shutdown
+    except BrokenPipeError:
+        # The reader went away (`| head`): not worth a word. 141 (128 + SIGPIPE) is what cat, grep or git
+        # report, so `set -o pipefail` scripts see what they see from any tool; 0 would claim all was read.
+        _quiet_stdout()
+        return 141
+    except KeyboardInterrupt:  # before a command started (while parsing, importing)
+        print("fileexam: interrupted; nothing was changed.", file=sys.stderr)
+        return 130
+    except OSError as exc:  # stdout itself could not be written (a full disk under `> out.txt`)
+        _quiet_stdout()
+        print(f"fileexam: cannot write the output: {_os_reason(exc, None, True)}.", file=sys.stderr)
+        return 1
+
+
+def _run(argv: list[str] | None) -> int:
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else list(argv)
     # No command, --demo, or a file: the desktop app.
@@ -579,36 +647,277 @@ def main(argv: list[str] | None = None) -> int:
         argv = ["app"] + argv  # a mistyped command still gets argparse's "invalid choice" message
     args = parser.parse_args(argv)
     try:
+        _refuse_undecodable(parser, args)
         return args.func(args)
     except ProblemsFound as exc:
         for p in exc.problems:
             print(p.format(), file=sys.stderr)
         return 1
+    except DamagedFile as exc:
+        from fileexam.store.backups import offer
+        print(f"fileexam: {exc}. {offer(exc.path, backup_root())}", file=sys.stderr)
+        return 1
     except (UsageError, BadValue, StoreError) as exc:
         print(f"fileexam: {exc}", file=sys.stderr)
         return 1
-    except sqlite3.Error as exc:
-        print(f"fileexam: the inspection file could not be used: {exc}", file=sys.stderr)
-        return 1
+    except BrokenPipeError:
+        raise  # main() ends quietly
     except OSError as exc:
-        print(f"fileexam: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"fileexam: {_os_words(exc, args)}.", file=sys.stderr)
         return 1
-    except Exception as exc:  # never a traceback to a user: keep it in the log
-        log = write_crash_log(exc)
-        print(f"fileexam: unexpected error ({type(exc).__name__}: {exc}). Details were written to {log}",
-              file=sys.stderr)
-        return 2
-    except BrokenPipeError:  # output piped into head, say: not an error
-        return 0
+    except (sqlite3.ProgrammingError, sqlite3.InterfaceError) as exc:  # fileexam's own mistake: log it
+        return _unexpected(exc, args)
+    except sqlite3.Error as exc:
+        print(f"fileexam: {_sqlite_words(exc, args)}.", file=sys.stderr)
+        return 1
+    except EOFError:  # the input ended at a question (Ctrl+D)
+        print("fileexam: no answer was typed; nothing was changed.", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(f"fileexam: interrupted; {_aftermath(args)}.", file=sys.stderr)
         return 130
+    except Exception as exc:  # never a traceback to a user: keep it in the log
+        inner = _underlying(exc)
+        if isinstance(inner, OSError):  # e.g. XlsxWriter's FileCreateError: always a file being written
+            print(f"fileexam: {_os_words(inner, args, writing=True)}.", file=sys.stderr)
+            return 1
+        if isinstance(inner, sqlite3.Error):
+            print(f"fileexam: {_sqlite_words(inner, args)}.", file=sys.stderr)
+            return 1
+        return _unexpected(exc, args)
 
 
-def write_crash_log(exc: BaseException) -> Path:
+def _unexpected(exc: BaseException, args) -> int:
+    try:
+        log = write_crash_log(exc, _command_name(args))
+        where = f"Details were written to {log}: please send that file to whoever supports fileexam for you."
+    except OSError as log_exc:
+        where = f"Its details could not be written to the log either ({_os_reason(log_exc, None, True)})."
+    print(f"fileexam: something went wrong that fileexam did not expect; {_aftermath(args)}. {where}",
+          file=sys.stderr)
+    return 2
+
+
+def _command_name(args) -> str:
+    name = getattr(args, "command", None) or "app"
+    action = getattr(args, f"{name}_command", None)  # sample import, moderation settle, ...
+    return f"{name} {action}" if action else name
+
+
+def _aftermath(args) -> str:
+    """What an error or an interruption left behind, as far as the command tells."""
+    name = _command_name(args)
+    changes_nothing = (name in READ_ONLY or (name == "agreement" and not args.out)
+                       or (name == "restore" and args.source is None) or (name == "user" and not args.name))
+    return "nothing was changed" if changes_nothing else "the last step may not have finished"
+
+
+# ---- arguments that are not UTF-8 ---------------------------------------------------------------------
+def _refuse_undecodable(parser: argparse.ArgumentParser, args) -> None:
+    """Non-UTF-8 bytes in argv arrive as lone surrogates (PEP 383): refused here, before anything is opened,
+    not half-way through when SQLite, a workbook or the audit log cannot store them."""
+    command = _command_name(args)
+    names = _argument_names(parser, args.func)
+    for dest, value in vars(args).items():
+        for v in value if isinstance(value, list) else [value]:
+            if not isinstance(v, str):
+                continue
+            name = names.get(dest, dest)
+            if dest not in PATH_ARGS:
+                if not _is_utf8(v):
+                    raise UsageError(f"{name} holds bytes that are not UTF-8 text: '{_escaped(v)}'. Give it in "
+                                     "UTF-8 (check your terminal's or script's encoding); nothing was changed.")
+                continue
+            kept = PATHS_KEPT_AS_TEXT.get((command, dest))
+            if kept and not _is_utf8(Path(v).name if kept == "name" else os.path.abspath(v)):
+                raise UsageError(f"{name} holds bytes that are not UTF-8 text: '{_escaped(v)}'. fileexam keeps "
+                                 "this name as text: rename the file or folder in UTF-8 and try again; "
+                                 "nothing was changed.")
+
+
+def _argument_names(parser: argparse.ArgumentParser, func) -> dict[str, str]:
+    """dest -> how the user wrote it (--comment, CASE), from the subcommand's parser that runs `func`."""
+    if parser.get_default("func") is func:
+        return {a.dest: max(a.option_strings, key=len) if a.option_strings else (a.metavar or a.dest.upper())
+                for a in parser._actions}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                if names := _argument_names(sub, func):
+                    return names
+    return {}
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _escaped(text: str) -> str:
+    """Undecodable bytes shown as \\xff (other lone surrogates as \\udcff): readable in any terminal."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _bytes_back(err: UnicodeError):
+    if not isinstance(err, UnicodeEncodeError):
+        raise err
+    chunk = err.object[err.start:err.end]
+    if all("\udc80" <= c <= "\udcff" for c in chunk):
+        return bytes(ord(c) - 0xDC00 for c in chunk), err.end
+    return codecs.backslashreplace_errors(err)
+
+
+def _print_bytes_back() -> None:
+    """A file name with non-UTF-8 bytes is printed back as those bytes, as ls and cat do; a strict stdout
+    (any UTF-8 locale but C.UTF-8) would fail on it after the work was done."""
+    try:
+        codecs.lookup_error("fileexam-bytes")
+    except LookupError:
+        codecs.register_error("fileexam-bytes", _bytes_back)
+    if isinstance(sys.stdout, io.TextIOWrapper) and sys.stdout.errors == "strict":
+        try:
+            sys.stdout.reconfigure(errors="fileexam-bytes")
+        except (ValueError, OSError):
+            pass
+
+
+# ---- closed pipes -------------------------------------------------------------------------------------
+def _flush_stdout() -> None:
+    if sys.stdout is not None:
+        sys.stdout.flush()
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at devnull, so what is still buffered does not fail again at shutdown with Python's
+    "Exception ignored" (the recipe in Python's documentation on SIGPIPE)."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):
+        return  # not a real file (pytest's capture, say)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+# ---- files and disks ----------------------------------------------------------------------------------
+_OS_REASONS = {  # by errno name (errno.errorcode), so a name missing on some platform costs nothing
+    "ENOSPC": "the disk is full: free some space and try again",
+    "EDQUOT": "your disk quota is used up: free some space and try again",
+    "EROFS": "the disk or share is read-only",
+    "EBUSY": "the file is in use or locked by another program: close it there and try again",
+    "ETXTBSY": "the file is in use or locked by another program: close it there and try again",
+    "ENOTDIR": "a part of the path is a file, not a folder",
+    "EISDIR": "it is a folder, not a file",
+    "EEXIST": "it already exists",
+    "ENAMETOOLONG": "the name is too long",
+    "EFBIG": "the file would be larger than the disk allows",
+    "EIO": "the disk could not be read or written: it may be failing, or was removed",
+    "EMFILE": "too many files are open: close some programs and try again",
+    "ENFILE": "too many files are open: close some programs and try again",
+}
+_WINDOWS_LOCKED = {32, 33}  # ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION: open in Excel, say
+_WRITE_ONLY = {"ENOSPC", "EDQUOT", "EROFS", "EFBIG"}
+
+
+def _os_words(exc: OSError, args, writing: bool = False) -> str:
+    """'cannot write OUT.xlsx: the folder /x/y does not exist'."""
+    raw = exc.filename2 if exc.filename2 is not None else exc.filename  # a rename: its target
+    path = os.fsdecode(raw) if isinstance(raw, (str, bytes)) else None
+    if path and path.endswith(".part"):  # the write-then-rename file: the user named the file without it
+        path, writing = path[:-len(".part")], True
+    outputs = [o for o in (getattr(args, "out", None), getattr(args, "out_dir", None)) if isinstance(o, str)]
+    if _command_name(args) == "new":
+        outputs.append(args.file)
+    if path and any(_within(path, o) for o in outputs):
+        writing = True
+    writing = writing or errno.errorcode.get(exc.errno) in _WRITE_ONLY
+    if path is None and writing and len(outputs) == 1:
+        path = outputs[0]
+    verb = "write" if writing else "open"
+    head = f"cannot {verb} {_escaped(path)}" if path else f"cannot {verb} a file"
+    return f"{head}: {_os_reason(exc, path, writing)}"
+
+
+def _within(path: str, folder: str) -> bool:
+    path, folder = os.path.abspath(path), os.path.abspath(folder)
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _os_reason(exc: OSError, path: str | None, writing: bool) -> str:
+    if getattr(exc, "winerror", None) in _WINDOWS_LOCKED:
+        return _OS_REASONS["EBUSY"]
+    name = errno.errorcode.get(exc.errno)
+    if name == "ENOENT":
+        folder = os.path.dirname(os.path.abspath(path)) if path else None
+        if folder and not os.path.isdir(folder):
+            return f"the folder {_escaped(folder)} does not exist"
+        return "there is no such file" if path else "a file or folder it needs does not exist"
+    if name in ("EACCES", "EPERM"):
+        if writing:
+            return ("permission denied: you may not write there, or the file is open in another program "
+                    "(close it there and try again)")
+        return "permission denied: you may not read it"
+    if name in _OS_REASONS:
+        return _OS_REASONS[name]
+    if exc.strerror:  # the system's own words ("Too many links"), never a class name
+        return exc.strerror[0].lower() + exc.strerror[1:]
+    return f"the system refused (error {exc.errno})"
+
+
+def _underlying(exc: BaseException) -> BaseException | None:
+    """The OSError or SQLite error a library wrapped: XlsxWriter's FileCreateError holds it as its argument;
+    `raise ... from` as __cause__. Not __context__: an error raised while handling another is not caused by it."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, (OSError, sqlite3.Error)):
+            return exc
+        exc = next((a for a in exc.args if isinstance(a, BaseException)), None) or exc.__cause__
+    return None
+
+
+# ---- SQLite -------------------------------------------------------------------------------------------
+_SQLITE_WORDS = [  # (primary result code, SQLite's words, ours); the code where Python gives it, else the words
+    (13, "database or disk is full", "cannot save to {f}: the disk is full, so the change was not saved. "
+                                     "Free some space and try again"),
+    (8, "readonly database", "cannot save to {f}: it is read-only (the file, its folder or the disk), "
+                             "so the change was not saved"),
+    (5, "database is locked", "{f} is busy: the app or another command is writing to it. "
+                              "Try again when it has finished"),
+    (6, "table is locked", "{f} is busy: the app or another command is writing to it. "
+                           "Try again when it has finished"),
+    (14, "unable to open database file", "cannot open {f}: you may not read or write there"),
+    (10, "disk i/o error", "{f} could not be read or written: the disk may be failing, full, or was removed"),
+    (26, "not a database", "{f} is not an inspection file, or it is damaged"),
+    (11, "malformed", "{f} is damaged: bring back a backup with  fileexam restore {f}"),
+]
+
+
+def _sqlite_words(exc: sqlite3.Error, args) -> str:
+    target = getattr(args, "file", None) or getattr(args, "master", None)
+    f = _escaped(target) if isinstance(target, str) else "the inspection file"
+    code = getattr(exc, "sqlite_errorcode", None)
+    said = str(exc).lower()
+    for primary, words, ours in _SQLITE_WORDS:
+        if (code is not None and code & 0xFF == primary) or words in said:
+            if primary == 14 and isinstance(target, str):
+                folder = os.path.dirname(os.path.abspath(target))
+                if not os.path.isdir(folder):
+                    return f"cannot create or open {f}: the folder {_escaped(folder)} does not exist"
+            return ours.format(f=f)
+    return f"{f} could not be used: {exc}"  # SQLite's own words
+
+
+def write_crash_log(exc: BaseException, command: str | None = None) -> Path:
     from fileexam import crash_log
 
-    return crash_log.write("".join(traceback.format_exception(exc)))
+    return crash_log.write("".join(traceback.format_exception(exc)), command)
 
 
 if __name__ == "__main__":

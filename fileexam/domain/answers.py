@@ -52,7 +52,7 @@ def answer_text(q: Question, value) -> str | None:
             except BadValue as exc:
                 raise BadValue(f"question {q.id}: {exc}") from None
         case AnswerType.TEXT:
-            return clean_text(str(value))
+            return clean_text(str(value), f"the answer to {q.id}")
         case AnswerType.CHOICES:
             items = value if isinstance(value, (list, tuple)) else decode_choices(str(value))
             allowed = [o.value for o in spec.options]

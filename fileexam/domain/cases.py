@@ -28,15 +28,31 @@ class BadValue(ValueError):
     """A value that does not fit; the message says what is wrong and what would fit."""
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters and the non-characters U+FFFE, U+FFFF: no workbook cell can hold them as they are
+# (XML cannot), and nobody means to type them.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+CELL_LIMIT = 32_767  # Excel's limit for one cell, in UTF-16 code units (what Excel counts)
 
 
-def clean_text(text: str) -> str:
+def utf16_length(text: str) -> int:
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+def clean_text(text: str, what: str = "the text") -> str:
     """Text as typed, less control characters (a workbook cannot hold them and nobody means them).
 
     Line ends become \n: a workbook's XML turns a lone \r into \n, so storing \n keeps round trips exact.
+    Text that no workbook cell could carry whole is refused here, so that every stored text exports
+    and merges back exactly: over Excel's 32,767 characters, or bytes that are not text at all.
     """
-    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    if _SURROGATE.search(text):
+        raise BadValue(f"{what} holds bytes that are not text (not UTF-8): type it again")
+    cleaned = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    if len(cleaned) > CELL_LIMIT // 2 and utf16_length(cleaned) > CELL_LIMIT:
+        raise BadValue(f"{what} is {utf16_length(cleaned):,} characters long; a workbook cell holds at most "
+                       f"{CELL_LIMIT:,} (Excel's limit): shorten it, or split it")
+    return cleaned
 
 
 _UK_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
@@ -104,7 +120,7 @@ def field_value(f: CaseField, raw) -> str | list[str] | None:
         return None
     match f.type:
         case FieldType.TEXT:
-            return clean_text(str(raw).strip()) if not isinstance(raw, float) else number_text(raw)
+            return clean_text(str(raw).strip(), f.label) if not isinstance(raw, float) else number_text(raw)
         case FieldType.CHOICE:
             return _match_value(f, str(raw).strip())
         case FieldType.CHOICES:

@@ -21,12 +21,18 @@ OPTIONS = {
 }
 
 
+CELL_LIMIT = 32_767  # characters in one cell (Excel's limit); XlsxWriter silently cuts longer text
+
+
 class SheetWriter:
-    """One sheet written as a table: a bold frozen header, set widths, rows of typed cells."""
+    """One sheet written as a table: a bold frozen header, set widths, rows of typed cells.
+
+    Text longer than a cell holds is never cut silently: on a `strict` sheet (data that is read back)
+    it is refused with its place; elsewhere it is cut with a note saying so."""
 
     def __init__(self, book: "BookWriter", name: str, headers: list[str], widths: Iterable[float],
-                 wrap: bool = False):
-        self.book, self.name, self.headers = book, name, headers
+                 wrap: bool = False, strict: bool = False):
+        self.book, self.name, self.headers, self.strict = book, name, headers, strict
         self.ws = book.wb.add_worksheet(name)
         self.row = 1
         self.cell_format = book.wrap if wrap else None
@@ -42,6 +48,8 @@ class SheetWriter:
             if v is None:
                 continue
             if isinstance(v, str):
+                if len(v) > CELL_LIMIT // 2:
+                    v = self._fit(v, r, c)
                 ws.write_string(r, c, v, fmt)  # always text, shown as typed
             elif isinstance(v, bool):
                 ws.write_boolean(r, c, v)
@@ -50,6 +58,20 @@ class SheetWriter:
             else:
                 ws.write_string(r, c, str(v), fmt)
         self.row += 1
+
+    def _fit(self, text: str, row: int, col: int) -> str:
+        from fileexam.domain.cases import BadValue, utf16_length
+
+        length = utf16_length(text)
+        if length <= CELL_LIMIT:
+            return text
+        if self.strict:
+            heading = self.headers[col] if col < len(self.headers) else f"column {col + 1}"
+            raise BadValue(f"cannot write sheet '{self.name}', row {row + 1}, {heading}: its text is {length:,} "
+                           f"characters long and a workbook cell holds at most {CELL_LIMIT:,} (Excel's limit). "
+                           "Shorten that text in fileexam and export again")
+        note = f" … (cut here: {length:,} characters in all)"
+        return text[:CELL_LIMIT // 2 - len(note)] + note
 
     def finish(self) -> None:
         """Make the block an Excel table named after the sheet (filters and banding)."""
@@ -76,8 +98,9 @@ class BookWriter:
         self.bold = self.wb.add_format({"bold": True})
         self.wrap = self.wb.add_format({"text_wrap": True, "valign": "top"})
 
-    def sheet(self, name: str, headers: list[str], widths: Iterable[float], wrap: bool = False) -> SheetWriter:
-        return SheetWriter(self, name, headers, widths, wrap)
+    def sheet(self, name: str, headers: list[str], widths: Iterable[float], wrap: bool = False,
+              strict: bool = False) -> SheetWriter:
+        return SheetWriter(self, name, headers, widths, wrap, strict)
 
     def close(self) -> None:
         try:

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDialog, QDialogBut
                                QHeaderView, QLabel, QListWidget, QListWidgetItem, QProgressBar, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout)
 
+from fileexam import settings as user_settings
 from fileexam.store.inspection_file import InspectionFile
 
 
@@ -110,7 +111,8 @@ class MergeDialog(QDialog):
         def job(progress):
             from fileexam.services.merge import merge_workbooks
             with InspectionFile.open(master) as own:  # the worker's own connection
-                return merge_workbooks(own, paths, user, accept, progress)
+                return merge_workbooks(own, paths, user, accept, progress,
+                                       backup_root=user_settings.data_dir() / "backups")
 
         self.merge_button.setEnabled(False)
         self.progress.setVisible(True)

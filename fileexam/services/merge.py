@@ -6,12 +6,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fileexam.domain.answers import answer_text
-from fileexam.domain.cases import BadValue
+from fileexam.domain.cases import BadValue, field_value
+from fileexam.domain.problems import Problem, cell_problem
 from fileexam.domain.coverage import Coverage, coverage
 from fileexam.domain.diff import diff_sets
 from fileexam.domain.merge import CasePlan, plan_case
 from fileexam.formats.definitions import load_text
-from fileexam.formats.exchange_workbook import ExchangeData, read_exchange
+from fileexam.formats.exchange_workbook import CASES_FIXED, ExchangeData, read_exchange
 from fileexam.services.progress import Progress, no_progress
 from fileexam.store.inspection_file import InspectionFile
 
@@ -48,7 +49,12 @@ class MergeReport:
 
 
 def merge_workbooks(master: InspectionFile, paths: list[Path], who: str, accept_changed: bool = False,
-                    progress: Progress = no_progress) -> MergeReport:
+                    progress: Progress = no_progress, backup_root: Path | None = None) -> MergeReport:
+    """Merge each workbook in turn. With backup_root, the master is first copied into its rotating
+    backups, so a merge can always be undone with `fileexam restore`."""
+    if backup_root is not None and paths:
+        from fileexam.store.backups import make_backup
+        make_backup(master.conn, master.path, backup_root)
     results = []
     for i, path in enumerate(paths):
         progress(i, len(paths), Path(path).name)
@@ -61,16 +67,18 @@ def master_coverage(master: InspectionFile) -> Coverage:
     return coverage(master.template, master.cases(), master.statuses())
 
 
+TAMPERED = {"exchange-hash", "exchange-count"}  # edits after export: --accept-changed may take them
+
+
 def merge_one(master: InspectionFile, path: Path, who: str, accept_changed: bool = False) -> WorkbookResult:
     result = WorkbookResult(path)
-    data = read_exchange(path)
+    data = read_exchange(path)  # the slow part, outside any transaction: it only reads the workbook
     marker = data.about.get("marker", "")
     result.marker = marker
     result.changed_rows = data.changed_rows
-    tampered = {"exchange-hash", "exchange-count"}
-    fatal = [p for p in data.problems if p.code not in tampered]
-    if fatal:
-        result.reasons = [p.message for p in fatal]
+    fatal = [p for p in data.problems if p.code not in TAMPERED]
+    if fatal:  # invalid data is never merged, --accept-changed or not
+        result.reasons = _listed(fatal)
         return _refuse(master, who, result, data)
     if data.problems:
         if not accept_changed:
@@ -79,26 +87,40 @@ def merge_one(master: InspectionFile, path: Path, who: str, accept_changed: bool
             return _refuse(master, who, result, data)
         result.reasons.append("accepted although changed after export (" +
                               "; ".join(p.message for p in data.problems) + ")")
+    if data.about.get("format_version") == "1":
+        result.reasons.append("an exchange workbook of format version 1: its About and Definitions sheets are "
+                              "not covered by its checksum")
 
-    reasons = _check_versions(master, data) + _check_rows(master, data)
-    if reasons:
-        result.reasons = reasons + result.reasons
-        return _refuse(master, who, result, data)
-
-    plans = _plan(master, data)
-    for p in plans:
-        setattr(result, p.outcome, getattr(result, p.outcome) + 1)
-        if p.conflict_with:
-            result.conflicts.append((p.reference, p.marker, p.conflict_with))
-    changed = any(p.changes or p.outcome in ("new", "updated") for p in plans)
-    result.outcome = "merged" if changed else "unchanged"
-    if changed or result.reasons:
-        master.apply_merge(plans, who, path.name, {
-            "outcome": "merged", "data_sha256": data.about.get("data_sha256"), "marker": marker,
-            "new": result.new, "updated": result.updated, "unchanged": result.unchanged, "older": result.older,
-            "conflicts": len(result.conflicts), "detail": "; ".join(result.reasons),
-            "accepted_changed": bool(data.problems)})
+    # Check, plan and write in one write transaction: a concurrent merge waits, then plans on what
+    # this one wrote (two merges of one workbook never both count as new).
+    with master.write_transaction():
+        problems = _check_rows(master, data)
+        reasons = _check_versions(master, data) + _listed(problems)
+        if reasons:
+            result.reasons = reasons + result.reasons
+            return _refuse(master, who, result, data)
+        plans = _plan(master, data)
+        for p in plans:
+            setattr(result, p.outcome, getattr(result, p.outcome) + 1)
+            if p.conflict_with:
+                result.conflicts.append((p.reference, p.marker, p.conflict_with))
+        changed = any(p.changes or p.outcome in ("new", "updated") for p in plans)
+        result.outcome = "merged" if changed else "unchanged"
+        if changed or result.reasons:
+            master.apply_merge(plans, who, path.name, {
+                "outcome": "merged", "data_sha256": data.about.get("data_sha256"), "marker": marker,
+                "new": result.new, "updated": result.updated, "unchanged": result.unchanged, "older": result.older,
+                "conflicts": len(result.conflicts), "detail": "; ".join(result.reasons),
+                "accepted_changed": bool(data.problems)})
     return result
+
+
+def _listed(problems: list, limit: int = 25) -> list[str]:
+    """Each problem with its place (sheet, row, column); a long list is cut with a count."""
+    lines = [p.format() for p in problems[:limit]]
+    if len(problems) > limit:
+        lines.append(f"… and {len(problems) - limit} more")
+    return lines
 
 
 def _refuse(master: InspectionFile, who: str, result: WorkbookResult, data: ExchangeData) -> WorkbookResult:
@@ -138,50 +160,77 @@ def _check_versions(master: InspectionFile, data: ExchangeData) -> list[str]:
     return reasons
 
 
-def _check_rows(master: InspectionFile, data: ExchangeData) -> list[str]:
+def _check_rows(master: InspectionFile, data: ExchangeData) -> list[Problem]:
+    """What the template and the sample allow, for every row: the case is sampled, the question is
+    one of ours and in the set the row names, the answer is one it can take, each field value fits."""
     t = master.template
     sample = {c.reference for c in master.cases()}
-    reasons = []
-    outside = sorted({row[0] for row in data.cases if row[0] not in sample} |
-                     {row[0] for row in data.answers if row[0] not in sample})
-    if outside:
-        reasons.append(f"{len(outside)} case(s) are not in this inspection's sample: {', '.join(outside[:10])}"
-                       + (" …" if len(outside) > 10 else ""))
-    rows = getattr(data, "rows", {}).get("Answers", [])
-    for i, row in enumerate(data.answers):
-        q = t.question_by_id.get(row[3])
-        where = f"Answers row {rows[i] if i < len(rows) else '?'}"
+    shown = data.path
+    problems: list[Problem] = []
+
+    def bad(code, sheet, row, col, **params):
+        problems.append(cell_problem(code, shown, sheet, row, col, **params))
+
+    exported = {f.id: f for f in t.case_fields if f.export}
+    for field_id in data.field_ids:
+        if field_id not in exported:
+            bad("exchange-unknown-field", "Cases", 1, field_id, column=field_id[:40])
+    fields = [(j, exported[fid]) for j, fid in enumerate(data.field_ids, start=len(CASES_FIXED)) if fid in exported]
+    outside: set[str] = set()
+    for i, row in zip(data.row_numbers.get("Cases", []), data.cases):
+        if row[0] not in sample:
+            if row[0] not in outside:
+                bad("exchange-case-outside", "Cases", i, "reference", reference=row[0])
+            outside.add(row[0])
+        for j, f in fields:
+            try:
+                field_value(f, row[j])
+            except BadValue as exc:
+                bad("exchange-bad-answer", "Cases", i, f.id, reason=str(exc))
+        if len(problems) > 100:
+            return problems
+    for i, row in zip(data.row_numbers.get("Answers", []), data.answers):
+        ref, set_id, qid, value = row[0], row[2], row[3], row[4]
+        if ref not in sample and ref not in outside:
+            bad("exchange-case-outside", "Answers", i, "reference", reference=ref)
+            outside.add(ref)
+        q = t.question_by_id.get(qid)
         if q is None:
-            reasons.append(f"{where}: '{row[3]}' is not a question of this inspection")
-            continue
-        try:
-            if answer_text(q, row[4]) != row[4]:
-                reasons.append(f"{where}: '{row[4]}' is not how fileexam writes an answer to {q.id}")
-        except BadValue as exc:
-            reasons.append(f"{where}: {exc}")
-        if len(reasons) > 20:
-            reasons.append("… (more)")
+            bad("exchange-unknown-question", "Answers", i, "question_id", question=qid)
+        elif q.set_id != set_id:
+            bad("exchange-wrong-set", "Answers", i, "question_set", question=qid, expected=q.set_id, found=set_id)
+        else:
+            try:
+                if answer_text(q, value) != value:
+                    bad("exchange-bad-answer", "Answers", i, "value",
+                        reason=f"'{value}' is not how fileexam writes an answer to {q.id}")
+            except BadValue as exc:
+                bad("exchange-bad-answer", "Answers", i, "value", reason=str(exc))
+        if len(problems) > 100:
             break
-    return reasons
+    return problems
 
 
 def _plan(master: InspectionFile, data: ExchangeData) -> list[CasePlan]:
     incoming: dict[tuple[str, str], dict[str, tuple]] = {}
     for ref, marker, set_id, qid, value, _points, comment, answered_at, revision in data.answers:
         fingerprint = data.about.get(f"set.{set_id}.fingerprint", "")
-        incoming.setdefault((ref, marker), {})[qid] = (value, comment or "", answered_at, int(revision or 1),
-                                                       set_id, fingerprint)
+        incoming.setdefault((ref, marker), {})[qid] = (value, comment or "", answered_at, revision, set_id,
+                                                       fingerprint)
     # A case the marker has not started brings nothing back.
     statuses = {(row[0], row[1]): row[2] for row in data.cases if row[1] and row[2] != "not started"}
     for key in statuses:
         incoming.setdefault(key, {})
     master_status = master.statuses()
+    markers_of: dict[str, set[str]] = {}
+    for r, m in master_status:
+        markers_of.setdefault(r, set()).add(m)
     # Several markings are expected of a case chosen for double marking, and of a calibration case.
     double = {ref for ref, _ in master.double_marked()} | set(master.calibration_cases())
     plans = []
     for (ref, marker), answers in incoming.items():
         held = master.marking_rows(ref)
-        others = [m for m in set(held) | {m for (r, m) in master_status if r == ref} if m != marker]
+        others = [m for m in set(held) | markers_of.get(ref, set()) if m != marker]
         status = statuses.get((ref, marker), "in progress")
         existing_status = master_status.get((ref, marker))
         plans.append(plan_case(ref, marker, status, answers, held.get(marker, {}),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 
@@ -39,16 +40,61 @@ def list_backups(path: Path, root: Path) -> list[Path]:
     return sorted(folder.glob("*.fileexam"), reverse=True) if folder.is_dir() else []
 
 
+def latest_good(path: Path, root: Path) -> tuple[int, Path] | None:
+    """The newest backup of `path` that is a sound inspection file, with its number for --from."""
+    from fileexam.store.file_check import check_inspection_file
+    from fileexam.store.errors import StoreError
+
+    for n, backup in enumerate(list_backups(path, root), start=1):
+        try:
+            check_inspection_file(backup, "full")
+        except StoreError:
+            continue
+        return n, backup
+    return None
+
+
+def offer(path: Path, root: Path) -> str:
+    """A sentence offering the latest good backup, for a message about a damaged file."""
+    found = latest_good(path, root)
+    if found is None:
+        return "No good backup of it is kept by fileexam on this computer."
+    n, backup = found
+    return (f"The latest good backup is number {n} ({backup.stem}): bring it back with  "
+            f"fileexam restore \"{path}\" --from {n}")
+
+
 def restore(path: Path, backup: Path, root: Path) -> Path | None:
     """Put `backup` in place of the inspection file; the file as it was is backed up first, so a
-    restore can itself be undone. Returns that safety backup (None when there was no file)."""
+    restore can itself be undone. Returns that safety backup (None when there was no file).
+
+    The backup must be a sound inspection file (SQLite's full integrity check). The file it replaces
+    must be an inspection file, damaged or not (the usual reason to restore), or an empty file that
+    fileexam has backups of: another application's file is never overwritten."""
+    from fileexam.store.file_check import DamagedFile, NotAnInspection, check_inspection_file
+
+    path, backup = Path(path), Path(backup)
+    try:
+        check_inspection_file(backup, "full")
+    except NotAnInspection:
+        raise NotAnInspection(f"{backup} is not an inspection file: nothing was restored") from None
+    except DamagedFile as exc:
+        raise DamagedFile(backup, exc.detail + "; it cannot be restored") from None
     safety = None
-    path = Path(path)
     if path.exists():
-        with sqlite3.connect(str(path)) as current:
-            safety = make_backup(current, path, root, keep=KEEP + 1)
-        current.close()
-    src = sqlite3.connect(str(backup))
+        empty_but_ours = path.stat().st_size == 0 and bool(list_backups(path, root))
+        damaged = False
+        if not empty_but_ours:
+            try:
+                check_inspection_file(path, "none")
+            except DamagedFile:
+                damaged = True
+        if damaged or empty_but_ours:
+            safety = _copy_aside(path, root)  # SQLite cannot read it: keep its bytes as they are
+        else:
+            with closing(sqlite3.connect(str(path))) as current:
+                safety = make_backup(current, path, root, keep=KEEP + 1)
+    src = sqlite3.connect(backup.resolve().as_uri() + "?mode=ro", uri=True)
     dest = sqlite3.connect(str(path))
     try:
         src.backup(dest)
@@ -56,3 +102,18 @@ def restore(path: Path, backup: Path, root: Path) -> Path | None:
         src.close()
         dest.close()
     return safety
+
+
+def _copy_aside(path: Path, root: Path) -> Path:
+    """A damaged file's bytes (and its -wal), kept beside the backups before it is replaced."""
+    import shutil
+
+    folder = folder_for(root, path)
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    target = folder / f"{stamp}.replaced"
+    shutil.copyfile(path, target)
+    wal = Path(str(path) + "-wal")
+    if wal.exists():
+        shutil.copyfile(wal, Path(str(target) + "-wal"))
+    return target

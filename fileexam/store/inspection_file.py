@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from fileexam.domain.cases import BadValue, Case, Status, clean_text, field_valu
 from fileexam.domain.template import InspectionTemplate
 from fileexam.formats.definitions import load_file, load_text
 from fileexam.store.errors import StoreError
+from fileexam.store.file_check import APPLICATION_ID, check_inspection_file, connect_read_only
 from fileexam.store.schema_names import KNOWN, MIGRATION_SET
 
 
@@ -21,13 +23,20 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path, writable: bool = True) -> sqlite3.Connection:
     # Autocommit mode: each write is wrapped in atomic(), i.e. exactly one transaction.
+    if not writable:
+        return connect_read_only(path)
     conn = sqlite3.connect(str(path), isolation_level=None, timeout=5.0)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")  # a typed answer survives a power cut, not only a crash
     conn.execute("PRAGMA foreign_keys=ON")
     return conn
+
+
+# Inspection files this process has open (resolved path -> connections). While one is open, nothing
+# may open the path by other means than SQLite: a plain open() and close() would drop SQLite's locks.
+_OPEN: dict[str, int] = {}
 
 
 class _Atomic:
@@ -68,6 +77,11 @@ def _apply_migrations(conn: sqlite3.Connection) -> None:
     migrations.apply(Database(conn))
 
 
+def _open_read_only(path: Path) -> bool:
+    from fileexam.store.file_check import is_writable
+    return not is_writable(path)
+
+
 def _applied(conn: sqlite3.Connection) -> list[str]:
     """Applied migration names, read without sqlite-utils so that opening a file stays quick."""
     try:
@@ -78,11 +92,14 @@ def _applied(conn: sqlite3.Connection) -> list[str]:
 
 
 class InspectionFile:
-    def __init__(self, path: Path, conn: sqlite3.Connection):
+    def __init__(self, path: Path, conn: sqlite3.Connection, read_only: bool = False):
         self.path = path
         self.conn = conn
+        self.read_only = read_only
         self._template: InspectionTemplate | None = None
         self._db = None
+        self._key = str(Path(path).resolve())
+        _OPEN[self._key] = _OPEN.get(self._key, 0) + 1
 
     @property
     def db(self):
@@ -93,7 +110,30 @@ class InspectionFile:
         return self._db
 
     def atomic(self) -> _Atomic:
+        if self.read_only:
+            raise StoreError(f"{self.path} is open read-only (the file or its folder cannot be written): "
+                             "nothing can be changed in it here; copy it to a folder you can write to")
         return _Atomic(self.conn)
+
+    @contextmanager
+    def write_transaction(self, wait_seconds: float = 120.0):
+        """BEGIN IMMEDIATE: the write lock is taken before anything is read, so work that reads, decides
+        and writes (a merge) is serialised with every other writer. Waits up to wait_seconds for it."""
+        self.atomic()  # refuses on a read-only file
+        if self.conn.in_transaction:
+            raise StoreError("a write transaction is already open")
+        self.conn.execute(f"PRAGMA busy_timeout = {int(wait_seconds * 1000)}")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        finally:
+            self.conn.execute("PRAGMA busy_timeout = 5000")
+        try:
+            yield self
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
 
     # ---- creating and opening -------------------------------------------------
     @classmethod
@@ -110,6 +150,7 @@ class InspectionFile:
         t: InspectionTemplate = loaded.definition
         conn = _connect(path)
         try:
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             _apply_migrations(conn)
             stamp = now()
             with _Atomic(conn):
@@ -132,29 +173,46 @@ class InspectionFile:
         return cls(path, conn)
 
     @classmethod
-    def open(cls, path: Path | str) -> "InspectionFile":
+    def open(cls, path: Path | str, read_only: bool = False, check: str = "quick") -> "InspectionFile":
+        """Open an inspection file. A file that is not one is never written to; a damaged one is
+        refused (DamagedFile names the damage and how to bring back a backup). check: "full",
+        "quick" or "none" (see file_check.check_inspection_file)."""
         path = Path(path)
         if not path.is_file():
             raise StoreError(f"{path}: no such inspection file")
-        with path.open("rb") as fh:
-            if fh.read(16) != b"SQLite format 3\x00":
-                raise StoreError(f"{path} is not an inspection file (it is not an SQLite database)")
-        conn = _connect(path)
+        if str(path.resolve()) in _OPEN:
+            # Open already in this process, so checked then; reading its header with open() now would
+            # drop the locks SQLite holds for the other connection.
+            can_write, legacy = not _open_read_only(path), False
+        else:
+            found = check_inspection_file(path, check)
+            can_write, legacy = found.writable, found.legacy
+        conn = _connect(path, can_write and not read_only)
         try:
-            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            if "meta" not in tables:
-                raise StoreError(f"{path} is an SQLite database but not a fileexam inspection file")
             applied = _applied(conn)
             newer = [name for name in applied if name not in KNOWN]
             if newer:
                 raise StoreError(f"{path} was written by a newer fileexam (schema {newer[-1]}): update fileexam to open it")
-            if len(applied) < len(KNOWN):
-                cls._backup_before_upgrade(conn, path, applied[-1] if applied else "none")
-                _apply_migrations(conn)
+            if legacy or len(applied) < len(KNOWN):
+                if not can_write:
+                    if len(applied) < len(KNOWN):
+                        raise StoreError(f"{path} was made by an older fileexam and needs upgrading, but it cannot "
+                                         "be written here: copy it to a folder you can write to and open it there")
+                else:
+                    if read_only:  # an upgrade is a write, even for a command that only reads
+                        conn.close()
+                        conn = _connect(path, True)
+                    if len(applied) < len(KNOWN):
+                        cls._backup_before_upgrade(conn, path, applied[-1] if applied else "none")
+                        _apply_migrations(conn)
+                    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")  # recognised at once from now on
+                    if read_only:
+                        conn.close()
+                        conn = _connect(path, False)
         except BaseException:
             conn.close()
             raise
-        return cls(path, conn)
+        return cls(path, conn, read_only=read_only or not can_write)
 
     @staticmethod
     def _backup_before_upgrade(conn: sqlite3.Connection, path: Path, schema: str) -> None:
@@ -166,7 +224,11 @@ class InspectionFile:
             dest.close()
 
     def close(self) -> None:
-        self.conn.close()
+        if self._key in _OPEN:
+            _OPEN[self._key] -= 1
+            if not _OPEN[self._key]:
+                del _OPEN[self._key]
+            self.conn.close()
 
     def __enter__(self):
         return self
@@ -200,9 +262,10 @@ class InspectionFile:
             return load_text(text, name) if text is not None else load_text("", name)
 
         loaded = load_text(row[1], row[0], resolve)
-        if not loaded.ok:
-            raise StoreError(f"{self.path}: the stored template cannot be read: "
-                             + "; ".join(p.format() for p in loaded.problems if p.is_error))
+        if not loaded.ok:  # it was valid when stored: its text has been damaged since
+            from fileexam.store.file_check import DamagedFile
+            raise DamagedFile(self.path, "its stored template or question sets cannot be read ("
+                              + "; ".join(p.format() for p in loaded.problems if p.is_error)[:300] + ")")
         return loaded.definition
 
     def definitions(self) -> list[dict]:
@@ -212,14 +275,24 @@ class InspectionFile:
 
     # ---- cases ----------------------------------------------------------------
     def cases(self) -> list[Case]:
-        return [Case(r[0], json.loads(r[1]), r[2])
+        return [Case(r[0], self._fields(r[0], r[1]), r[2])
                 for r in self.conn.execute("SELECT reference, fields, inspector FROM cases ORDER BY rowid")]
+
+    def _fields(self, reference: str, text: str) -> dict:
+        try:
+            fields = json.loads(text)
+        except (TypeError, ValueError):
+            fields = None
+        if not isinstance(fields, dict):
+            from fileexam.store.file_check import DamagedFile
+            raise DamagedFile(self.path, f"the fields of case {reference} cannot be read (not a JSON object)")
+        return fields
 
     def case(self, reference: str) -> Case:
         r = self.conn.execute("SELECT reference, fields, inspector FROM cases WHERE reference=?", [reference]).fetchone()
         if r is None:
             raise StoreError(f"no case '{reference}' in this inspection")
-        return Case(r[0], json.loads(r[1]), r[2])
+        return Case(r[0], self._fields(r[0], r[1]), r[2])
 
     def add_cases(self, cases: list[Case], source: str, who: str) -> tuple[int, int]:
         """Add new cases in one transaction; a case already present with the same content is left. (added, unchanged)"""
@@ -285,7 +358,7 @@ class InspectionFile:
             old = self.conn.execute("SELECT value, comment, revision FROM answers WHERE case_ref=? AND question_id=? "
                                   "AND marker=?", [reference, question_id, marker]).fetchone()
             old_value, old_comment, revision = (old if old else (None, "", 0))
-            new_comment = old_comment if comment is None else clean_text(comment)
+            new_comment = old_comment if comment is None else clean_text(comment, f"the comment on {question_id}")
             if old is not None and old_value == text and old_comment == new_comment:
                 return Answer(reference, question_id, marker, text, new_comment, stamp, revision)
             if text is None and not new_comment:

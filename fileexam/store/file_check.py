@@ -1,0 +1,160 @@
+"""Recognising an inspection file, and checking it, before anything writes to it.
+
+Opening is writing for SQLite (journal mode, migrations, the checkpoint on close), so a file is
+first looked at without writing: its 100-byte header read with Python's own open() only while no
+SQLite connection to it is open in this process (closing such a handle drops SQLite's POSIX locks),
+then a read-only SQLite connection that runs `PRAGMA quick_check` and looks for what every
+inspection holds. A file that is not ours, or is damaged, is refused with nothing written.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from fileexam.store.errors import StoreError
+from fileexam.store.schema_names import MIGRATION_SET
+
+APPLICATION_ID = 0x4658414D  # "FXAM" in the SQLite header (offset 68): this file is a fileexam inspection
+REQUIRED_META = ("inspection_id", "name", "template_fingerprint")
+REQUIRED_TABLES = {"meta", "definitions", "cases", "markings", "answers", "audit"}
+
+
+class NotAnInspection(StoreError):
+    """Another kind of file: it is left exactly as it was."""
+
+
+class DamagedFile(StoreError):
+    """An inspection file that fails SQLite's own check, or whose content cannot be read."""
+
+    def __init__(self, path: Path, detail: str):
+        self.path, self.detail = Path(path), detail
+        super().__init__(f"{path} is damaged: {detail}. Nothing was changed in it. Bring back a backup with  "
+                         f"fileexam restore \"{path}\"  (it lists them, newest first; --from N restores one)")
+
+
+@dataclass
+class FileCheck:
+    legacy: bool = False     # an inspection made before application_id: recognised by its tables
+    writable: bool = True    # the file and its folder can be written
+
+
+def read_uri(path: Path, immutable: bool = False) -> str:
+    return path.resolve().as_uri() + ("?mode=ro&immutable=1" if immutable else "?mode=ro")
+
+
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that cannot write. On a read-only folder a WAL file's -shm cannot be made: then
+    the file is read as immutable (nobody can be changing it there)."""
+    conn = sqlite3.connect(read_uri(path), uri=True, isolation_level=None, timeout=5.0)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        conn.close()
+        if is_writable(path):
+            raise
+    conn = sqlite3.connect(read_uri(path, immutable=True), uri=True, isolation_level=None)
+    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    return conn
+
+
+def is_writable(path: Path) -> bool:
+    return os.access(path, os.W_OK) and os.access(path.resolve().parent, os.W_OK)
+
+
+def read_header(path: Path) -> bytes:
+    """The first 100 bytes. Only call when this process holds no SQLite connection to the file."""
+    with path.open("rb") as fh:
+        return fh.read(100)
+
+
+CHECKS = ("full", "quick", "none")
+
+
+def check_inspection_file(path: Path, check: str = "quick") -> FileCheck:
+    """Raise NotAnInspection or DamagedFile (StoreError) unless `path` is a sound inspection file.
+
+    check: "full" runs SQLite's integrity_check (every index against its table: 0.24 s on a 1,200-case
+    file here), "quick" its quick_check (0.04 s; it misses an index that no longer matches its table),
+    "none" only recognises the file and its content."""
+    path = Path(path)
+    try:
+        header = read_header(path)
+    except OSError as exc:
+        raise StoreError(f"{path} cannot be read: {exc.strerror or 'it cannot be opened'}") from None
+    if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
+        raise NotAnInspection(f"{path} is not an inspection file (it is not an SQLite database)")
+    app_id = int.from_bytes(header[68:72], "big")
+    if app_id not in (0, APPLICATION_ID):
+        raise NotAnInspection(f"{path} is another application's database, not a fileexam inspection file")
+    had = {suffix: Path(str(path) + suffix).exists() for suffix in ("-wal", "-shm")}
+    found = FileCheck(writable=is_writable(path))
+    ours = False
+    try:
+        conn = connect_read_only(path)
+    except sqlite3.DatabaseError as exc:
+        raise DamagedFile(path, f"SQLite cannot read it ({exc})") from None
+    try:
+        ours = _recognise(conn, path, found)
+        if check != "none":
+            _integrity(conn, path, full=check == "full")
+        _check_content(conn, path)
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise StoreError(f"{path} is busy in another program: try again in a moment") from None
+        raise DamagedFile(path, f"SQLite cannot read it ({exc})") from None
+    except sqlite3.DatabaseError as exc:
+        raise DamagedFile(path, f"SQLite cannot read it ({exc})") from None
+    finally:
+        conn.close()
+        if not ours:  # a read of someone else's WAL database may have made these: leave no trace
+            for suffix, existed in had.items():
+                extra = Path(str(path) + suffix)
+                if not existed and extra.exists() and (suffix == "-shm" or extra.stat().st_size == 0):
+                    try:
+                        extra.unlink()
+                    except OSError:
+                        pass
+    return found
+
+
+def _recognise(conn: sqlite3.Connection, path: Path, check: FileCheck) -> bool:
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    if app_id not in (0, APPLICATION_ID):
+        raise NotAnInspection(f"{path} is another application's database, not a fileexam inspection file")
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if app_id == 0:
+        ours = "_sqlite_migrations" in tables and REQUIRED_TABLES <= tables and conn.execute(
+            "SELECT 1 FROM _sqlite_migrations WHERE migration_set=? LIMIT 1", [MIGRATION_SET]).fetchone() is not None
+        if not ours:
+            raise NotAnInspection(f"{path} is an SQLite database but not a fileexam inspection file")
+        check.legacy = True
+    elif not REQUIRED_TABLES <= tables:
+        missing = ", ".join(sorted(REQUIRED_TABLES - tables))
+        raise DamagedFile(path, f"its table(s) {missing} are missing")
+    return True
+
+
+def _integrity(conn: sqlite3.Connection, path: Path, full: bool) -> None:
+    rows = [r[0] for r in conn.execute("PRAGMA integrity_check(5)" if full else "PRAGMA quick_check(5)")]
+    if rows != ["ok"]:
+        raise DamagedFile(path, "SQLite's check finds " + "; ".join(r.replace("\n", " ") for r in rows[:3]))
+
+
+def _check_content(conn: sqlite3.Connection, path: Path) -> None:
+    """What every later step relies on: the meta keys, readable case fields."""
+    meta = {r[0]: r[1] for r in conn.execute("SELECT key, value FROM meta")}
+    missing = [k for k in REQUIRED_META if not meta.get(k)]
+    if missing:
+        raise DamagedFile(path, "its meta table lacks " + ", ".join(f"'{k}'" for k in missing))
+    bad = [r[0] for r in conn.execute(
+        "SELECT reference FROM cases WHERE json_valid(fields) = 0 OR json_type(fields) != 'object' LIMIT 6")]
+    if bad:
+        raise DamagedFile(path, "the fields of case(s) " + ", ".join(str(b) for b in bad[:5])
+                          + (" …" if len(bad) > 5 else "") + " cannot be read (not a JSON object)")
+    if conn.execute("SELECT 1 FROM definitions WHERE kind='inspection-template' AND fingerprint=?",
+                    [meta["template_fingerprint"]]).fetchone() is None:
+        raise DamagedFile(path, "its inspection template (the one named in meta) is missing from its definitions")
