@@ -8,6 +8,7 @@ import re
 import pytest
 from openpyxl import load_workbook
 
+from conftest import ROOT
 from definition_cases import GOOD_SET, GOOD_TEMPLATE
 from fileexam.cli import main
 from fileexam.domain.aggregate import ALL_STRANDS, NATIONAL
@@ -16,6 +17,8 @@ from fileexam.domain.statistics import direction_of_travel, ratio_interval, wils
 from fileexam.formats.report_workbook import read_report_data, write_report
 from fileexam.services.report import build_report
 from fileexam.store.inspection_file import InspectionFile
+
+ROOT_EXAMPLES = ROOT / "exports/examples"
 
 # case: (area, strand, marker, answers, complete)
 CASES = {
@@ -172,6 +175,32 @@ def test_baseline__from_report_workbook_and_from_master(tmp_path):
         assert fig.travel.baseline == pytest.approx(0.75)
         assert fig.travel.change_pp == pytest.approx((15 / 18 - 0.75) * 100)
         assert fig.travel.direction == "improved"
+
+
+@pytest.mark.parametrize("damage", ["not a report", "no workbook", "share above 1", "text share"])
+def test_baseline__hostile_workbook__refused_with_its_place(tmp_path, capsys, damage):
+    base = make_master(tmp_path, name="baseline")
+    write_report(tmp_path / "base.xlsx", build_report(base))
+    bad = tmp_path / "bad.xlsx"
+    if damage == "not a report":
+        bad.write_bytes((ROOT_EXAMPLES / "area-sample.xlsx").read_bytes())
+        expected = "no Data sheet"
+    elif damage == "no workbook":
+        bad.write_text("value,1\n")
+        expected = "not an Excel workbook"
+    else:
+        wb = load_workbook(tmp_path / "base.xlsx")
+        wb["Data"]["D2"].value = 7.5 if damage == "share above 1" else "lots"
+        wb.save(bad)
+        expected = "sheet 'Data', row 2, column 'value'"
+    sub = tmp_path / "follow"
+    sub.mkdir()
+    f = make_master(sub)
+    path = f.path
+    f.close()
+    assert main(["report", str(path), str(tmp_path / "r.xlsx"), "--baseline", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert expected in err and "Error" not in err and not (tmp_path / "r.xlsx").exists()
 
 
 def test_cli_report__json_and_workbook(tmp_path, capsys):

@@ -300,24 +300,47 @@ def _about(book, r, title) -> None:
 
 
 def read_report_data(path: Path) -> dict[tuple[str, str, str], dict]:
-    """The figures of a report workbook, from its Data sheet, to serve as a baseline."""
-    from openpyxl import load_workbook
+    """The figures of a report workbook, from its Data sheet, to serve as a baseline. Every cell is
+    checked (text keys, shares from 0 to 1); a problem is a BadValue naming sheet, row and column."""
+    import io
+    import math
+    import zipfile
 
-    from fileexam.formats.workbook_guard import check_workbook_file
+    from fileexam.domain.cases import BadValue
+    from fileexam.formats.workbook_guard import UnsafeWorkbook, check_workbook_file
+    from fileexam.formats.xlsx_cells import read_sheets
 
-    check_workbook_file(path)
-    with path.open("rb") as fh:
-        wb = load_workbook(fh, read_only=True, data_only=True)
-        try:
-            rows = list(wb["Data"].iter_rows(values_only=True))
-        finally:
-            wb.close()
-    header = list(rows[0]) if rows else []
+    def bad(where: str, what: str):
+        return BadValue(f"{path}, {where}: {what}: a baseline must be a report workbook written by fileexam")
+
+    try:
+        checked = check_workbook_file(path)
+        with zipfile.ZipFile(io.BytesIO(checked.data)) as z:
+            sheets = read_sheets(z, ("Data",))
+    except UnsafeWorkbook as exc:
+        raise bad("the file", str(exc)) from None
+    except (zipfile.BadZipFile, KeyError, ValueError, EOFError):
+        raise bad("the file", "it is damaged or not a workbook") from None
+    if "Data" not in sheets:
+        raise bad("the file", "it has no Data sheet")
+    rows = sheets["Data"]
+    header = [str(v) if v is not None else "" for v in (rows[0][1] if rows and rows[0][0] == 1 else [])]
+    missing = [h for h in ("measure", "strand", "area", "value", "ci_low", "ci_high") if h not in header]
+    if missing:
+        raise bad("sheet 'Data', row 1", "its header lacks " + ", ".join(missing))
     out = {}
-    for row in rows[1:]:
+    for i, row in rows[1:]:
         d = dict(zip(header, row))
         if d.get("measure") is None:
             continue
-        out[(str(d["measure"]), str(d["strand"]), str(d["area"]))] = {
-            "value": d["value"], "ci_low": d["ci_low"], "ci_high": d["ci_high"]}
+        for key in ("measure", "strand", "area"):
+            if not isinstance(d.get(key), str) and d.get(key) is not None:
+                raise bad(f"sheet 'Data', row {i}, column '{key}'", "it is not text")
+        for key in ("value", "ci_low", "ci_high"):
+            v = d.get(key)
+            if v is not None and (isinstance(v, (tuple, bool)) or not isinstance(v, float)
+                                  or not math.isfinite(v) or not 0 <= v <= 1):
+                raise bad(f"sheet 'Data', row {i}, column '{key}'", f"{str(v)[:20]!r} is not a share from 0 to 1")
+        out[(d["measure"], d.get("strand") or "", d.get("area") or "")] = {
+            "value": d.get("value"), "ci_low": d.get("ci_low"), "ci_high": d.get("ci_high")}
     return out

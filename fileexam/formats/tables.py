@@ -63,9 +63,8 @@ def _read_xlsx(path: Path, sheet: str | None) -> Table:
         return TableError(cell_problem("table-unreadable", str(path), sheet, None, None, what="workbook", reason=reason))
 
     try:
-        check_workbook_file(path)
-        # Our own file handle, closed on leaving: a failed load never keeps the file locked on Windows.
-        with path.open("rb") as fh:
+        checked = check_workbook_file(path)  # read once and closed: nothing stays locked on Windows
+        with io.BytesIO(checked.data) as fh:
             wb = load_workbook(fh, read_only=True, data_only=False)
             try:
                 ws = wb[sheet] if sheet else (wb.worksheets[0] if wb.worksheets else None)
@@ -95,5 +94,5 @@ def _read_xlsx(path: Path, sheet: str | None) -> Table:
         raise fail(str(exc)) from None
     except KeyError as exc:
         raise fail(f"no sheet {exc}" if sheet else "it is not a complete workbook") from None
-    except Exception as exc:  # openpyxl raises many kinds for damaged files
-        raise fail(f"it is damaged or not a workbook ({type(exc).__name__})") from None
+    except Exception:  # noqa: BLE001 - openpyxl raises many kinds for damaged files
+        raise fail("it is damaged, or not an Excel workbook: open it in Excel and save it again") from None

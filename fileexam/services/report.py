@@ -215,7 +215,7 @@ def load_baseline(path: Path) -> dict[tuple[str, str, str], dict]:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         from fileexam.formats.report_workbook import read_report_data
         return read_report_data(path)
-    with InspectionFile.open(path) as f:
+    with InspectionFile.open(path, read_only=True) as f:  # someone's master: looked at, never changed
         report = build_report(f)
     return {k: {"value": v.value, "ci_low": v.ci[0] if v.ci else None, "ci_high": v.ci[1] if v.ci else None}
             for k, v in report.figures.items()}
