@@ -306,11 +306,28 @@ def bench_merge(folder: Path, workbooks: int = 30, per: int = 90) -> None:
         t0 = time.perf_counter()
         report = merge_workbooks(m, paths, "bench")
         took = time.perf_counter() - t0
+        merged = m.count_answers()
     assert not report.refused, [w.reasons for w in report.refused]
+    with InspectionFile.open(source) as f:
+        assert merged == f.count_answers() > 0, (merged, f.count_answers())  # the time is of work done
+    from fileexam.formats.workbook_guard import check_workbook_file
+    t0 = time.perf_counter()
+    for p in paths:  # the bounds checked before any reader runs, alone
+        check_workbook_file(p)
+    guard = time.perf_counter() - t0
+    from fileexam.formats import xlsx_cells
+    import zipfile
+    t0 = time.perf_counter()
+    for p in paths:  # the exact reader, used for workbooks calamine would not read exactly
+        with zipfile.ZipFile(p) as z:
+            xlsx_cells.read_sheets(z, ("Cases", "Answers"))
+    exact = time.perf_counter() - t0
     emit(f"merge {workbooks} workbooks of {per} cases x {SETS * PER_SET} questions", took, "s")
     emit("csv floor: reading the same rows", floor, "s")
     emit("merge / csv floor", took / floor, "x", "<= 10x")
     emit("calamine parsing the same sheets alone / csv floor", parse / floor, "x")
+    emit("bounds check of every workbook (workbook_guard) / csv floor", guard / floor, "x")
+    emit("fileexam's exact reader on the same sheets / csv floor", exact / floor, "x")
 
 
 def bench_report(path: Path, folder: Path) -> None:
