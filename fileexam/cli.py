@@ -321,20 +321,38 @@ def cmd_moderation_settle(args) -> int:
     return 0
 
 
-@command("moderation signoff", "sign off the moderation (decisions are then locked); --reopen REASON reopens it")
+@command("moderation signoff", "sign off the moderation (decisions are then locked), refused while disagreements are unsettled unless --force REASON; --reopen REASON reopens it")
 def cmd_moderation_signoff(args) -> int:
+    from fileexam.services.moderation_decisions import sign_off
+
+    if args.reopen is not None and args.force is not None:
+        raise UsageError("give --reopen or --force, not both")
     with _open(args.master) as f:
-        f.sign_off(who_am_i(args), args.reopen)
-    print("Moderation reopened." if args.reopen else "Moderation signed off: its decisions are locked.")
+        if args.reopen is not None:
+            f.sign_off(who_am_i(args), args.reopen)
+            print("Moderation reopened.")
+            return 0
+        work = sign_off(f, who_am_i(args), args.force)
+    print("Moderation signed off: its decisions are locked."
+          + (f" Recorded: {work.sentence()}." if work.unsettled else
+             f" All {work.disagreements} disagreement(s) are settled."))
     return 0
 
 
 @command("moderation calibrate", "make a case a calibration case: every inspector marks it against a reference marking")
 def cmd_moderation_calibrate(args) -> int:
+    if args.remove == (args.reference is not None):
+        raise UsageError("give --reference MARKER to make a calibration case, or --remove --reason TEXT to undo one")
     with _open(args.master) as f:
+        if args.remove:
+            if not args.reason:
+                raise UsageError("say why with --reason: removing a calibration case changes the published scores")
+            f.remove_calibration(args.case, who_am_i(args), args.reason)
+            print(f"Case {args.case} is no longer a calibration case: it counts in the inspection's scores again.")
+            return 0
         f.set_calibration(args.case, args.reference, who_am_i(args))
     print(f"Case {args.case} is a calibration case; the reference marking is {args.reference}'s. "
-          "It never counts in the inspection's scores.")
+          "It never counts in the inspection's scores (undo with --remove --reason TEXT).")
     return 0
 
 
@@ -549,12 +567,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_user(moderation.add_parser("signoff", help=COMMANDS["moderation signoff"]))
     p.add_argument("master", metavar="MASTER_FILE")
     p.add_argument("--reopen", metavar="REASON", help="reopen a signed-off moderation, saying why")
+    p.add_argument("--force", metavar="REASON", help="sign off although disagreements are unsettled, saying why")
     p.set_defaults(func=cmd_moderation_signoff)
 
     p = with_user(moderation.add_parser("calibrate", help=COMMANDS["moderation calibrate"]))
     p.add_argument("master", metavar="MASTER_FILE")
     p.add_argument("case", metavar="CASE")
-    p.add_argument("--reference", required=True, metavar="MARKER", help="whose marking is the reference")
+    p.add_argument("--reference", metavar="MARKER", help="whose marking is the reference (they must have marked it)")
+    p.add_argument("--remove", action="store_true", help="undo: the case counts in the scores again")
+    p.add_argument("--reason", help="why the calibration case is removed (required with --remove)")
     p.set_defaults(func=cmd_moderation_calibrate)
 
     p = sub.add_parser("agreement", help=COMMANDS["agreement"])

@@ -127,8 +127,11 @@ def test_settle__agreed_answer_counts_in_the_report_and_originals_stay(master, t
         master.settle(p.case, p.question, agreed, " ", "Moderator")
 
 
-def test_signoff__locks_decisions_until_reopened_with_a_reason(master):
-    ref = next(c.reference for c in master.cases() if c.inspector == "A. Khan")
+def test_signoff__locks_decisions_until_reopened_with_a_reason(master, tmp_path):
+    ref = next(c.reference for c in master.cases() if c.inspector == "A. Khan"
+               and master.status(c.reference, "A. Khan").value == "complete")
+    allocate(master, "TL", named=[(ref, "D. Okafor")])
+    second_marking(master, tmp_path)
     master.sign_off("Moderator")
     with pytest.raises(StoreError, match="signed off"):
         master.settle(ref, "DI01", "fully", "late change", "Moderator")

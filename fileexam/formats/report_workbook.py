@@ -238,16 +238,18 @@ def _check(book, r, pct) -> None:
 
 
 def _trace(book, r, pct, wrap) -> None:
-    headers = ["Measure", "Strand", "Area", "Value", "Cases", "Case references"]
-    sheet = book.sheet("Trace", headers, [28, 20, 26, 10, 8, 100])
+    # A moderated case is scored on its agreed marking (docs/METHODS.md): the figures resting on one say so.
+    headers = ["Measure", "Strand", "Area", "Value", "Cases", "Case references", "Cases on agreed answers"]
+    sheet = book.sheet("Trace", headers, [28, 20, 26, 10, 8, 100, 40])
     ws = sheet.ws
     for key in sorted(r.figures):
         f = r.figures[key]
         refs = ", ".join(sorted(f.cases))
         if len(refs) > TRACE_LIMIT:
             refs = refs[:TRACE_LIMIT].rsplit(", ", 1)[0] + f" … (all {len(f.cases)} are on the Check sheet)"
+        agreed = ", ".join(sorted(set(f.cases) & r.agreed))[:TRACE_LIMIT]
         row = sheet.row
-        sheet.append([r.label(f.measure), f.strand, f.area, None, len(f.cases), refs])
+        sheet.append([r.label(f.measure), f.strand, f.area, None, len(f.cases), refs, agreed or None])
         if f.value is not None:
             ws.write_number(row, 3, f.value, pct)
     sheet.finish()

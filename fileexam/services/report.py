@@ -33,6 +33,7 @@ class Report:
     excluded: int = 0                  # sampled cases with no complete marking
     unmoderated: list[str] = field(default_factory=list)  # double-marked, not yet moderated: first marker counts
     baseline_name: str | None = None
+    agreed: set[str] = field(default_factory=set)  # cases scored on their agreed marking (moderated)
 
     def label(self, measure: str) -> str:
         return self.template.score_label(measure)
@@ -84,13 +85,17 @@ def build_report(inspection: InspectionFile, baseline: Path | None = None, with_
     conn = inspection.conn
     _temp_tables(conn, t)
     progress(1, 5, "working out which questions apply")
+    # A moderated case counts as its agreed marking: scored apart below, in Python, on the whole of it.
+    decisions = inspection.decisions()
+    agreed = {ref for ref, _ in decisions if ref in counted}
+    plain = {ref: m for ref, m in counted.items() if ref not in agreed}
     rows = []
-    for ref, marker in counted.items():
+    for ref, marker in plain.items():
         c = cases[ref]
         rows.append((ref, marker, label(area_f, c.fields.get(area_f.id) if area_f else None),
                      label(strand_f, c.fields.get(strand_f.id) if strand_f else None)))
     conn.executemany("INSERT INTO temp.counted VALUES (?,?,?,?)", rows)
-    classes, applies = _applicable(inspection, t, counted, cases)
+    classes, applies = _applicable(inspection, t, plain, cases)
     conn.executemany("INSERT INTO temp.case_class VALUES (?,?)", classes)
     conn.executemany("INSERT INTO temp.applies VALUES (?,?)", applies)
 
@@ -101,22 +106,25 @@ def build_report(inspection: InspectionFile, baseline: Path | None = None, with_
         CROSS JOIN answers a ON a.marker = c.marker AND a.case_ref = c.case_ref  -- one marking per case, by index
         JOIN temp.case_class k ON k.case_ref = a.case_ref
         JOIN temp.applies p ON p.class = k.class AND p.question_id = a.question_id
-        LEFT JOIN moderation_decisions d ON d.case_ref = a.case_ref AND d.question_id = a.question_id
-        JOIN temp.options o ON o.question_id = a.question_id AND o.value = COALESCE(d.agreed_value, a.value)
-             AND o.points IS NOT NULL
+        JOIN temp.options o ON o.question_id = a.question_id AND o.value = a.value AND o.points IS NOT NULL
         JOIN temp.members m ON m.question_id = a.question_id
         GROUP BY c.case_ref, m.measure
         ORDER BY c.area, c.strand, c.case_ref, m.measure""").fetchall()
     q_rows = conn.execute("""
-        SELECT a.question_id, c.area, c.strand, COALESCE(d.agreed_value, a.value) AS v, COUNT(*)
+        SELECT a.question_id, c.area, c.strand, a.value AS v, COUNT(*)
         FROM temp.counted c
         CROSS JOIN answers a ON a.marker = c.marker AND a.case_ref = c.case_ref
         JOIN temp.case_class k ON k.case_ref = a.case_ref
         JOIN temp.applies p ON p.class = k.class AND p.question_id = a.question_id
-        LEFT JOIN moderation_decisions d ON d.case_ref = a.case_ref AND d.question_id = a.question_id
         WHERE v IS NOT NULL
         GROUP BY a.question_id, c.area, c.strand, v""").fetchall()
     _drop_temp(conn)
+    if agreed:
+        extra_cases, extra_questions = _agreed_rows(inspection, t, counted, agreed, decisions, cases,
+                                                    lambda c: (label(area_f, c.fields.get(area_f.id) if area_f else None),
+                                                               label(strand_f, c.fields.get(strand_f.id) if strand_f else None)))
+        case_rows = sorted(case_rows + extra_cases, key=lambda r: (r[1], r[2], r[0], r[3]))
+        q_rows = q_rows + extra_questions
 
     progress(3, 5, "intervals")
     figures = score_figures(case_rows, t.reporting.few_cases, with_intervals)
@@ -127,13 +135,51 @@ def build_report(inspection: InspectionFile, baseline: Path | None = None, with_
     strands = [o.label for o in strand_f.values] if strand_f else []
     areas = [o.label for o in area_f.values] if area_f else []
     report = Report(t, inspection.name, now(), figures, questions, spreads(figures, measures, strands), measures,
-                    strands, areas, case_rows, counted, excluded, unmoderated)
+                    strands, areas, case_rows, counted, excluded, unmoderated, agreed=agreed)
     if baseline is not None:
         progress(4, 5, "comparing with the baseline")
         report.baseline_name = Path(baseline).name
         compare(figures, load_baseline(Path(baseline)), t.reporting.direction_threshold_pp)
     progress(5, 5, "done")
     return report
+
+
+def agreed_marking(t: InspectionTemplate, answers: dict[str, str | None], decisions: dict[str, str | None]) -> dict:
+    """The counted marking overlaid with every agreed answer (an agreed 'no answer' removes one)."""
+    marking = dict(answers)
+    for qid, value in decisions.items():
+        if value is None:
+            marking.pop(qid, None)
+        else:
+            marking[qid] = value
+    return {q: v for q, v in marking.items() if v is not None and q in t.question_by_id}
+
+
+def _agreed_rows(inspection: InspectionFile, t: InspectionTemplate, counted: dict[str, str], agreed: set[str],
+                 decisions: dict, cases: dict, where) -> tuple[list[tuple], list[tuple]]:
+    """Per-case score rows and per-question value rows of moderated cases, scored on the agreed marking
+    as a whole: applicability is evaluated on it, so an agreed answer that decides whether later
+    questions apply is followed (docs/METHODS.md, "Moderated cases")."""
+    from fileexam.domain.scoring import score_case
+
+    by_case: dict[str, dict[str, str | None]] = {}
+    for (ref, qid), d in decisions.items():
+        by_case.setdefault(ref, {})[qid] = d["value"]
+    case_rows, q_rows = [], []
+    for ref in sorted(agreed):
+        c = cases[ref]
+        held = inspection.marking_rows(ref).get(counted[ref], {})
+        marking = agreed_marking(t, {q: r[0] for q, r in held.items()}, by_case.get(ref, {}))
+        values = {q: condition_value(t.question_by_id[q], v) for q, v in marking.items()}
+        scored = score_case(t, c.fields, values)
+        area, strand = where(c)
+        for name, sc in scored.scores.items():
+            if sc.questions:
+                case_rows.append((ref, area, strand, name, sc.achieved, sc.available))
+        for qid, v in marking.items():
+            if scored.questions[qid].applies:
+                q_rows.append((qid, area, strand, v, 1))
+    return case_rows, q_rows
 
 
 def _temp_tables(conn: sqlite3.Connection, t: InspectionTemplate) -> None:

@@ -519,12 +519,38 @@ class InspectionFile:
         return {r[0]: r[1] for r in self.conn.execute("SELECT case_ref, reference_marker FROM calibration_cases")}
 
     def set_calibration(self, reference: str, reference_marker: str, who: str) -> None:
+        """Make a case a calibration case. The reference marker must have marked it: a name typed wrong
+        would otherwise take a real case out of the scores with nobody to compare against."""
         with self.atomic():
             self._require_case(reference)
+            markers = self._markers_of(reference)
+            if reference_marker not in markers:
+                held = ", ".join(sorted(markers)) or "nobody yet"
+                raise StoreError(f"{reference_marker} has not marked case {reference} (marked by: {held}): the "
+                                 "reference marking must exist before a case becomes a calibration case. Check the "
+                                 "name, or merge the reference marker's workbook first")
             self.conn.execute("INSERT INTO calibration_cases VALUES (?,?,?) ON CONFLICT (case_ref) DO UPDATE SET"
                               " reference_marker=excluded.reference_marker", [reference, reference_marker, now()])
             self._audit(self.conn, who, "calibration", reference, None, reference_marker, None, reference_marker,
                         "a calibration case: compared with the reference marking, never counted")
+
+    def remove_calibration(self, reference: str, who: str, reason: str) -> None:
+        """Undo set_calibration: the case counts in the scores again. Audited with its reason."""
+        if not reason or not reason.strip():
+            raise BadValue("say why the case stops being a calibration case: a reason is required")
+        with self.atomic():
+            row = self.conn.execute("SELECT reference_marker FROM calibration_cases WHERE case_ref=?",
+                                    [reference]).fetchone()
+            if row is None:
+                raise StoreError(f"case {reference} is not a calibration case")
+            self.conn.execute("DELETE FROM calibration_cases WHERE case_ref=?", [reference])
+            self._audit(self.conn, who, "calibration removed", reference, None, row[0], row[0], None, reason.strip())
+
+    def _markers_of(self, reference: str) -> set[str]:
+        """Everyone who holds a marking (a status or an answer) of the case."""
+        return {r[0] for r in self.conn.execute(
+            "SELECT marker FROM markings WHERE case_ref=? UNION SELECT marker FROM answers WHERE case_ref=?",
+            [reference, reference])}
 
     def moderation_signed_off(self) -> bool:
         r = self.conn.execute("SELECT action FROM moderation_signoffs ORDER BY id DESC LIMIT 1").fetchone()
@@ -546,6 +572,7 @@ class InspectionFile:
             if self.moderation_signed_off():
                 raise StoreError("the moderation is signed off: reopen it (with a reason) to change a decision")
             self._require_case(reference)
+            self._require_double_marked(reference)
             old = self.conn.execute("SELECT agreed_value FROM moderation_decisions WHERE case_ref=? AND question_id=?",
                                     [reference, question_id]).fetchone()
             stamp = now()
@@ -557,13 +584,36 @@ class InspectionFile:
                         reason.strip(), stamp)
         return text
 
-    def sign_off(self, who: str, reopen_reason: str | None = None) -> None:
+    def _require_double_marked(self, reference: str) -> None:
+        """Settling is for a case marked independently by two people: on any other it would change a
+        published score with nobody's marking to weigh it against."""
+        if reference in self.calibration_cases():
+            raise StoreError(f"case {reference} is a calibration case: its markings are compared with the "
+                             "reference marking, not settled")
+        seconds = [m for r, m in self.double_marked() if r == reference]
+        if not seconds:
+            raise StoreError(f"case {reference} is not double-marked, so there is nothing to settle: only a case "
+                             "marked independently by two inspectors is moderated. To correct an answer, its "
+                             "marker reopens the case; to have it marked twice, allocate it with  fileexam "
+                             f"moderation allocate MASTER --case {reference} --to NAME")
+        first = self.case(reference).inspector
+        markers = self._markers_of(reference)
+        missing = [m for m in [first] + seconds if m and m not in markers]
+        if missing or not first:
+            raise StoreError(f"case {reference} is allocated for double marking, but "
+                             + (f"{' and '.join(missing)} ha{'s' if len(missing) == 1 else 've'} not marked it yet"
+                                if missing else "it has no first marker")
+                             + ": settle it once both markings are merged")
+
+    def sign_off(self, who: str, reopen_reason: str | None = None, forced_reason: str | None = None) -> None:
+        """Sign off (or reopen, with reopen_reason). forced_reason: why it is signed off although
+        disagreements are unsettled (the caller counts them; see services.moderation_decisions)."""
         with self.atomic():
             signed = self.moderation_signed_off()
             if reopen_reason is None:
                 if signed:
                     raise StoreError("the moderation is already signed off")
-                action, reason = "signed off", None
+                action, reason = "signed off", (forced_reason.strip() if forced_reason else None)
             else:
                 if not signed:
                     raise StoreError("the moderation is not signed off")

@@ -1,0 +1,44 @@
+"""The moderator's decisions that change published figures: settling, calibration, sign-off.
+
+Each checks its preconditions (the store refuses a settle on a case that is not double-marked, a
+calibration without its reference marking); sign-off also counts what is still open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fileexam.store.errors import StoreError
+from fileexam.store.inspection_file import InspectionFile
+
+
+@dataclass(frozen=True)
+class OpenWork:
+    disagreements: int   # scale answers on which the two markings of a double-marked case differ
+    unsettled: list[tuple[str, str]]   # (case, question) of those with no agreed answer yet
+
+    def sentence(self) -> str:
+        return f"{len(self.unsettled)} of {self.disagreements} disagreement(s) are not settled"
+
+
+def open_work(inspection: InspectionFile) -> OpenWork:
+    from fileexam.services.moderation import collect_pairs
+
+    decided = inspection.decisions()
+    differing = sorted({(p.case, p.question) for p in collect_pairs(inspection) if p.value1 != p.value2})
+    return OpenWork(len(differing), [key for key in differing if key not in decided])
+
+
+def sign_off(inspection: InspectionFile, who: str, force_reason: str | None = None) -> OpenWork:
+    """Sign the moderation off. With disagreements unsettled it is refused, unless forced with a
+    reason, which the sign-off record and the audit log keep together with the count."""
+    work = open_work(inspection)
+    if work.unsettled:
+        if not force_reason or not force_reason.strip():
+            shown = ", ".join(f"{c} {q}" for c, q in work.unsettled[:5]) + (" …" if len(work.unsettled) > 5 else "")
+            raise StoreError(f"{work.sentence()} ({shown}): settle them first, or sign off anyway with "
+                             "--force REASON, saying why")
+        inspection.sign_off(who, forced_reason=f"signed off with {work.sentence()}: {force_reason.strip()}")
+    else:
+        inspection.sign_off(who, forced_reason=force_reason)
+    return work
