@@ -28,13 +28,19 @@ def log_exception(text: str) -> Path:
 
 
 def _excepthook(kind, exc, tb) -> None:
-    """An unexpected error is logged and shown briefly; the app carries on and nothing saved is lost."""
+    """An unexpected error is logged and shown briefly in plain words (never the exception's class name
+    or its text: those are in the log); the app carries on and nothing saved is lost."""
+    from fileexam.qt import plain
+
     text = "".join(traceback.format_exception(kind, exc, tb))
-    log = log_exception(text)
+    where = plain.log(text)
     app = QApplication.instance()
     if app is not None:
-        QMessageBox.warning(None, "fileexam", f"Something went wrong ({kind.__name__}: {exc}).\n\n"
-                                              f"Your saved answers are safe. Details are in {log}.")
+        said = plain.words(exc) if isinstance(exc, Exception) else None
+        head = (f"That could not be done: {said}." if said else
+                "Something went wrong that fileexam did not expect.")
+        QMessageBox.warning(None, "fileexam", f"{head}\n\nYour saved answers are safe: every answer is saved "
+                                              f"the moment you give it.\n\n{where}")
 
 
 def demo_path() -> Path:

@@ -18,6 +18,7 @@ from fileexam.domain.cases import BadValue, Status
 from fileexam.qt.case_header import CaseHeader
 from fileexam.qt.case_list_model import CaseFilterProxy, CaseListModel
 from fileexam.qt.completeness_dialog import CompletenessDialog
+from fileexam.qt import plain
 from fileexam.qt.problems_dialog import ProblemsDialog
 from fileexam.qt.scoring_form import ScoringForm
 from fileexam.qt.start_page import StartPage
@@ -25,6 +26,7 @@ from fileexam.qt.tasks import TaskRunner
 from fileexam.qt.ui.ui_main_window import Ui_MainWindow
 from fileexam.services.scoring_session import ScoringSession
 from fileexam.store.errors import StoreError
+from fileexam.store.file_check import DamagedFile, NotAnInspection
 from fileexam.store.inspection_file import InspectionFile
 
 KEYS_HELP = """<h3>Scoring from the keyboard</h3>
@@ -41,6 +43,10 @@ KEYS_HELP = """<h3>Scoring from the keyboard</h3>
 <tr><td><b>Ctrl+F</b></td><td>search cases</td></tr>
 </table>
 <p>Every answer is saved the moment you give it. There is no Save button.</p>"""
+
+READ_ONLY_FILE = ("the file or its folder cannot be written here, so nothing can be changed in it. To carry on "
+                  "working, save a copy (File → Save a copy as…) in a folder you can write to")
+DAMAGED_FILE = "the file is damaged, so nothing more is written to it"
 
 
 class MainWindow(QMainWindow):
@@ -60,6 +66,13 @@ class MainWindow(QMainWindow):
         self.saved_label = QLabel("")
         self.saved_label.setAccessibleName("Save status")
         self.ui.statusbar.addPermanentWidget(self.saved_label)
+        self.read_only_label = QLabel("")
+        self.read_only_label.setAccessibleName("Read-only")
+        self.read_only_label.setStyleSheet("QLabel { color: #8a1c1c; font-weight: bold; padding: 0 6px; }")
+        self.read_only_label.setVisible(False)
+        self.ui.statusbar.addPermanentWidget(self.read_only_label)
+        self.read_only_reason: str | None = None  # why nothing may be written: a read-only or damaged file
+        self.damage: tuple[Path, str, tuple[int, Path] | None] | None = None  # (file, what, latest good backup)
         self.ui.caseTable.setModel(self.proxy)
         self.ui.caseTable.verticalHeader().setVisible(False)
         self.ui.caseTable.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -138,32 +151,68 @@ class MainWindow(QMainWindow):
 
     # ---- opening an inspection ------------------------------------------------
     def open_inspection(self, path: Path | str) -> bool:
+        """Open an inspection file (SQLite's quick check runs first); False, with a plain message, when it
+        cannot be opened: then nothing was written to it and the window stays as it was. The full check
+        then runs in the background (check_in_background)."""
         path = Path(path)
-        try:
-            inspection = InspectionFile.open(path)
-            t = inspection.template
-        except (StoreError, sqlite3.Error, OSError) as exc:
-            self.warn("Cannot open the inspection", str(exc))
+        loaded = self._load_inspection(path)
+        if loaded is None:
             return False
+        inspection, name, t, cases = loaded
         if self.inspection is not None:
             self.inspection.close()
         self.inspection = inspection
+        self.inspection_name = name
         self.session = None
-        self.setWindowTitle(f"{inspection.name} — {self.user} — fileexam")
+        self.damage = None
         self._show_start(False)
         self._build_for_template(t)
         self._fill_filters(t)
-        self._reload_cases()
+        self._reload_cases(cases)
         if not any(r.case.inspector == self.user for r in self.model.rows):
             self.ui.mineOnly.setChecked(False)  # a team lead or moderator has no allocation: show every case
         self._enable(True)
+        self._set_read_only(READ_ONLY_FILE if inspection.read_only else None)
         self._remember_recent(path)
-        self.backup_now()
+        # The backup on opening is made now (the quick check passed), beside the last ten: when the full
+        # check then finds damage, it is deleted, and no good backup has been pushed out for it.
+        from fileexam.store.backups import KEEP
+        self.check_in_background(self.backup_now(keep=KEEP + 1))
         last_case = self.settings.value(self._file_key("case"))
         last_question = self.settings.value(self._file_key("question"))
         if not (last_case and self.select_case(str(last_case), str(last_question) if last_question else None)):
             self._select_first_case()
         return True
+
+    def _load_inspection(self, path: Path):
+        """(inspection, name, template, (cases, statuses, last changes)) read from `path`, or None after a
+        plain message: damaged (with the latest good backup offered), not an inspection, or not readable."""
+        inspection = None
+        try:
+            inspection = InspectionFile.open(path)
+            t = inspection.template  # its stored text is read here: it may be damaged
+            cases = (inspection.cases(), inspection.statuses(), inspection.last_changes())
+            return inspection, inspection.name, t, cases
+        except DamagedFile as exc:
+            failure = exc
+        except sqlite3.DatabaseError as exc:
+            failure = DamagedFile(path, f"SQLite cannot read it ({exc})") if plain.is_damage(exc) else exc
+        except Exception as exc:  # noqa: BLE001 - never a crash at start-up: logged, and said plainly
+            failure = exc
+        if inspection is not None:
+            inspection.close()
+        if isinstance(failure, DamagedFile):
+            self.show_damaged(failure.path, failure.detail)
+        elif isinstance(failure, NotAnInspection):
+            self.warn("Not an inspection file", f"{failure}.\n\nNothing was changed in it.")
+        else:
+            said = plain.words(failure)
+            if not said:
+                import traceback
+                details = "".join(traceback.format_exception(failure))
+                said = plain.unexpected(f"{path} could not be opened", details)
+            self.warn("Cannot open the inspection", said)
+        return None
 
     def _build_for_template(self, t) -> None:
         if self.form is not None:
@@ -208,9 +257,9 @@ class MainWindow(QMainWindow):
         ui.statusFilter.blockSignals(False)
         self.proxy.set_filters(area="", strand="", status="")
 
-    def _reload_cases(self) -> None:
+    def _reload_cases(self, cases=None) -> None:
         f = self.inspection
-        self.model.set_cases(f.cases(), f.statuses(), f.last_changes())
+        self.model.set_cases(*(cases or (f.cases(), f.statuses(), f.last_changes())))
         self._update_progress()
 
     def _update_progress(self) -> None:
@@ -257,7 +306,10 @@ class MainWindow(QMainWindow):
         try:
             self.session = ScoringSession(self.inspection, reference, self.user)
         except (StoreError, sqlite3.Error) as exc:
-            self.warn("Cannot show the case", str(exc))
+            if plain.is_damage(exc):
+                self.damage_found(exc)
+                return
+            self.warn("Cannot show the case", plain.words(exc) or str(exc))
             return
         case = self.session.case
         t = self.inspection.template
@@ -307,6 +359,9 @@ class MainWindow(QMainWindow):
             self.header.load(self.session.case)
 
     def _write(self, fn, qid: str | None) -> bool:
+        if self.refuse_write():
+            self.form.refresh({qid} if qid else None)
+            return False
         try:
             changed = fn()
         except BadValue as exc:
@@ -314,15 +369,24 @@ class MainWindow(QMainWindow):
             self.form.refresh({qid} if qid else None)
             return False
         except StoreError as exc:
-            self.warn("Not saved", str(exc) + ("\n\nUse Case → Reopen case… (Ctrl+Shift+R) to change it."
-                                                if "reopen" in str(exc) else ""))
+            if isinstance(exc, DamagedFile):
+                self.damage_found(exc)
+            else:
+                self.warn("Not saved", str(exc) + ("\n\nUse Case → Reopen case… (Ctrl+Shift+R) to change it."
+                                                    if "reopen" in str(exc) else ""))
             self.form.refresh({qid} if qid else None)
             return False
         except (sqlite3.Error, OSError) as exc:
             # Nothing was written: the transaction rolled back. Say so plainly; the screen shows what is saved.
-            self.warn("Not saved", f"The inspection file could not be written: {exc}.\n\n"
-                                   "Everything saved before this is safe. Check the disk and try again.")
-            self.session.answers = self.inspection.answers(self.session.reference, self.user)
+            if plain.is_damage(exc):
+                self.damage_found(exc)
+            else:
+                self.warn("Not saved", f"The inspection file could not be written: {plain.words(exc)}.\n\n"
+                                       "Everything saved before this is safe. Check the disk and try again.")
+            try:
+                self.session.answers = self.inspection.answers(self.session.reference, self.user)
+            except (sqlite3.Error, StoreError):
+                pass  # the file cannot be read now either: the message above says why
             self.form.refresh(None)
             return False
         self.form.refresh(({qid} if qid else set()) | changed if qid else None)
@@ -342,30 +406,239 @@ class MainWindow(QMainWindow):
     # ---- backups ---------------------------------------------------------------
     BACKUP_EVERY_MS = 30 * 60 * 1000
 
-    def backup_now(self) -> None:
-        """A rotating backup on open and every 30 minutes of changes; a failure is reported, never fatal."""
-        from fileexam import settings as user_settings
-        from fileexam.store.backups import make_backup
-        if self.inspection is None:
-            return
+    def backup_now(self, keep: int | None = None) -> Path | None:
+        """A rotating backup on open and every 30 minutes of changes; a failure is reported, never fatal.
+        Never of a file found damaged: such a backup is no use, and would push a good one out."""
+        from fileexam.store.backups import KEEP, make_backup
+        if self.inspection is None or self.damage is not None:
+            return None
+        made = None
         try:
-            make_backup(self.inspection.conn, self.inspection.path, user_settings.data_dir() / "backups")
+            made = make_backup(self.inspection.conn, self.inspection.path, self.backup_root(), keep=keep or KEEP)
             self.changes_since_backup = 0
         except (OSError, sqlite3.Error) as exc:
-            self.ui.statusbar.showMessage(f"Backup not made: {exc}", 8000)
+            self.ui.statusbar.showMessage(f"Backup not made: {plain.words(exc)}", 8000)
         if not hasattr(self, "backup_timer"):
             self.backup_timer = QTimer(self)
             self.backup_timer.timeout.connect(lambda: self.changes_since_backup and self.backup_now())
+        if not self.backup_timer.isActive():
             self.backup_timer.start(self.BACKUP_EVERY_MS)
+        return made
+
+    def _settle_open_backup(self, path: Path, made: Path | None, damaged: bool) -> None:
+        """The backup made on opening was made beside the last ten (none pushed out yet). Once the full
+        check has run: the file is damaged, so the backup is of no use and goes; else the oldest beyond
+        ten go, as usual."""
+        from fileexam.store.backups import KEEP, list_backups
+        try:
+            if damaged:
+                if made is not None:
+                    made.unlink(missing_ok=True)
+                return
+            for old in list_backups(path, self.backup_root())[KEEP:]:
+                old.unlink(missing_ok=True)
+        except OSError as exc:
+            self.ui.statusbar.showMessage(f"Old backups not tidied: {plain.words(exc)}", 8000)
+
+    @staticmethod
+    def backup_root() -> Path:
+        from fileexam import settings as user_settings
+        return user_settings.data_dir() / "backups"
+
+    # ---- checking the file, damage and read-only -------------------------------
+    def check_in_background(self, open_backup: Path | None = None) -> None:
+        """SQLite's full integrity check (0.25 s on 1,200 cases) on a read-only connection of its own,
+        on a worker thread, with no progress dialog: work goes on meanwhile. Damage found: the backup made
+        on opening (open_backup) is deleted, and see damage_found."""
+        from fileexam.store.file_check import check_held_file
+        if self.inspection is None:
+            return
+        inspection, path = self.inspection, self.inspection.path
+        self.ui.statusbar.showMessage("Checking the whole file…")
+
+        def job(_progress):
+            check_held_file(path, "full")  # SQLite only, never Python's open(): the app's locks stay held
+
+        def done(_result):
+            self._settle_open_backup(path, open_backup, damaged=False)
+            if self.inspection is inspection:  # not another file opened meanwhile
+                self.ui.statusbar.showMessage("File checked: no damage found", 4000)
+
+        def failed(exc, _tb):
+            damaged = plain.is_damage(exc)
+            self._settle_open_backup(path, open_backup, damaged)
+            if self.inspection is not inspection:
+                return
+            if damaged:
+                self.damage_found(exc)
+                return
+            # Not run (the file is busy, or has gone): that is no sign of damage; the quick check passed.
+            why = plain.words(exc) if isinstance(exc, Exception) else None
+            self.ui.statusbar.showMessage(f"The full check of the file was not run: {why or 'it was stopped'}", 8000)
+
+        self.runner.run(job, done, failed)
+
+    def damage_found(self, exc: BaseException) -> None:
+        """The open file turned out damaged: the window becomes read-only (nothing more is written into
+        a damaged file, and no backup is made of it) and a warning offers the latest good backup."""
+        if self.inspection is None:
+            return
+        path = self.inspection.path
+        detail = exc.detail if isinstance(exc, DamagedFile) else f"SQLite cannot read it ({exc})"
+        self.inspection.read_only = True  # every write through this file is refused from now on
+        self._set_read_only(DAMAGED_FILE)
+        if hasattr(self, "backup_timer"):
+            self.backup_timer.stop()
+        self.show_damaged(path, detail, open_now=True)
+
+    def show_damaged(self, path: Path, detail: str, open_now: bool = False, found=...) -> QMessageBox:
+        """The plain message about a damaged file, offering its latest good backup (found: (number, path),
+        looked for when not given) with a Restore button that asks first."""
+        from fileexam.store.backups import latest_good
+        path = Path(path)
+        if found is ...:
+            try:
+                found = latest_good(path, self.backup_root())
+            except OSError:
+                found = None
+        if open_now:
+            self.damage = (path, detail, found)
+        title = "The inspection file is damaged"
+        text = (f"{path.name} is damaged. It is open read-only from now on: nothing more is written to it."
+                if open_now else f"{path.name} is damaged, so it was not opened. Nothing was changed in it.")
+        lines = [f"What is wrong: {detail.rstrip('.')}."]
+        if open_now:
+            lines.append("You can still read it, export your work and write reports.")
+        if found:
+            n, backup = found
+            lines.append(f"The latest good backup is number {n}, made {self._made(backup)}. "
+                         f"“Restore backup {n}” puts it in place of the damaged file, which is kept aside first. "
+                         "Answers given after that backup was made are not in it.")
+        else:
+            lines.append("No good backup of it is kept by fileexam on this computer. Your team lead may have "
+                         "your last exported workbook.")
+        lines.append(f"The file: {path}")
+        info = "\n\n".join(lines)
+        self.ui.statusbar.showMessage(f"{title}: {path.name}", 8000)
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.NoButton, self)
+        box.setInformativeText(info)
+        close = box.addButton(QMessageBox.StandardButton.Close)
+        if found:
+            restore_button = box.addButton(f"Restore backup {found[0]}…", QMessageBox.ButtonRole.AcceptRole)
+            restore_button.setObjectName("restore_backup")
+            box.buttonClicked.connect(lambda b: b is restore_button and self.confirm_restore(path, *found))
+        box.setDefaultButton(close)
+        box.setEscapeButton(close)
+        self._show_box(box)
+        self.damage_box = box
+        self.last_message = (title, f"{text}\n\n{info}")
+        return box
+
+    @staticmethod
+    def _made(backup: Path) -> str:
+        try:
+            return datetime.strptime(backup.stem, "%Y%m%d-%H%M%S-%f").strftime("%d %B %Y at %H:%M").lstrip("0")
+        except ValueError:
+            return backup.stem
+
+    def confirm_restore(self, path: Path, n: int, backup: Path) -> QMessageBox:
+        box = QMessageBox(QMessageBox.Icon.Question, "Restore a backup",
+                          f"Put backup {n}, made {self._made(backup)}, in place of {Path(path).name}?",
+                          QMessageBox.StandardButton.NoButton, self)
+        box.setInformativeText("Answers given after that backup was made are not in it. The file as it is now "
+                               "is kept aside first, beside the backups, so nothing is lost.")
+        yes = box.addButton(f"Restore backup {n}", QMessageBox.ButtonRole.AcceptRole)
+        yes.setObjectName("confirm_restore")
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)
+        box.buttonClicked.connect(lambda b: b is yes and self.restore_backup(Path(path), n, backup))
+        self._show_box(box)
+        self.confirm_box = box
+        return box
+
+    def restore_backup(self, path: Path, n: int, backup: Path) -> bool:
+        """Put `backup` in place of the (damaged) file and open it. The file is closed here first: the
+        restore reads the file's header, which must not happen while this process holds it open."""
+        from fileexam.store.backups import restore
+        from fileexam.store.inspection_file import _OPEN
+        path = Path(path)
+        if self.inspection is not None and self.inspection.path.resolve() == path.resolve():
+            self._close_inspection()
+        if str(path.resolve()) in _OPEN:
+            self.warn("Backup not restored", f"{path.name} is open in another fileexam window: close it there, "
+                                             "then restore the backup.")
+            return False
+        try:
+            safety = restore(path, backup, self.backup_root())
+        except (StoreError, OSError, sqlite3.Error) as exc:
+            self.warn("Backup not restored", f"{plain.words(exc) or exc}.\n\nThe file was left as it was.")
+            return False
+        if not self.open_inspection(path):
+            return False
+        kept = f"\n\nThe file as it was is kept as\n{safety}" if safety else ""
+        self.inform("Backup restored", f"{path.name} was brought back from backup {n}, made {self._made(backup)}."
+                                       f"{kept}")
+        return True
+
+    def _close_inspection(self) -> None:
+        if self.inspection is None:
+            return
+        self.inspection.close()
+        self.inspection = None
+        self.session = None
+        if self.form is not None:
+            self.form.clear()
+        self.damage = None
+        self._set_read_only(None)
+        self._enable(False)
+        self.setWindowTitle("fileexam")
+        self._show_start(True)
+
+    WRITE_ACTIONS = ("actionImportSample", "actionUndo", "actionComment", "actionMarkComplete", "actionReopen",
+                     "actionMerge")
+
+    def _set_read_only(self, reason: str | None) -> None:
+        """Show plainly that nothing can be changed in the open file (title bar and status bar), and turn
+        off the actions that write. reason: READ_ONLY_FILE, DAMAGED_FILE, or None."""
+        self.read_only_reason = reason
+        if self.inspection is not None:
+            extra = " — read-only" if reason else ""
+            self.setWindowTitle(f"{self.inspection_name} — {self.user}{extra} — fileexam")
+            for name in self.WRITE_ACTIONS:
+                getattr(self.ui, name).setEnabled(reason is None)
+            # Moderation decisions are refused by a read-only file in the view's own words; a damaged
+            # file is not moderated at all until a backup is brought back.
+            self.ui.actionModeration.setEnabled(reason != DAMAGED_FILE)
+        if reason is None:
+            self.read_only_label.setVisible(False)
+            return
+        short = "the file is damaged" if reason == DAMAGED_FILE else "the file or its folder cannot be written"
+        self.read_only_label.setText(f"Read-only: {short}")
+        self.read_only_label.setToolTip(reason[0].upper() + reason[1:] + ".")
+        self.read_only_label.setVisible(True)
+
+    def refuse_write(self) -> bool:
+        """True, after a plain message, when nothing may be written to the open file."""
+        if self.read_only_reason is None or self.inspection is None:
+            return False
+        if self.read_only_reason == DAMAGED_FILE and self.damage is not None:
+            path, detail, found = self.damage
+            box = self.show_damaged(path, detail, open_now=True, found=found)
+            box.setWindowTitle("Not saved: the inspection file is damaged")
+            self.last_message = ("Not saved", self.last_message[1])
+            return True
+        self.warn("Not saved", f"{self.inspection.path.name} is open read-only.\n\n"
+                               f"{self.read_only_reason[0].upper()}{self.read_only_reason[1:]}.")
+        return True
 
     # ---- actions --------------------------------------------------------------
     def undo(self) -> None:
-        if self.session is None:
+        if self.session is None or self.refuse_write():
             return
         try:
             qid = self.session.undo()
-        except (BadValue, StoreError) as exc:
-            self.warn("Cannot undo", str(exc))
+        except (BadValue, StoreError, sqlite3.Error) as exc:
+            self.warn("Cannot undo", plain.words(exc) or str(exc))
             return
         if qid is None:
             self.ui.statusbar.showMessage("Nothing to undo", 3000)
@@ -376,7 +649,7 @@ class MainWindow(QMainWindow):
         self.form.focus_question(qid)
 
     def comment_on_current(self) -> None:
-        if self.form and self.form.current:
+        if self.form and self.form.current and not self.refuse_write():
             self.form.widgets[self.form.current].open_comment()
 
     def _step_question(self, step: int) -> None:
@@ -384,12 +657,19 @@ class MainWindow(QMainWindow):
             self.form._move(self.form.current, step)
 
     def mark_complete(self) -> None:
-        if self.session is None:
+        if self.session is None or self.refuse_write():
             return
         if self.session.status is Status.COMPLETE:
             self.ui.statusbar.showMessage(f"Case {self.session.reference} is already complete", 4000)
             return
-        result = self.session.mark_complete()
+        try:
+            result = self.session.mark_complete()
+        except (StoreError, sqlite3.Error, OSError) as exc:
+            if plain.is_damage(exc):
+                self.damage_found(exc)
+            else:
+                self.warn("Not marked complete", plain.words(exc) or "The case could not be marked complete.")
+            return
         self.model.update_case(self.session.reference, self.session.status, datetime.now().isoformat())
         self._update_progress()
         if result.ok and not result.no_longer_apply:
@@ -406,13 +686,15 @@ class MainWindow(QMainWindow):
         if self.session is None or self.session.status is not Status.COMPLETE:
             self.ui.statusbar.showMessage("Only a complete case can be reopened", 4000)
             return
+        if self.refuse_write():
+            return
         reason = self.ask_reason(self.session.reference)
         if not reason:
             return
         try:
             self.session.reopen(reason)
-        except (BadValue, StoreError) as exc:
-            self.warn("Not reopened", str(exc))
+        except (BadValue, StoreError, sqlite3.Error) as exc:
+            self.warn("Not reopened", plain.words(exc) or str(exc))
             return
         self.model.update_case(self.session.reference, self.session.status, datetime.now().isoformat())
         self._update_progress()
@@ -464,12 +746,12 @@ class MainWindow(QMainWindow):
             ProblemsDialog("Template has errors", "The template cannot be used:", exc.problems, self).open()
             return
         except (StoreError, OSError, sqlite3.Error) as exc:
-            self.warn("Not created", str(exc))
+            self.warn("Not created", plain.words(exc) or str(exc))
             return
         self.open_inspection(target)
 
     def import_sample(self, path: str | None = None) -> None:
-        if self.inspection is None:
+        if self.inspection is None or self.refuse_write():
             return
         if not path:
             path, _ = QFileDialog.getOpenFileName(self, "Import case sample", self._last_folder(),
@@ -530,15 +812,15 @@ class MainWindow(QMainWindow):
                 return
         try:
             target = self.inspection.save_copy(path)
-        except (OSError, sqlite3.Error) as exc:
-            self.warn("Copy not saved", str(exc))
+        except (OSError, sqlite3.Error, StoreError) as exc:
+            self.warn("Copy not saved", plain.words(exc) or str(exc))
             return
         self.open_inspection(target)  # carry on in the copy
         self.inform("Copy saved", f"The inspection was copied to\n{target}\nand you are now working in the copy.")
 
     # ---- team lead --------------------------------------------------------------
     def open_merge(self) -> None:
-        if self.inspection is None:
+        if self.inspection is None or self.refuse_write():
             return
         from fileexam.qt.merge_dialog import MergeDialog
         self.merge_dialog = MergeDialog(self.inspection.path, self.user, self.runner, self)
@@ -616,25 +898,41 @@ class MainWindow(QMainWindow):
             dialog.setLabelText(what.capitalize() + "…")
 
     def _failed(self, title: str, exc: BaseException, tb: str) -> None:
-        if isinstance(exc, (OSError, StoreError, BadValue, sqlite3.Error)):
-            self.warn(title, str(exc))
+        """A background job failed: said in plain words; an error fileexam did not expect is logged, and
+        the message says what failed, that saved work is safe, and where the log is."""
+        if plain.is_damage(exc) and self.inspection is not None:
+            self.damage_found(exc)
             return
-        from fileexam.qt.app import log_exception
-        log = log_exception(tb)
-        self.warn(title, f"Something went wrong ({type(exc).__name__}: {exc}).\nDetails are in {log}.")
+        said = plain.words(exc) if isinstance(exc, Exception) else None
+        if said:
+            self.warn(title, said[0].upper() + said[1:] + ("" if said.endswith(".") else "."))
+            return
+        self.warn(title, plain.unexpected(title, tb))
 
     # ---- messages -------------------------------------------------------------
-    def warn(self, title: str, text: str) -> None:
-        self.ui.statusbar.showMessage(f"{title}: {text.splitlines()[0]}", 8000)
+    def warn(self, title: str, text: str) -> QMessageBox:
+        self.ui.statusbar.showMessage(f"{title}: {(text.splitlines() or [''])[0]}", 8000)
         box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
-        box.open()  # window-modal, not blocking: the app keeps responding
+        self._show_box(box)
         self.last_message = (title, text)
+        return box
 
-    def inform(self, title: str, text: str) -> None:
-        self.ui.statusbar.showMessage(text.splitlines()[0], 8000)
+    def inform(self, title: str, text: str) -> QMessageBox:
+        self.ui.statusbar.showMessage((text.splitlines() or [""])[0], 8000)
         box = QMessageBox(QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Ok, self)
-        box.open()
+        self._show_box(box)
         self.last_message = (title, text)
+        return box
+
+    def _show_box(self, box: QMessageBox) -> None:
+        """Window-modal, not blocking: the app keeps responding. Before the window is shown (a file that
+        cannot be opened at start-up) the box waits for it, so it appears over the window, not before it."""
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.setStyleSheet("QLabel#qt_msgbox_label, QLabel#qt_msgbox_informativelabel { min-width: 30em; }")
+        if self.isVisible():
+            box.open()
+        else:
+            QTimer.singleShot(0, box, box.open)
 
     def show_keys(self) -> None:
         box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", KEYS_HELP, QMessageBox.StandardButton.Ok, self)
@@ -679,7 +977,7 @@ class MainWindow(QMainWindow):
         # A comment being typed is saved before closing: nothing typed is lost.
         if self.form and self.form.current:
             w = self.form.widgets[self.form.current]
-            if w.comment_pending():
+            if w.comment_pending() and self.read_only_reason is None:
                 w._comment_saved()
         self.save_window()
         if self.inspection is not None:

@@ -145,7 +145,17 @@ class MergeDialog(QDialog):
         self.merged.emit()
 
     def _failed(self, exc, tb) -> None:
+        """Said in plain words; an error fileexam did not expect is logged (never its class name shown)."""
+        import html
+
+        from fileexam.qt import plain
         self.merge_button.setEnabled(True)
         self.progress.setVisible(False)
-        self.coverage.setText(f"<b>Merge failed:</b> {exc}")
+        said = plain.words(exc) if isinstance(exc, Exception) else None
+        what = (said.rstrip(".") + "." if said else
+                "something went wrong that fileexam did not expect. " + plain.log(tb).replace("\n", " "))
+        self.coverage.setText(f"<b>The merge stopped:</b> {html.escape(what)}<br>Each workbook is merged whole or "
+                              "not at all: any merged before this one are in the inspection, the rest were not "
+                              "merged. Your saved work is safe.")
+        self.merged.emit()  # show what was merged before it stopped
 

@@ -158,3 +158,53 @@ def _check_content(conn: sqlite3.Connection, path: Path) -> None:
     if conn.execute("SELECT 1 FROM definitions WHERE kind='inspection-template' AND fingerprint=?",
                     [meta["template_fingerprint"]]).fetchone() is None:
         raise DamagedFile(path, "its inspection template (the one named in meta) is missing from its definitions")
+
+
+# ---- checking a file this process holds open -----------------------------------------------------
+def _is_corruption(exc: sqlite3.DatabaseError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None and code & 0xFF in (11, 26):  # SQLITE_CORRUPT, SQLITE_NOTADB
+        return True
+    said = str(exc).lower()
+    return "malformed" in said or "not a database" in said
+
+
+def integrity_problems(path: Path, full: bool = True, limit: int = 5) -> list[str]:
+    """What SQLite's integrity_check (quick_check when not full) finds wrong in `path`: [] when sound.
+
+    Safe beside a connection this process holds to the file (the app's own): it reads only through a
+    read-only SQLite connection of its own, never with Python's open() (closing such a handle would
+    drop the locks SQLite holds for the other connection), and it removes nothing next to the file.
+    Raises StoreError when the check cannot be run (the file has gone, or is busy): that is not damage."""
+    path = Path(path)
+    try:
+        conn = connect_read_only(path)
+    except sqlite3.DatabaseError as exc:
+        if _is_corruption(exc):
+            return [f"SQLite cannot read it ({exc})"]
+        raise StoreError(f"{path} cannot be checked now: {exc}") from None
+    try:
+        pragma = "integrity_check" if full else "quick_check"
+        rows = [r[0] for r in conn.execute(f"PRAGMA {pragma}({max(1, int(limit))})")]
+    except sqlite3.DatabaseError as exc:
+        if _is_corruption(exc):
+            return [f"SQLite cannot read it ({exc})"]
+        raise StoreError(f"{path} cannot be checked now: {exc}") from None
+    finally:
+        conn.close()
+    return [] if rows == ["ok"] else [str(r).replace("\n", " ") for r in rows]
+
+
+def check_held_file(path: Path, check: str = "full") -> None:
+    """Raise DamagedFile when SQLite's check ("full": integrity_check, "quick": quick_check) finds
+    damage in an inspection file this process may already have open (see integrity_problems); the
+    same words as check_inspection_file. StoreError when the check cannot be run."""
+    if check not in CHECKS:
+        raise ValueError(f"check must be one of {CHECKS}")
+    if check == "none":
+        return
+    problems = integrity_problems(Path(path), full=check == "full")
+    if problems:
+        if problems[0].startswith("SQLite cannot read it"):
+            raise DamagedFile(Path(path), problems[0])
+        raise DamagedFile(Path(path), "SQLite's check finds " + "; ".join(problems[:3]))
