@@ -284,7 +284,7 @@ def cmd_report(args) -> int:
             fig = report.figure(m)
             if fig and fig.value is not None:
                 tr = fig.travel
-                trend = f"  {tr.arrow} {tr.change_pp:+.1f}pp {tr.direction}" if tr and tr.direction else ""
+                trend = f"  {tr.change_pp:+.1f}pp {tr.words}" if tr and tr.direction else ""
                 print(f"  {report.label(m):<45} {fig.value * 100:5.1f}%  ({len(fig.cases)} cases){trend}")
     return 0
 
@@ -360,7 +360,8 @@ def cmd_moderation_calibrate(args) -> int:
 def cmd_agreement(args) -> int:
     import json
 
-    from fileexam.services.moderation import agreement_report, calibration_results, marker_profiles
+    from fileexam.services.moderation import (agreement_json, agreement_report, agreement_text, calibration_results,
+                                              marker_profiles)
 
     with _open(args.master, read_only=True) as f:
         report = agreement_report(f)
@@ -372,42 +373,16 @@ def cmd_agreement(args) -> int:
             allocation = [(ref, cases[ref].inspector or "", m) for ref, m in sorted(f.double_marked())]
             write_moderation(Path(args.out), f.template, allocation, report, profiles)
 
-    def stats(s):
-        return None if s is None else {k: getattr(s, k) for k in ("group", "n", "cases", "agreement", "kappa",
-                                                                  "weighted_kappa", "ac1", "alpha_nominal",
-                                                                  "alpha_ordinal")} | {"intervals": s.intervals}
+    # Undefined figures: null in JSON with the reason beside it, 'undef(N)' with the reason below the table
+    # in text; never a number (docs/METHODS.md, "Undefined figures").
     if args.json:
-        print(json.dumps({"overall": stats(report.overall), "by_question": [stats(s) for s in report.by_question],
-                          "by_theme": [stats(s) for s in report.by_set], "by_markers": [stats(s) for s in report.by_markers],
-                          "disagreements": len(report.disagreements),
-                          "profiles": [p.__dict__ for p in profiles],
-                          "calibration": [c.__dict__ for c in calibration]}, indent=2, default=str))
+        print(json.dumps(agreement_json(report, profiles, calibration), indent=2, default=str))
         return 0
-    if report.overall is None and not calibration:
+    if report.overall is None and not calibration and not report.calibration:
         print("No double-marked case has two markings yet.")
         return 0
-    def num(v):
-        return "  —  " if v is None else f"{v:5.2f}"
-    o = report.overall
-    if o is not None:
-        print(f"{len({p.case for p in report.pairs})} double-marked case(s), {o.n} paired answers, "
-              f"{len(report.disagreements)} disagreement(s), {len(report.decisions)} settled.")
-        print(f"{'group':<28} {'pairs':>5} {'agree':>6} {'kappa':>6} {'wkappa':>6} {'AC1':>6} {'alpha':>6}")
-        for s in [o] + report.by_set + report.by_markers:
-            print(f"{s.group:<28} {s.n:>5} {num(s.agreement)} {num(s.kappa)} {num(s.weighted_kappa)} {num(s.ac1)} "
-                  f"{num(s.alpha_nominal)}" + ("  (few cases)" if s.few else ""))
-        print("\nLowest agreement:")
-        for s in report.lowest():
-            print(f"  {s.group:<8} {s.agreement * 100:5.1f}% of {s.n}")
-    for p in profiles:
-        for flag in p.flags:
-            print(f"  flag: {p.marker}: {flag}")
-    if calibration:
-        print("\nCalibration (against the reference marking):")
-        for c in calibration:
-            share = "—" if c.agreement is None else f"{c.agreement * 100:.0f}%"
-            print(f"  {c.case} {c.marker:<12} {share} of {c.compared} agree with {c.reference_marker}"
-                  + (f"; differs on {', '.join(q for q, _, _ in c.differences[:8])}" if c.differences else ""))
+    for line in agreement_text(report, profiles, calibration):
+        print(line)
     if args.out:
         print(f"\nWrote {args.out}")
     return 0

@@ -32,6 +32,16 @@ def area_file(tmp_path):
     f.close()
 
 
+@pytest.fixture
+def merged_file(area_file):
+    """area_file with the three example inspectors' workbooks merged: complete markings to report on."""
+    from fileexam.services.merge import merge_workbooks
+
+    report = merge_workbooks(area_file, sorted((ROOT / "exports/examples").glob("work-*.xlsx")), "TL")
+    assert not report.refused, [w.reasons for w in report.refused]
+    return area_file
+
+
 APP_USER = "A. Khan"
 
 

@@ -252,6 +252,12 @@ CASES: list[Case] = [
     tmpl("bad share", GOOD_TEMPLATE.replace("double_mark_share: 10%", "double_mark_share: 150%   # <-"), "bad-share"),
     tmpl("unknown reporting field", GOOD_TEMPLATE.replace("kind: inspection-template", "kind: inspection-template   # <-")
          .replace("area_field: area", "area_field: region"), "unknown-reporting-field", schema=False),
+    tmpl("breakdown by a field that is not a choice",
+         GOOD_TEMPLATE.replace("  - id: flags\n", "  - id: offence\n    type: text\n  - id: flags\n")
+         .replace("reporting:\n", "reporting:\n  breakdowns: [offence]   # <-\n"), "breakdown-not-choice", schema=False),
+    tmpl("interval between fields that are not dates",
+         GOOD_TEMPLATE.replace("reporting:\n", "reporting:\n  intervals: [{id: days, label: Days, from: area, to: "
+                                                "strand}]   # <-\n"), "interval-not-date", schema=False),
 ]
 
 # Template rule: question ids unique across every set a template uses.

@@ -140,9 +140,9 @@ def test_non_utf8_path_only_opened__works_and_prints_the_same_bytes(area_file, t
     ["report", "{f}", "{out}"],
     ["agreement", "{f}", "--out", "{out}"],
 ])
-def test_write_into_a_missing_folder__says_which_folder(area_file, tmp_path, capsys, command):
+def test_write_into_a_missing_folder__says_which_folder(merged_file, tmp_path, capsys, command):
     out = tmp_path / "no" / "such" / "OUT.xlsx"
-    assert main([a.format(f=area_file.path, out=out) for a in command]) == 1
+    assert main([a.format(f=merged_file.path, out=out) for a in command]) == 1
     err = plain(capsys.readouterr().err)
     assert err == f"fileexam: cannot write {out}: the folder {out.parent} does not exist.\n"
     assert not (tmp_path / "no").exists()

@@ -105,6 +105,7 @@ def test_status_typed_complete__refused_with_its_place__master_still_usable(mast
     text = refused(master, workbook)
     assert "sheet 'Cases'" in text and f"row {coord[1:]}" in text and "column 'status'" in text
     assert "did you mean 'complete'" in text
+    merge_workbooks(master, sorted((ROOT / "exports/examples").glob("work-*.xlsx")), "TL")  # work to report on
     path = master.path
     master.close()
     for argv in (["status", str(path)], ["export", str(path), str(tmp_path / "m.xlsx")],

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from conftest import ROOT
 from definition_cases import GOOD_SET, GOOD_TEMPLATE
 from fileexam.cli import main
-from fileexam.domain.aggregate import ALL_STRANDS, NATIONAL
+from fileexam.domain.aggregate import ALL_STRANDS, NATIONAL, rank_areas
 from fileexam.domain.cases import Case
 from fileexam.domain.statistics import direction_of_travel, ratio_interval, wilson
 from fileexam.formats.report_workbook import read_report_data, write_report
@@ -85,8 +85,22 @@ def test_per_question__shares_among_applicable_and_na_apart(report):
 
 
 def test_strongest_weakest_and_spread(report):
+    # The template's minimum is 10 cases: two Areas of two cases each are not ranked, and say why.
     s = next(x for x in report.spreads if x.measure == "demo" and x.strand == ALL_STRANDS)
-    assert s.strongest == ("South", 1.0) and s.weakest == ("North", 0.5) and s.spread_pp == pytest.approx(50.0)
+    assert (s.strongest, s.weakest, s.spread_pp, s.too_few, s.minimum) == ([], [], None, ["North", "South"], 10)
+    s = rank_areas(report.figures, "demo", ALL_STRANDS, ["North", "South", "East"], minimum=2)
+    assert [(a.area, a.value, a.cases) for a in s.strongest] == [("South", 1.0, 2)]
+    assert [(a.area, a.value, a.cases) for a in s.weakest] == [("North", 0.5, 2)]
+    assert s.spread_pp == pytest.approx(50.0) and s.no_cases == ["East"]
+
+
+def test_strongest_weakest__ties_are_all_named():
+    from fileexam.domain.aggregate import Figure
+    figures = {("m", ALL_STRANDS, a): Figure("m", ALL_STRANDS, a, achieved=v, available=10, cases=["c"] * 12)
+               for a, v in (("A", 8), ("B", 8), ("C", 5), ("D", 5), ("E", 6))}
+    s = rank_areas(figures, "m", ALL_STRANDS, ["A", "B", "C", "D", "E"], minimum=10)
+    assert [a.area for a in s.strongest] == ["A", "B"] and [a.area for a in s.weakest] == ["C", "D"]
+    assert s.spread_pp == pytest.approx(30.0)
 
 
 @pytest.mark.parametrize("change_pp, direction", [(0.9, "static"), (1.0, "improved"), (1.1, "improved"),

@@ -59,19 +59,63 @@ class QuestionFigure:
     def share_ci(self, value: str) -> tuple[float, float] | None:
         return wilson(self.counts.get(value, 0), self.base)
 
+    def combined(self, values: tuple[str, ...]) -> tuple[int, float | None, tuple[float, float] | None]:
+        """A combined share such as 'fully or partially': (cases, share, interval); None without cases."""
+        k = sum(self.counts.get(v, 0) for v in values)
+        return k, (k / self.base if self.base else None), wilson(k, self.base)
+
+
+@dataclass(frozen=True)
+class AreaFigure:
+    """One Area's figure as it is ranked: the value, the cases behind it and its interval."""
+    area: str
+    value: float
+    cases: int
+    ci: tuple[float, float] | None = None
+
 
 @dataclass
 class Spread:
+    """The range of one measure across Areas within a strand (or all strands). Only Areas with at least
+    the template's minimum of cases are ranked; ties are all named (docs/METHODS.md, "Area range")."""
     measure: str
     strand: str
-    strongest: tuple[str, float] | None
-    weakest: tuple[str, float] | None
+    strongest: list[AreaFigure] = field(default_factory=list)   # every Area at the top value
+    weakest: list[AreaFigure] = field(default_factory=list)
+    ranked: int = 0                                  # Areas with enough cases
+    too_few: list[str] = field(default_factory=list)  # Areas with cases, but fewer than the minimum
+    no_cases: list[str] = field(default_factory=list)
+    minimum: int = 0
+    baseline_spread_pp: float | None = None          # the same range in the baseline, when there is one
 
     @property
     def spread_pp(self) -> float | None:
-        if self.strongest is None or self.weakest is None:
+        if not self.strongest or not self.weakest or self.ranked < 2:
             return None
-        return (self.strongest[1] - self.weakest[1]) * 100
+        return (self.strongest[0].value - self.weakest[0].value) * 100
+
+    @property
+    def spread_change_pp(self) -> float | None:
+        if self.spread_pp is None or self.baseline_spread_pp is None:
+            return None
+        return self.spread_pp - self.baseline_spread_pp
+
+
+@dataclass
+class AreaChanges:
+    """How many Areas improved, stayed static or declined on one measure within a strand."""
+    measure: str
+    strand: str
+    improved: list[str] = field(default_factory=list)
+    static: list[str] = field(default_factory=list)
+    declined: list[str] = field(default_factory=list)
+    within_noise: list[str] = field(default_factory=list)  # of those improved or declined
+    not_compared: list[str] = field(default_factory=list)  # no baseline figure, or no figure now
+
+    def sentence(self, of: int) -> str:
+        """As the annual report puts it: '11 out of 14 Areas had improved'."""
+        return (f"{len(self.improved)} out of {of} Areas had improved, {len(self.static)} were static and "
+                f"{len(self.declined)} had declined")
 
 
 def _groups(area: str, strand: str) -> list[tuple[str, str]]:
@@ -113,17 +157,90 @@ def question_figures(rows: list[tuple[str, str, str, str, int]],
     return out
 
 
-def spreads(figures: dict[tuple[str, str, str], Figure], measures: list[str], strands: list[str]) -> list[Spread]:
+TIE = 1e-9  # values equal to this are a tie: 0.5 computed two ways is still the same 50%
+
+
+def rank_areas(figures: dict[tuple[str, str, str], Figure], measure: str, strand: str, areas: list[str],
+               minimum: int) -> Spread:
+    s = Spread(measure, strand, minimum=minimum)
+    ranked = []
+    for a in areas:
+        f = figures.get((measure, strand, a))
+        if f is None or f.value is None:
+            s.no_cases.append(a)
+        elif len(f.cases) < minimum:
+            s.too_few.append(a)
+        else:
+            ranked.append(AreaFigure(a, f.value, len(f.cases), f.ci))
+    s.ranked = len(ranked)
+    if ranked:
+        top = max(r.value for r in ranked)
+        low = min(r.value for r in ranked)
+        s.strongest = sorted([r for r in ranked if r.value >= top - TIE], key=lambda r: r.area)
+        s.weakest = sorted([r for r in ranked if r.value <= low + TIE], key=lambda r: r.area)
+    return s
+
+
+def spreads(figures: dict[tuple[str, str, str], Figure], measures: list[str], strands: list[str],
+            areas: list[str] | None = None, minimum: int = 1) -> list[Spread]:
+    if areas is None:
+        areas = sorted({a for (_, _, a) in figures if a != NATIONAL})
+    return [rank_areas(figures, m, s, areas, minimum) for m in measures for s in [ALL_STRANDS] + strands]
+
+
+def baseline_spreads(spread_list: list[Spread], baseline: dict[tuple[str, str, str], dict]) -> None:
+    """The range at baseline, by the same rule (Areas with at least the minimum of cases, when the
+    baseline says how many; a baseline that does not say counts every Area it holds)."""
+    for s in spread_list:
+        values = []
+        for (m, st, a), b in baseline.items():
+            if m != s.measure or st != s.strand or a == NATIONAL or b.get("value") is None:
+                continue
+            if b.get("cases") is not None and b["cases"] < s.minimum:
+                continue
+            values.append(b["value"])
+        s.baseline_spread_pp = (max(values) - min(values)) * 100 if len(values) >= 2 else None
+
+
+def area_changes(figures: dict[tuple[str, str, str], Figure], measures: list[str], strands: list[str],
+                 areas: list[str]) -> list[AreaChanges]:
     out = []
     for m in measures:
-        for s in [ALL_STRANDS] + strands:
-            areas = [(f.area, f.value) for (mm, ss, aa), f in figures.items()
-                     if mm == m and ss == s and aa != NATIONAL and f.value is not None]
-            if not areas:
-                out.append(Spread(m, s, None, None))
-                continue
-            out.append(Spread(m, s, max(areas, key=lambda x: (x[1], x[0])), min(areas, key=lambda x: (x[1], x[0]))))
+        for st in [ALL_STRANDS] + strands:
+            c = AreaChanges(m, st)
+            for a in areas:
+                f = figures.get((m, st, a))
+                tr = f.travel if f else None
+                if tr is None or not tr.direction:
+                    c.not_compared.append(a)
+                    continue
+                getattr(c, tr.direction).append(a)
+                if tr.within_noise and tr.direction != "static":
+                    c.within_noise.append(a)
+            out.append(c)
     return out
+
+
+def group_figures(rows: list[tuple[str, str, str, str, float, float]], groups_of: dict[str, list[str]],
+                  few_cases: int = 10, with_intervals: bool = True) -> dict[tuple[str, str, str], Figure]:
+    """Figures per measure, strand and group of a breakdown (a case field's value): rows as for
+    score_figures; groups_of: case -> the groups it belongs to (several for a multi-choice field)."""
+    figures: dict[tuple[str, str, str], Figure] = {}
+    per_case: dict[tuple[str, str, str], tuple[list, list]] = defaultdict(lambda: ([], []))
+    for case, _area, strand, measure, achieved, available in rows:
+        for g in groups_of.get(case, ()):
+            for s in (ALL_STRANDS, strand):
+                f = figures.setdefault((measure, s, g), Figure(measure, s, g))
+                f.achieved += achieved
+                f.available += available
+                f.cases.append(case)
+                per_case[(measure, s, g)][0].append(achieved)
+                per_case[(measure, s, g)][1].append(available)
+    for key, f in figures.items():
+        f.few = len(f.cases) < few_cases
+        if with_intervals:
+            f.ci = ratio_interval(*per_case[key])
+    return figures
 
 
 def compare(figures: dict[tuple[str, str, str], Figure], baseline: dict[tuple[str, str, str], dict],

@@ -9,7 +9,7 @@ from __future__ import annotations
 from fileexam.domain.applicability import AnswerIs, Condition, FieldIs, leaves
 from fileexam.domain.problems import Problem, did_you_mean, problem
 from fileexam.domain.questions import THEME, Question, QuestionSet
-from fileexam.domain.source import Source
+from fileexam.domain.source import NOWHERE, Source
 from fileexam.domain.template import FieldType, InspectionTemplate
 
 
@@ -166,6 +166,28 @@ def check_template(t: InspectionTemplate) -> list[Problem]:
         if name is not None and name not in t.fields_by_id:
             problems.append(_at("unknown-reporting-field", src, key=key, field=name,
                                 hint=did_you_mean(name, t.fields_by_id)))
+    rsrc = t.reporting.source if t.reporting.source is not NOWHERE else src
+    for name in t.reporting.breakdowns:
+        f = t.fields_by_id.get(name)
+        if f is None:
+            problems.append(_at("unknown-reporting-field", rsrc, key="breakdowns", field=name,
+                                hint=did_you_mean(name, t.fields_by_id)))
+        elif f.type not in (FieldType.CHOICE, FieldType.CHOICES):
+            problems.append(_at("breakdown-not-choice", rsrc, field=name, type=f.type.value))
+    scale_values = {o.value for q in t.questions if q.answer.scale for o in q.answer.scale.options}
+    for c in t.reporting.combined_shares:
+        for v in c.values:
+            if v not in scale_values:
+                problems.append(_at("unknown-value", rsrc, None, value=v, subject=f"combined share '{c.label}'",
+                                    hint=did_you_mean(v, sorted(scale_values))))
+    for i in t.reporting.intervals:
+        for name in (i.start, i.end):
+            f = t.fields_by_id.get(name)
+            if f is None:
+                problems.append(_at("unknown-reporting-field", rsrc, key=f"intervals.{i.id}", field=name,
+                                    hint=did_you_mean(name, t.fields_by_id)))
+            elif f.type is not FieldType.DATE:
+                problems.append(_at("interval-not-date", rsrc, field=name, interval=i.id, type=f.type.value))
     return _unique(problems)
 
 

@@ -88,6 +88,8 @@ CATALOGUE: dict[str, Entry] = {
     "reserved-name": Entry(E, "'{name}' is reserved: choose another {what} id"),
     "bad-file-name": Entry(E, "'{file}' is not a usable file name ({reason}): name the question set's file relative to the template, such as 'pre-charge.yaml'"),
     "bad-share": Entry(E, "'{key}' must be a share between 0 and 1 (for example 0.1) or a percentage such as '10%'"),
+    "breakdown-not-choice": Entry(E, "reporting.breakdowns names '{field}', a {type} field: a breakdown needs a choice or choices field"),
+    "interval-not-date": Entry(E, "interval '{interval}' names '{field}', a {type} field: an interval runs between two date fields"),
     "unknown-reporting-field": Entry(E, "reporting.{key} names '{field}', which is not a case field of this template{hint}"),
     # Case samples and tables
     "table-unreadable": Entry(E, "cannot read this as a {what}: {reason}"),

@@ -65,6 +65,18 @@ class Travel:
     def arrow(self) -> str:
         return {"improved": "▲", "declined": "▼", "static": "▶"}.get(self.direction, "")
 
+    @property
+    def noted(self) -> bool:
+        """Improved or declined by the rule, but by less than the uncertainty of the two figures."""
+        return self.within_noise and self.direction in ("improved", "declined")
+
+    @property
+    def words(self) -> str:
+        """The direction as every view shows it: '▲ improved', '▲ improved (within the noise)', '▶ static'."""
+        if not self.direction:
+            return ""
+        return f"{self.arrow} {self.direction}" + (" (within the noise)" if self.noted else "")
+
 
 def direction_of_travel(baseline: float | None, now: float | None, threshold_pp: float = 1.0,
                         now_ci: tuple[float, float] | None = None,

@@ -67,20 +67,48 @@ class Composite:
 
 
 @dataclass(frozen=True)
+class CombinedShare:
+    """A share the report adds up for every scale holding these options, e.g. 'fully or partially'."""
+    label: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DateInterval:
+    """Days from one date field to another, reported like a number question (e.g. charge to finalisation)."""
+    id: str
+    label: str
+    start: str
+    end: str
+
+
+@dataclass(frozen=True)
 class Reporting:
     direction_threshold_pp: float = 1.0
     double_mark_share: float = 0.10
     area_field: str | None = None
     strand_field: str | None = None
-    few_cases: int = 10
+    few_cases: int = 10   # fewer cases than this: flagged, and an Area is not ranked strongest or weakest
+    breakdowns: tuple[str, ...] = ()          # case fields the report breaks every measure down by
+    combined_shares: tuple[CombinedShare, ...] = ()
+    intervals: tuple[DateInterval, ...] = ()
+    source: Source = field(default=NOWHERE, compare=False)
 
     def canonical(self) -> dict:
-        return {
+        out = {
             "direction_threshold_pp": self.direction_threshold_pp,
             "double_mark_share": self.double_mark_share,
             "area_field": self.area_field, "strand_field": self.strand_field,
             "few_cases": self.few_cases,
         }
+        # Only when set, so that templates without them keep their fingerprints.
+        if self.breakdowns:
+            out["breakdowns"] = list(self.breakdowns)
+        if self.combined_shares:
+            out["combined_shares"] = [{"label": c.label, "values": list(c.values)} for c in self.combined_shares]
+        if self.intervals:
+            out["intervals"] = [{"id": i.id, "label": i.label, "from": i.start, "to": i.end} for i in self.intervals]
+        return out
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,46 @@
 """The moderation workbook: the double-marked sample, agreement statistics with intervals, every
-disagreement with its resolution, and each marker's profile."""
+disagreement with its resolution, each marker's profile, and agreement on the calibration cases.
+
+An undefined figure is written as text, 'undefined (reason)', never as a number; a blank cell is a
+figure not computed for that kind of group (docs/METHODS.md, "Undefined figures")."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from fileexam.domain.agreement import FIGURE_LABELS, Undefined, defined
 
-def _fmt(v) -> float | None:
-    return None if v is None else round(v, 4)
+PAIR_FIGURES = ("agreement", "applicability", "kappa", "weighted_kappa", "quadratic_kappa", "ac1", "alpha_nominal",
+                "alpha_ordinal", "alpha_interval")
+CALIBRATION_FIGURES = ("agreement", "fleiss_kappa", "alpha_nominal", "alpha_ordinal", "alpha_interval")
+
+
+def _fmt(v):
+    """A number rounded; an undefined figure as its words; None (not computed) as a blank."""
+    if isinstance(v, Undefined):
+        return str(v)
+    return round(v, 4) if defined(v) else None
 
 
 def _ci(s, key) -> str:
     ci = s.intervals.get(key) if s.intervals else None
+    if isinstance(ci, Undefined):
+        return str(ci)
     return f"{ci[0]:.2f} to {ci[1]:.2f}" if ci else ""
+
+
+def _share_ci(ci) -> str:
+    return f"{ci[0] * 100:.0f}% to {ci[1] * 100:.0f}%" if ci else ""
+
+
+def _diff_ci(ci) -> str:
+    if isinstance(ci, Undefined):
+        return str(ci)
+    return f"{ci[0]:+.2f} to {ci[1]:+.2f}" if ci else ""
+
+
+def _note(s) -> str:
+    return f"rests on {s.cases} case(s), fewer than {s.min_cases}: read with care; no interval" if s.few else ""
 
 
 def write_moderation(path: Path, t, allocation: list[tuple], report, profiles) -> None:
@@ -25,26 +53,38 @@ def write_moderation(path: Path, t, allocation: list[tuple], report, profiles) -
             sheet.append(list(row))
         sheet.finish()
 
-        headers = ["Group", "Kind", "Pairs", "Cases", "Agreement", "95% CI", "Cohen's kappa", "95% CI ",
-                   "Weighted kappa (linear)", "95% CI  ", "Gwet's AC1", "95% CI   ", "Krippendorff alpha (nominal)",
-                   "Krippendorff alpha (ordinal)", "Note"]
-        sheet = book.sheet("Statistics", headers, [26, 10, 7, 7, 10, 14, 12, 14, 12, 14, 10, 14, 12, 12, 30])
+        headers = ["Group", "Kind", "Scale", "Pairs", "Cases", "Both scored"]
+        widths = [30, 10, 24, 7, 7, 8]
+        for name in PAIR_FIGURES:
+            headers += [FIGURE_LABELS[name], f"{FIGURE_LABELS[name]}: 95% CI"]
+            widths += [12, 16]
+        headers.append("Note")
+        widths.append(40)
+        agreement_col = headers.index("Agreement")
+        sheet = book.sheet("Statistics", headers, widths)
         groups = ([("overall", [report.overall])] if report.overall else []) + [
-            ("theme", report.by_set), ("section", report.by_section), ("markers", report.by_markers),
-            ("week", report.by_week), ("question", report.by_question)]
+            ("scale", report.by_scale), ("theme", report.by_set), ("section", report.by_section),
+            ("markers", report.by_markers), ("week", report.by_week), ("question", report.by_question)]
+
+        def stats_row(kind, s):
+            values = [s.group, kind, s.scale, s.n, s.cases, s.scored]
+            for name in PAIR_FIGURES:
+                values += [_fmt(s.figure(name)), _ci(s, name)]
+            sheet.append(values + [_note(s)])
+
         for kind, items in groups:
             for s in items:
-                sheet.append([s.group, kind, s.n, s.cases, _fmt(s.agreement), _ci(s, "agreement"), _fmt(s.kappa),
-                              _ci(s, "kappa"), _fmt(s.weighted_kappa), _ci(s, "weighted_kappa"), _fmt(s.ac1),
-                              _ci(s, "ac1"), _fmt(s.alpha_nominal), _fmt(s.alpha_ordinal),
-                              f"rests on {s.cases} case(s): read with care" if s.few else ""])
+                stats_row(kind, s)
+                if kind != "overall":  # the overall row's parts are the 'scale' rows
+                    for part in s.parts:
+                        stats_row(f"{kind}, one scale", part)
         last = sheet.row - 1
         sheet.finish()
         if report.by_question:
             chart = book.wb.add_chart({"type": "bar"})
             first_q = last - len(report.by_question) + 1
             chart.add_series({"name": "Agreement", "categories": ["Statistics", first_q, 0, last, 0],
-                              "values": ["Statistics", first_q, 4, last, 4]})
+                              "values": ["Statistics", first_q, agreement_col, last, agreement_col]})
             chart.set_title({"name": "Agreement by question"})
             chart.set_x_axis({"min": 0, "max": 1, "num_format": "0%"})
             chart.set_y_axis({"reverse": True})
@@ -52,7 +92,7 @@ def write_moderation(path: Path, t, allocation: list[tuple], report, profiles) -
             chart.set_size({"width": 560, "height": max(300, 18 * len(report.by_question))})
             sheet.ws.insert_chart(1, len(headers) + 1, chart)
 
-        sheet = book.sheet("Over time", ["Week", "Pairs", "Agreement", "Gwet's AC1"], [12, 8, 11, 11])
+        sheet = book.sheet("Over time", ["Week", "Pairs", "Agreement", "Gwet's AC1"], [12, 8, 11, 40])
         for s in report.by_week:
             sheet.append([s.group, s.n, _fmt(s.agreement), _fmt(s.ac1)])
         weeks = sheet.row - 1
@@ -76,22 +116,34 @@ def write_moderation(path: Path, t, allocation: list[tuple], report, profiles) -
                           d.get("at") or ""])
         sheet.finish()
 
-        sheet = book.sheet("Marker profiles", ["Marker", "Answers", "Top mark share", "Team's share",
-                                               "Mean difference from agreed (points)", "Settled answers", "Flags"],
-                           [16, 9, 14, 14, 18, 10, 70])
+        sheet = book.sheet("Marker profiles", ["Marker", "Answers", "Top mark share", "95% CI", "Team's answers",
+                                               "Team's top mark share", "Team's 95% CI",
+                                               "Mean difference from agreed (points)", "95% CI ", "Settled answers",
+                                               "Flags", "Not flagged (too few answers)"],
+                           [16, 9, 14, 16, 10, 14, 16, 18, 16, 10, 70, 70])
         for p in profiles:
-            sheet.append([p.marker, p.answers, _fmt(p.best_share), _fmt(p.team_best_share),
-                          _fmt(p.mean_signed_difference), p.settled, "; ".join(p.flags)])
+            sheet.append([p.marker, p.answers, _fmt(p.best_share), _share_ci(p.best_share_ci), p.team_answers,
+                          _fmt(p.team_best_share), _share_ci(p.team_best_share_ci), _fmt(p.mean_signed_difference),
+                          _diff_ci(p.difference_ci), p.settled, "; ".join(p.flags), "; ".join(p.notes)])
         n = sheet.row - 1
         sheet.finish()
         if profiles:
             chart = book.wb.add_chart({"type": "column"})
-            for col, name in ((2, "Marker"), (3, "Team")):
+            for col, name in ((2, "Marker"), (5, "Team")):
                 chart.add_series({"name": name, "categories": ["Marker profiles", 1, 0, n, 0],
                                   "values": ["Marker profiles", 1, col, n, col]})
             chart.set_title({"name": "Share of top marks: each marker against the rest of the team"})
             chart.set_y_axis({"min": 0, "max": 1, "num_format": "0%"})
             sheet.ws.insert_chart(n + 3, 0, chart)
+
+        headers = ["Group", "Scale", "Markers", "Cases", "Questions every marker answered"] + [
+            "Mean agreement between pairs of markers" if name == "agreement" else FIGURE_LABELS[name]
+            for name in CALIBRATION_FIGURES] + ["Note"]
+        sheet = book.sheet("Calibration", headers, [34, 24, 8, 7, 10, 14, 14, 14, 14, 14, 40])
+        for s in report.calibration:
+            sheet.append([s.group, s.scale, s.markers, s.cases, s.n] +
+                         [_fmt(s.figure(name)) for name in CALIBRATION_FIGURES] + [_note(s)])
+        sheet.finish()
         book.close()
     except BaseException:
         book.abandon()

@@ -110,11 +110,12 @@ def _areas(book, r, pct, pp) -> None:
     ws = sheet.ws
     for s in r.spreads:
         row = sheet.row
-        sheet.append([r.label(s.measure), s.strand, s.strongest[0] if s.strongest else "", None,
-                      s.weakest[0] if s.weakest else "", None, None])
+        sheet.append([r.label(s.measure), s.strand, ", ".join(a.area for a in s.strongest), None,
+                      ", ".join(a.area for a in s.weakest), None, None])
         if s.strongest:
-            ws.write_number(row, 3, s.strongest[1], pct)
-            ws.write_number(row, 5, s.weakest[1], pct)
+            ws.write_number(row, 3, s.strongest[0].value, pct)
+            ws.write_number(row, 5, s.weakest[0].value, pct)
+        if s.spread_pp is not None:
             ws.write_number(row, 6, s.spread_pp, pp)
     sheet.finish()
     _landscape(ws)
@@ -161,8 +162,8 @@ def _themes(book, r, pct) -> None:
         tr = f.travel
         row = sheet.row
         sheet.append([r.label(m), None, None, f"{tr.arrow} {tr.direction}" if tr and tr.direction else "",
-                      f"{s.strongest[0]} ({s.strongest[1] * 100:.1f}%)" if s and s.strongest else "",
-                      f"{s.weakest[0]} ({s.weakest[1] * 100:.1f}%)" if s and s.weakest else "", len(f.cases)])
+                      ", ".join(f"{a.area} ({a.value * 100:.1f}%)" for a in s.strongest) if s else "",
+                      ", ".join(f"{a.area} ({a.value * 100:.1f}%)" for a in s.weakest) if s else "", len(f.cases)])
         if tr and tr.baseline is not None:
             ws.write_number(row, 1, tr.baseline, pct)
         if f.value is not None:
@@ -343,6 +344,8 @@ def read_report_data(path: Path) -> dict[tuple[str, str, str], dict]:
             if v is not None and (isinstance(v, (tuple, bool)) or not isinstance(v, float)
                                   or not math.isfinite(v) or not 0 <= v <= 1):
                 raise bad(f"sheet 'Data', row {i}, column '{key}'", f"{str(v)[:20]!r} is not a share from 0 to 1")
+        cases = d.get("cases")
         out[(d["measure"], d.get("strand") or "", d.get("area") or "")] = {
-            "value": d.get("value"), "ci_low": d.get("ci_low"), "ci_high": d.get("ci_high")}
+            "value": d.get("value"), "ci_low": d.get("ci_low"), "ci_high": d.get("ci_high"),
+            "cases": int(cases) if isinstance(cases, float) and cases.is_integer() and cases >= 0 else None}
     return out

@@ -8,7 +8,8 @@ from fileexam.domain.problems import Problem, did_you_mean, problem
 from fileexam.domain.questions import QuestionSet
 from fileexam.domain.scales import Option
 from fileexam.domain.source import Source
-from fileexam.domain.template import CaseField, Composite, FieldType, InspectionTemplate, Reporting
+from fileexam.domain.template import (CaseField, CombinedShare, Composite, DateInterval, FieldType,
+                                      InspectionTemplate, Reporting)
 from fileexam.formats.yaml_reader import Reader
 from fileexam.formats.yaml_source import short
 
@@ -16,7 +17,10 @@ TEMPLATE_KEYS = {"kind", "id", "title", "version", "description", "reference_lab
                  "question_sets", "case_fields", "composites", "reporting"}
 FIELD_KEYS = {"id", "label", "type", "values", "required", "export", "editable", "description"}
 COMPOSITE_KEYS = {"id", "label", "description", "questions"}
-REPORTING_KEYS = {"direction_threshold_pp", "double_mark_share", "area_field", "strand_field", "few_cases"}
+REPORTING_KEYS = {"direction_threshold_pp", "double_mark_share", "area_field", "strand_field", "few_cases",
+                  "breakdowns", "combined_shares", "intervals"}
+COMBINED_KEYS = {"label", "values"}
+INTERVAL_KEYS = {"id", "label", "from", "to"}
 RESERVED_FIELDS = {"reference", "inspector", "status", "marker"}
 MAX_THRESHOLD_PP = 100  # a change of more than 100 points cannot happen
 MAX_FEW_CASES = 100_000
@@ -151,8 +155,32 @@ def _parse_reporting(top: Reader) -> Reporting:
         r.add("bad-share", "double_mark_share", key="double_mark_share")
         share = 0.10
     few = r.number("few_cases", 10, low=0, high=MAX_FEW_CASES, whole=True)
+    breakdowns = tuple(name for name, _ in r.text_list("breakdowns"))
+    combined = []
+    for item, line in r.items("combined_shares"):
+        c = Reader.of(item, r.path, r.problems, "a combined share", line)
+        if c is None:
+            continue
+        c.allow_only(COMBINED_KEYS)
+        label = c.text("label", required=True)
+        values = tuple(v for v, _ in c.text_list("values"))
+        if not values:
+            c.add("missing-key", key="values", what="a combined share")
+        if label and values:
+            combined.append(CombinedShare(label, values))
+    intervals = []
+    for item, line in r.items("intervals"):
+        i = Reader.of(item, r.path, r.problems, "a date interval", line)
+        if i is None:
+            continue
+        i.allow_only(INTERVAL_KEYS)
+        iid, label = i.ident("id"), i.text("label", required=True)
+        start, end = i.text("from", required=True), i.text("to", required=True)
+        if iid and label and start and end:
+            intervals.append(DateInterval(iid, label, start, end))
     return Reporting(float(threshold), share, r.text("area_field") or None,
-                     r.text("strand_field") or None, int(few))
+                     r.text("strand_field") or None, int(few), breakdowns, tuple(combined), tuple(intervals),
+                     r.source())
 
 
 def parse_share(value) -> float | None:

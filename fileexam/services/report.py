@@ -6,15 +6,23 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fileexam.domain.aggregate import (ALL_STRANDS, NATIONAL, Figure, QuestionFigure, Spread, compare,
-                                       question_figures, score_figures, spreads)
+from fileexam.domain.aggregate import (ALL_STRANDS, NATIONAL, AreaChanges, Figure, QuestionFigure, Spread,
+                                       area_changes, baseline_spreads, compare, group_figures, question_figures,
+                                       score_figures, spreads)
+from fileexam.domain.question_stats import (ChoiceFigure, DateFigure, NumberFigure, choice_figures, date_figures,
+                                            days_between, number_figures)
 from fileexam.domain.answers import condition_value
 from fileexam.domain.applicability import AnswerIs, FieldIs, leaves
 from fileexam.domain.cases import Status
 from fileexam.domain.questions import THEME, AnswerType
 from fileexam.domain.template import InspectionTemplate
 from fileexam.services.progress import Progress, no_progress
+from fileexam.store.errors import StoreError
 from fileexam.store.inspection_file import InspectionFile, now
+
+
+class NothingToReport(StoreError):
+    """No sampled case has a complete marking: a workbook of empty tables would only mislead."""
 
 
 @dataclass
@@ -34,6 +42,15 @@ class Report:
     unmoderated: list[str] = field(default_factory=list)  # double-marked, not yet moderated: first marker counts
     baseline_name: str | None = None
     agreed: set[str] = field(default_factory=set)  # cases scored on their agreed marking (moderated)
+    area_changes: list[AreaChanges] = field(default_factory=list)   # with a baseline: Areas improved, static...
+    breakdowns: dict[str, dict[tuple[str, str, str], Figure]] = field(default_factory=dict)  # field -> figures
+    numbers: dict[tuple[str, str, str], NumberFigure] = field(default_factory=dict)  # number questions, intervals
+    choices: dict[tuple[str, str, str], ChoiceFigure] = field(default_factory=dict)
+    dates: dict[tuple[str, str, str], DateFigure] = field(default_factory=dict)
+    case_groups: dict[str, tuple[str, str]] = field(default_factory=dict)  # case -> (Area, strand) labels
+
+    def spread(self, measure: str, strand: str = ALL_STRANDS) -> Spread | None:
+        return next((s for s in self.spreads if s.measure == measure and s.strand == strand), None)
 
     def label(self, measure: str) -> str:
         return self.template.score_label(measure)
@@ -76,6 +93,11 @@ def build_report(inspection: InspectionFile, baseline: Path | None = None, with_
     progress(0, 5, "choosing the markings that count")
     counted, unmoderated, excluded = counted_markings(inspection)
     cases = {c.reference: c for c in inspection.cases()}
+    if not counted:
+        in_progress = len({ref for (ref, _m), st in inspection.statuses().items() if st is Status.IN_PROGRESS})
+        raise NothingToReport(f"{inspection.name}: no sampled case has a complete marking yet ({len(cases)} "
+                              f"case(s) sampled, {in_progress} in progress), so there is nothing to report. "
+                              "Merge the inspectors' workbooks, or mark cases complete, first")
     area_f = t.fields_by_id.get(t.reporting.area_field or "")
     strand_f = t.fields_by_id.get(t.reporting.strand_field or "")
 
@@ -127,21 +149,69 @@ def build_report(inspection: InspectionFile, baseline: Path | None = None, with_
         q_rows = q_rows + extra_questions
 
     progress(3, 5, "intervals")
-    figures = score_figures(case_rows, t.reporting.few_cases, with_intervals)
+    few = t.reporting.few_cases
+    figures = score_figures(case_rows, few, with_intervals)
     counted_values = {q.id: tuple(o.value for o in q.answer.scale.options if o.points is not None)
                       for q in t.questions if q.answer.type is AnswerType.SCALE}
     questions = question_figures([r for r in q_rows if r[0] in counted_values], counted_values)
     measures = t.score_names()
     strands = [o.label for o in strand_f.values] if strand_f else []
     areas = [o.label for o in area_f.values] if area_f else []
-    report = Report(t, inspection.name, now(), figures, questions, spreads(figures, measures, strands), measures,
-                    strands, areas, case_rows, counted, excluded, unmoderated, agreed=agreed)
+    where = {ref: (label(area_f, cases[ref].fields.get(area_f.id) if area_f else None),
+                   label(strand_f, cases[ref].fields.get(strand_f.id) if strand_f else None)) for ref in counted}
+    report = Report(t, inspection.name, now(), figures, questions,
+                    spreads(figures, measures, strands, areas, max(few, 1)), measures, strands, areas, case_rows,
+                    counted, excluded, unmoderated, agreed=agreed, case_groups=where)
+    report.breakdowns = {name: group_figures(case_rows, _groups_of(t.fields_by_id[name], cases, counted), few,
+                                             with_intervals)
+                         for name in t.reporting.breakdowns if name in t.fields_by_id}
+    _typed_questions(report, t, q_rows, cases)
     if baseline is not None:
         progress(4, 5, "comparing with the baseline")
         report.baseline_name = Path(baseline).name
-        compare(figures, load_baseline(Path(baseline)), t.reporting.direction_threshold_pp)
+        base = load_baseline(Path(baseline))
+        compare(figures, base, t.reporting.direction_threshold_pp)
+        baseline_spreads(report.spreads, base)
+        report.area_changes = area_changes(figures, measures, strands, areas)
     progress(5, 5, "done")
     return report
+
+
+def _groups_of(f, cases: dict, counted: dict[str, str]) -> dict[str, list[str]]:
+    """case -> the labels of its values of a breakdown field ('(none)' when it has none)."""
+    out = {}
+    for ref in counted:
+        v = cases[ref].fields.get(f.id)
+        values = v if isinstance(v, list) else ([v] if v is not None else [])
+        out[ref] = [f.value_label(x) for x in values] or ["(none)"]
+    return out
+
+
+def _typed_questions(report: Report, t: InspectionTemplate, q_rows: list[tuple], cases: dict) -> None:
+    """Numbers, choices and dates answered (applicable cases only), and the template's date intervals."""
+    numbers, choices, dates = [], [], []
+    for qid, area, strand, value, n in q_rows:
+        q = t.question_by_id.get(qid)
+        if q is None or value is None:
+            continue
+        kind = q.answer.type
+        try:
+            if kind is AnswerType.NUMBER:
+                numbers += [(qid, area, strand, float(value))] * n
+            elif kind is AnswerType.CHOICES:
+                choices += [(qid, area, strand, condition_value(q, value))] * n
+            elif kind is AnswerType.DATE:
+                dates += [(qid, area, strand, value)] * n
+        except (ValueError, TypeError):
+            continue  # a stored value is checked when written: one that does not read is left out
+    for interval in t.reporting.intervals:
+        for ref, (area, strand) in report.case_groups.items():
+            days = days_between(cases[ref].fields.get(interval.start), cases[ref].fields.get(interval.end))
+            if days is not None:
+                numbers.append((interval.id, area, strand, float(days)))
+    report.numbers = number_figures(numbers)
+    report.choices = choice_figures(choices)
+    report.dates = date_figures(dates)
 
 
 def agreed_marking(t: InspectionTemplate, answers: dict[str, str | None], decisions: dict[str, str | None]) -> dict:
@@ -263,8 +333,8 @@ def load_baseline(path: Path) -> dict[tuple[str, str, str], dict]:
         return read_report_data(path)
     with InspectionFile.open(path, read_only=True) as f:  # someone's master: looked at, never changed
         report = build_report(f)
-    return {k: {"value": v.value, "ci_low": v.ci[0] if v.ci else None, "ci_high": v.ci[1] if v.ci else None}
-            for k, v in report.figures.items()}
+    return {k: {"value": v.value, "ci_low": v.ci[0] if v.ci else None, "ci_high": v.ci[1] if v.ci else None,
+                "cases": len(v.cases)} for k, v in report.figures.items()}
 
 
 def report_json(r: Report) -> dict:
@@ -290,7 +360,10 @@ def report_json(r: Report) -> dict:
         "cases_counted": len(r.counted), "cases_without_complete_marking": r.excluded,
         "double_marked_not_moderated": r.unmoderated,
         "measures": [figure(f) for f in sorted(r.figures.values(), key=lambda f: f.key)],
-        "spreads": [{"measure": s.measure, "strand": s.strand, "strongest": s.strongest, "weakest": s.weakest,
-                     "spread_pp": s.spread_pp} for s in r.spreads],
+        "spreads": [{"measure": s.measure, "strand": s.strand,
+                     "strongest": [a.__dict__ for a in s.strongest], "weakest": [a.__dict__ for a in s.weakest],
+                     "ranked_areas": s.ranked, "too_few_cases": s.too_few, "no_cases": s.no_cases,
+                     "minimum_cases": s.minimum, "spread_pp": s.spread_pp,
+                     "baseline_spread_pp": s.baseline_spread_pp} for s in r.spreads],
         "questions": [question(q) for q in sorted(r.questions.values(), key=lambda q: (q.question, q.strand, q.area))],
     }

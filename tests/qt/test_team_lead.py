@@ -38,7 +38,7 @@ def test_results_view__filters_and_chart(qtbot, window):
     view = window.results_view
     qtbot.addWidget(view)
     r = view.report
-    assert view.table.rowCount() == len(r.measures) == 6
+    assert view.table.rowCount() == len(r.measures) == 14  # 4 themes, 2 composites, 8 casework measures
     national = view.table.item(0, 1).text()
     assert national == f"{r.figure('pre-charge').value * 100:.1f}%"
     view.strand.setCurrentText("Crown Court")
