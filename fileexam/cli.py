@@ -149,13 +149,20 @@ def cmd_new(args) -> int:
 
 @command("sample import", "import a case sample (.xlsx or .csv) into an inspection, all or nothing")
 def cmd_sample_import(args) -> int:
+    from fileexam.passwords import ENV_VAR, Passwords
     from fileexam.services.sample import import_sample
 
+    passwords = Passwords.for_command()  # an encrypted sample (a blind sample, say): asked for, or the variable
     with _open(args.file) as f:
+        user = who_am_i(args)
+        passwords.prime([Path(args.sample)])
         with progress_bar("import") as bar:
-            report = import_sample(f, Path(args.sample), who_am_i(args), args.sheet, bar)
+            report = import_sample(f, Path(args.sample), user, args.sheet, bar, password=passwords)
     for p in report.problems:
         print(p.format())
+    if passwords.missed:
+        print(f"The sample is encrypted: run the command in a terminal to be asked its password, or set "
+              f"{ENV_VAR}.", file=sys.stderr)
     if not report.imported:
         print(f"Nothing imported: {len(report.errors)} error(s). Correct the sample and import it again.",
               file=sys.stderr)
@@ -166,14 +173,22 @@ def cmd_sample_import(args) -> int:
 
 @command("export", "write the exchange workbook of one marker's work (or of everyone's)")
 def cmd_export(args) -> int:
+    from fileexam.passwords import PasswordError, new_password
     from fileexam.services.export import export_workbook
 
+    password = None
+    if args.encrypt:
+        try:
+            password = new_password()  # asked twice at the terminal, or FILEEXAM_WORKBOOK_PASSWORD
+        except PasswordError as exc:
+            raise UsageError(str(exc)) from None
     with _open(args.file, read_only=True) as f:
         marker = args.marker
         with progress_bar("export") as bar:
-            result = export_workbook(f, Path(args.out), marker, bar)
+            result = export_workbook(f, Path(args.out), marker, bar, password=password)
     print(f"Wrote {result.path}: {result.cases} case row(s), {result.answers} answer(s)"
-          + (f" by {marker}." if marker else " by all markers."))
+          + (f" by {marker}" if marker else " by all markers")
+          + (", encrypted: send the password by another way than the workbook." if result.encrypted else "."))
     return 0
 
 
@@ -195,6 +210,11 @@ def cmd_status(args) -> int:
             print(f"{title:<{width}}  {'complete':>8}  {'in progress':>11}  {'not started':>11}  {'total':>5}")
             for r in rows:
                 print(f"{r.group:<{width}}  {r.complete:>8}  {r.in_progress:>11}  {r.not_started:>11}  {r.total:>5}")
+        from fileexam.services.retention import due
+        reminders = due(f)
+    for r in reminders:  # on stderr: a script reading the table is not disturbed
+        print(f"Due for deletion under the template's retention rule: {r.what}. Run  {r.command(Path(args.file))}",
+              file=sys.stderr)
     return 0
 
 
@@ -233,13 +253,21 @@ def cmd_reopen(args) -> int:
 
 @command("merge", "merge inspectors' exchange workbooks into a master inspection, and show coverage")
 def cmd_merge(args) -> int:
+    from fileexam.passwords import ENV_VAR, Passwords
     from fileexam.services.merge import merge_workbooks
 
+    paths = [Path(p) for p in args.workbooks]
+    passwords = Passwords.for_command()  # asked once, tried on each encrypted workbook; never kept
     with _open(args.master) as f:
+        user = who_am_i(args)
+        passwords.prime(paths)
         with progress_bar("merge") as bar:
-            report = merge_workbooks(f, [Path(p) for p in args.workbooks], who_am_i(args), args.accept_changed, bar,
-                                     backup_root=backup_root())
+            report = merge_workbooks(f, paths, user, args.accept_changed, bar, backup_root=backup_root(),
+                                     password=passwords)
         print_merge_report(report)
+    if passwords.missed:
+        print(f"{len(passwords.missed)} workbook(s) are encrypted: run the command in a terminal to be asked "
+              f"their password, or set {ENV_VAR}.", file=sys.stderr)
     return 1 if report.refused else 0
 
 
@@ -291,7 +319,9 @@ def cmd_report(args) -> int:
 
 @command("moderation allocate", "choose cases for blind double marking and write each second marker's sample")
 def cmd_moderation_allocate(args) -> int:
+    from fileexam.formats.sample_workbook import encrypted_samples
     from fileexam.formats.template_yaml import parse_share
+    from fileexam.passwords import PasswordError, new_password
     from fileexam.services.moderation import allocate, write_blind_samples
 
     share = None
@@ -302,14 +332,25 @@ def cmd_moderation_allocate(args) -> int:
     named = [(c, m) for c, m in zip(args.case or [], args.to or [])]
     if len(args.case or []) != len(args.to or []):
         raise UsageError("give each --case its --to (the second marker)")
+    if args.encrypt and not args.out_dir:
+        raise UsageError("--encrypt encrypts the blind samples: give --out-dir too")
+    password = None
+    if args.encrypt:
+        try:
+            password = new_password()  # one password for every blind sample of this allocation
+        except PasswordError as exc:
+            raise UsageError(str(exc)) from None
     with _open(args.master) as f:
         pairs = allocate(f, who_am_i(args), share, args.seed, named or None)
         for ref, first, second in pairs:
             print(f"{ref}: first {first or '(unallocated)'}, second {second}")
         print(f"{len(pairs)} case(s) chosen for a second, independent marking.")
         if args.out_dir:
-            for path in write_blind_samples(f, Path(args.out_dir)):
-                print(f"Wrote {path} (cases and fields only: no answers, no comments)")
+            with encrypted_samples(password):
+                written = write_blind_samples(f, Path(args.out_dir))
+            for path in written:
+                print(f"Wrote {path} (cases and fields only: no answers, no comments"
+                      + ("; encrypted)" if password else ")"))
     return 0
 
 
@@ -440,18 +481,32 @@ def cmd_purge(args) -> int:
         before = date.fromisoformat(args.before).isoformat()
     except ValueError:
         raise UsageError(f"--before {args.before}: write the date as 2026-01-31") from None
+    what = "the laptop-only fields" if args.fields_only else "the answers, comments, laptop-only fields and audit detail"
     if not args.yes:
         if not sys.stdin.isatty():
             raise UsageError("purge deletes data for good: confirm with --yes (or run it in a terminal)")
-        answer = input(f"Delete the answers, comments and audit detail of every case in {args.file} complete "
-                       f"before {before}? Type PURGE to confirm: ")
+        answer = input(f"Delete {what} of every case in {args.file} complete before {before}, and the backups "
+                       "that hold them? Type PURGE to confirm: ")
         if answer.strip() != "PURGE":
             print("Nothing purged.")
             return 1
+    from fileexam.services.retention import purge
+
     with _open(args.file) as f:
-        result = f.purge(before, who_am_i(args))
-    print(f"Purged {result['cases']} case(s): {result['answers']} answer(s) deleted; the purge is in the audit log.")
-    return 0
+        result = purge(f, before, who_am_i(args), backup_root(), args.fields_only)
+    print(f"Purged {result.cases} case(s): {result.answers} answer(s) deleted, {result.fields} laptop-only field "
+          "value(s) cleared; the file was vacuumed and its journal emptied; the purge is in the audit log.")
+    if result.backups_deleted:
+        print(f"Deleted {len(result.backups_deleted)} backup(s) made before the purge (they held the deleted data):")
+        for b in result.backups_deleted:
+            print(f"  {b}")
+    if result.backup_after:
+        print(f"A new backup of the purged file: {result.backup_after}")
+    for c in result.copies_purged:
+        print(f"Purged the same way: the copy {c}")
+    for c, why in result.copies_not_reached:
+        print(f"NOT purged: the copy {c} ({why}): purge it there, or delete it", file=sys.stderr)
+    return 1 if result.copies_not_reached else 0
 
 
 @command("app", "open the desktop app (also: plain  fileexam, fileexam FILE, fileexam --demo)")
@@ -506,6 +561,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE")
     p.add_argument("out", metavar="OUT.xlsx")
     p.add_argument("--marker", metavar="NAME", help="only this marker's cases and answers (default: everyone's)")
+    p.add_argument("--encrypt", action="store_true",
+                   help="encrypt it with a password (asked twice, or the environment variable "
+                        "FILEEXAM_WORKBOOK_PASSWORD); Excel opens it with the password")
     p.set_defaults(func=cmd_export)
 
     p = with_user(sub.add_parser("merge", help=COMMANDS["merge"]))
@@ -531,6 +589,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--case", action="append", help="a named case instead (repeatable, with --to)")
     p.add_argument("--to", action="append", help="the second marker of the --case before it")
     p.add_argument("--out-dir", help="write each second marker's blind sample workbook here")
+    p.add_argument("--encrypt", action="store_true",
+                   help="encrypt the blind samples with a password (asked twice, or FILEEXAM_WORKBOOK_PASSWORD)")
     p.set_defaults(func=cmd_moderation_allocate)
     p = with_user(moderation.add_parser("settle", help=COMMANDS["moderation settle"]))
     p.add_argument("master", metavar="MASTER_FILE")
@@ -563,6 +623,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE")
     p.add_argument("--before", required=True, metavar="DATE")
     p.add_argument("--yes", action="store_true", help="confirm without being asked")
+    p.add_argument("--fields-only", action="store_true",
+                   help="clear only the fields kept on the laptop (the template's retention rule for them)")
     p.set_defaults(func=cmd_purge)
 
     p = sub.add_parser("restore", help=COMMANDS["restore"])

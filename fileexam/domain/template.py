@@ -83,6 +83,18 @@ class DateInterval:
 
 
 @dataclass(frozen=True)
+class Retention:
+    """How long personal data stays (docs/data-protection.md): laptop-only fields so many days after a
+    case is complete; answers and comments so many days after the moderation (the report) is signed off."""
+    private_fields_days: int | None = None
+    answers_after_signoff_days: int | None = None
+
+    def canonical(self) -> dict:
+        return {"private_fields_days": self.private_fields_days,
+                "answers_after_signoff_days": self.answers_after_signoff_days}
+
+
+@dataclass(frozen=True)
 class Reporting:
     direction_threshold_pp: float = 1.0
     double_mark_share: float = 0.10
@@ -123,6 +135,7 @@ class InspectionTemplate:
     description: str = ""
     reference_label: str = "Case reference"
     source: Source = field(default=NOWHERE, compare=False)
+    retention: Retention | None = None
 
     @cached_property
     def fields_by_id(self) -> dict[str, CaseField]:
@@ -212,7 +225,7 @@ class InspectionTemplate:
             "question_sets": [{"id": s.id, "fingerprint": s.fingerprint} for s in self.question_sets],
             "composites": [c.canonical() for c in self.composites],
             "reporting": self.reporting.canonical(),
-        }
+        } | ({"retention": self.retention.canonical()} if self.retention else {})  # absent: fingerprint as before
 
     @cached_property
     def fingerprint(self) -> str:

@@ -9,12 +9,14 @@ from fileexam.domain.questions import QuestionSet
 from fileexam.domain.scales import Option
 from fileexam.domain.source import Source
 from fileexam.domain.template import (CaseField, CombinedShare, Composite, DateInterval, FieldType,
-                                      InspectionTemplate, Reporting)
+                                      InspectionTemplate, Reporting, Retention)
 from fileexam.formats.yaml_reader import Reader
 from fileexam.formats.yaml_source import short
 
 TEMPLATE_KEYS = {"kind", "id", "title", "version", "description", "reference_label",
-                 "question_sets", "case_fields", "composites", "reporting"}
+                 "question_sets", "case_fields", "composites", "reporting", "retention"}
+RETENTION_KEYS = {"private_fields_days", "answers_after_signoff_days"}
+MAX_RETENTION_DAYS = 36_500
 FIELD_KEYS = {"id", "label", "type", "values", "required", "export", "editable", "description"}
 COMPOSITE_KEYS = {"id", "label", "description", "questions"}
 REPORTING_KEYS = {"direction_threshold_pp", "double_mark_share", "area_field", "strand_field", "few_cases",
@@ -96,11 +98,12 @@ def parse_template(data, path: str, load_set: SetLoader) -> tuple[InspectionTemp
                                     tuple(q for q, _ in c.text_list("questions")), Source(path, line)))
 
     reporting = _parse_reporting(top)
+    retention = _parse_retention(top)
     if any(p.is_error for p in problems):
         return None, problems
     t = InspectionTemplate(tid, title, version, tuple(fields), tuple(sets), tuple(composites), reporting,
                            top.text("description"), top.text("reference_label") or "Case reference",
-                           Source(path, top.line))
+                           Source(path, top.line), retention)
     return t, problems
 
 
@@ -181,6 +184,16 @@ def _parse_reporting(top: Reader) -> Reporting:
     return Reporting(float(threshold), share, r.text("area_field") or None,
                      r.text("strand_field") or None, int(few), breakdowns, tuple(combined), tuple(intervals),
                      r.source())
+
+
+def _parse_retention(top: Reader) -> Retention | None:
+    r = top.sub("retention", "'retention'")
+    if r is None:
+        return None
+    r.allow_only(RETENTION_KEYS)
+    days = [r.number(key, None, low=0, high=MAX_RETENTION_DAYS, whole=True) if r.has(key) else None
+            for key in ("private_fields_days", "answers_after_signoff_days")]
+    return Retention(*(int(d) if d is not None else None for d in days))
 
 
 def parse_share(value) -> float | None:

@@ -31,6 +31,7 @@ def _connect(path: Path, writable: bool = True) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")  # a typed answer survives a power cut, not only a crash
     conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA secure_delete=ON")  # deleted text is overwritten, not left in free pages
     return conn
 
 
@@ -390,14 +391,23 @@ class InspectionFile:
             raise StoreError(f"{self.path} has been moved, deleted, or its drive removed. Nothing more can be saved "
                              "to it: use File → Save a copy to keep your work (everything saved so far is in it)")
 
-    def save_copy(self, target: Path | str) -> Path:
-        """A consistent copy of the open inspection (SQLite's backup API), e.g. after the file went missing."""
+    def save_copy(self, target: Path | str, who: str = "") -> Path:
+        """A consistent copy of the open inspection (SQLite's backup API), e.g. after the file went missing.
+        Recorded in the copy's own audit log (the original may be gone), so a later purge finds it."""
         target = Path(target)
         dest = sqlite3.connect(str(target))
         try:
             self.conn.backup(dest)
+            self._audit(dest, who or "fileexam", "copy saved", reason=f"copied from {self.path}")
+            dest.commit()
         finally:
             dest.close()
+        if self.path.exists():
+            try:
+                with self.atomic():
+                    self._audit(self.conn, who or "fileexam", "copy saved", reason=str(target.resolve()))
+            except (StoreError, sqlite3.Error):
+                pass  # the original cannot be written (gone, read-only): the copy's own record stands
         return target
 
     def _require_case(self, reference: str) -> None:
@@ -626,33 +636,76 @@ class InspectionFile:
             self._audit(self.conn, who, f"moderation {action}", reason=reason or "", at=stamp)
 
     # ---- retention ------------------------------------------------------------------
-    def purge(self, before: str, who: str) -> dict:
+    def purge(self, before: str, who: str, fields_only: bool = False) -> dict:
         """Delete the answers and comments of complete markings last changed before `before` (an ISO date),
         blank the audit detail (old and new values, reasons) of those cases, and clear the fields kept on the
-        laptop. The audit log's rows stay, and a row records the purge itself."""
+        laptop; with fields_only, clear only those fields (and their audit detail). The audit log's rows stay,
+        and a row records the purge itself.
+
+        Deleted means gone from every byte of the file: it takes the file for itself first (refused while
+        another program or window has it open: that connection's WAL would keep the old pages), deletes
+        with secure_delete on, then checkpoints and truncates the WAL and vacuums the file."""
         private = [f.id for f in self.template.case_fields if not f.export]
-        with self.atomic():
+        self._take_exclusively()
+        try:
             refs = [r[0] for r in self.conn.execute(
                 "SELECT case_ref FROM markings GROUP BY case_ref"
                 " HAVING min(status = 'complete') = 1 AND max(updated_at) < ?", [before])]
-            answers = 0
+            answers = fields = 0
             for ref in refs:
-                answers += self.conn.execute("DELETE FROM answers WHERE case_ref=?", [ref]).rowcount
+                if not fields_only:
+                    answers += self.conn.execute("DELETE FROM answers WHERE case_ref=?", [ref]).rowcount
                 case = self.case(ref)
                 for fid in private:
-                    case.fields.pop(fid, None)
+                    fields += case.fields.pop(fid, None) is not None
                 self.conn.execute("UPDATE cases SET fields=? WHERE reference=?",
                                   [json.dumps(case.fields, ensure_ascii=False), ref])
             # The one change the audit log ever allows: retention, itself recorded below.
             self.conn.execute("DROP TRIGGER audit_no_update")
-            self.conn.executemany("UPDATE audit SET old_value=NULL, new_value=NULL, reason=NULL WHERE case_ref=?",
-                                  [(r,) for r in refs])
+            if fields_only:
+                self.conn.executemany("UPDATE audit SET old_value=NULL, new_value=NULL, reason=NULL"
+                                      " WHERE case_ref=? AND action='field' AND question_id=?",
+                                      [(r, f) for r in refs for f in private])
+            else:
+                self.conn.executemany("UPDATE audit SET old_value=NULL, new_value=NULL, reason=NULL WHERE case_ref=?",
+                                      [(r,) for r in refs])
+                self.conn.executemany("DELETE FROM moderation_decisions WHERE case_ref=?", [(r,) for r in refs])
             self.conn.execute("CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
                               " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END")
-            self.conn.executemany("DELETE FROM moderation_decisions WHERE case_ref=?", [(r,) for r in refs])
+            what = "laptop-only fields cleared" if fields_only else \
+                f"{answers} answer(s) and comments deleted, laptop-only fields cleared"
             self._audit(self.conn, who, "purge", reason=f"retention: {len(refs)} case(s) complete before {before}; "
-                        f"{answers} answer(s) and comments deleted, audit detail blanked")
-        return {"cases": len(refs), "answers": answers}
+                        f"{what}, audit detail blanked")
+            self.conn.execute("COMMIT")
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self.conn.execute("VACUUM")  # rebuilt from live rows only: nothing deleted survives in free pages
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        finally:
+            self.conn.execute("PRAGMA locking_mode=NORMAL")
+            self.conn.execute("SELECT count(*) FROM meta").fetchone()  # NORMAL takes effect at the next access
+        return {"cases": len(refs), "answers": answers, "fields": fields}
+
+    def _take_exclusively(self) -> None:
+        """BEGIN EXCLUSIVE in exclusive locking mode: fails at once if any other connection, in this or
+        another process, has the file open (SQLite's own locks say so), so nobody keeps old pages."""
+        self.atomic()  # refuses on a read-only file
+        self.conn.execute("PRAGMA busy_timeout = 1500")
+        self.conn.execute("PRAGMA locking_mode=EXCLUSIVE")
+        try:
+            self.conn.execute("BEGIN EXCLUSIVE")
+        except sqlite3.OperationalError as exc:
+            self.conn.execute("PRAGMA locking_mode=NORMAL")
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StoreError(f"{self.path} is open in another program or window (the fileexam app?): purge "
+                                 "needs it to itself, so that no copy of the deleted data stays in that "
+                                 "program's journal. Close it there and run purge again") from None
+            raise
+        finally:
+            self.conn.execute("PRAGMA busy_timeout = 5000")
 
     # ---- status ---------------------------------------------------------------
     def status(self, reference: str, marker: str) -> Status:
