@@ -143,8 +143,17 @@ def test_signoff__locks_decisions_until_reopened_with_a_reason(master, tmp_path)
     assert "moderation signed off" in actions and "moderation reopened" in actions
 
 
+def _double_mark_as_is(master, cases, second):
+    """`second` marks each case exactly as its first marker did (settling needs two markings)."""
+    master.allocate_double([(c.reference, second) for c in cases], "TL")
+    for c in cases:
+        for qid, a in master.answers(c.reference, c.inspector).items():
+            master.set_answer(c.reference, qid, second, a.value)
+
+
 def test_marker_profiles__lenient_marker_flagged(master):
     cases = [c for c in master.cases() if c.inspector == "C. Murphy" and master.answers(c.reference, "C. Murphy")]
+    _double_mark_as_is(master, cases, "D. Okafor")
     for c in cases:  # C. Murphy gives the top mark everywhere
         master.conn.execute("UPDATE answers SET value='fully' WHERE marker='C. Murphy' AND case_ref=? AND value IN "
                             "('partially','not_met')", [c.reference])
@@ -155,7 +164,31 @@ def test_marker_profiles__lenient_marker_flagged(master):
     murphy = profiles["C. Murphy"]
     assert murphy.best_share > murphy.team_best_share
     assert murphy.mean_signed_difference == pytest.approx(1.0)
+    assert murphy.settled >= 20  # enough settled answers for a flag (docs/METHODS.md, "Marker profiles")
     assert any("lenient" in f for f in murphy.flags) and any("top mark more" in f for f in murphy.flags)
+    lenient = next(f for f in murphy.flags if f.startswith("lenient"))
+    assert "+1.00 points (95% CI" in lenient and f"over {murphy.settled} settled" in lenient  # figure, interval, base
+    top = next(f for f in murphy.flags if "top mark" in f)
+    assert "95% CI" in top and f"of {murphy.answers} answers" in top
+    assert murphy.best_share_ci[0] > murphy.team_best_share_ci[1]
+
+
+def test_marker_profiles__one_settled_answer_flags_nobody(master):
+    """Issue 11: 'severe' or 'lenient' on one settled answer. A flag needs 20 compared answers; below that
+    the difference is shown as a note, with its base (docs/METHODS.md, "Marker profiles")."""
+    case = next(c for c in master.cases()
+                if c.inspector == "C. Murphy" and "DI02" in master.answers(c.reference, "C. Murphy"))
+    _double_mark_as_is(master, [case], "D. Okafor")
+    mine = master.answers(case.reference, "C. Murphy")["DI02"].value
+    agreed = "not_met" if mine != "not_met" else "fully"
+    master.settle(case.reference, "DI02", agreed, "one settled answer", "Moderator")
+    murphy = {p.marker: p for p in marker_profiles(master)}["C. Murphy"]
+    assert murphy.settled == 1 and abs(murphy.mean_signed_difference) >= 1
+    assert not any("lenient" in f or "severe" in f for f in murphy.flags)
+    assert any("only 1 settled answer(s) (a flag needs 20)" in n for n in murphy.notes)
+    # the threshold is a parameter: with a minimum of one, the same answer is flagged
+    relaxed = {p.marker: p for p in marker_profiles(master, min_answers=1)}["C. Murphy"]
+    assert any(("lenient" in f or "severe" in f) and "over 1 settled answer(s)" in f for f in relaxed.flags)
 
 
 def test_cli__allocate_agreement_workbook(master, tmp_path, capsys):
@@ -173,7 +206,7 @@ def test_cli__allocate_agreement_workbook(master, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "paired answers" in out and "kappa" in out
     wb = load_workbook(tmp_path / "agreement.xlsx")
-    assert wb.sheetnames == ["Sample", "Statistics", "Over time", "Disagreements", "Marker profiles"]
+    assert wb.sheetnames == ["Sample", "Statistics", "Over time", "Disagreements", "Marker profiles", "Calibration"]
     assert wb["Over time"]["A2"].value.startswith("20")  # an ISO week such as 2026-W48
     assert wb["Statistics"]["A2"].value == "overall"
 

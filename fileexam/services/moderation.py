@@ -189,7 +189,7 @@ class AgreementReport:
         return sorted([s for s in self.by_question if defined(s.agreement)], key=lambda s: s.agreement)[:n]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ScaleView:
     """What the statistics see of a scale: every option as a nominal category, and the scored options
     (points not None) in the scale's order for the ordered statistics (docs/METHODS.md, "Not applicable")."""
@@ -201,7 +201,8 @@ class ScaleView:
     @staticmethod
     def of(scale: Scale) -> "ScaleView":
         opts = scale.options
-        return ScaleView(scale, tuple(o.value for o in opts), tuple(i for i, o in enumerate(opts) if o.points is not None),
+        return ScaleView(scale, tuple(o.value for o in opts),
+                         tuple(i for i, o in enumerate(opts) if o.points is not None),
                          {o.value: o.points for o in opts if o.points is not None})
 
     @property
@@ -262,10 +263,6 @@ def pair_figures_batch(T, sv: ScaleView) -> dict:
                    alpha_ordinal=batch_alpha(scored_t, "ordinal"),
                    alpha_interval=batch_alpha(scored_t, "interval", [sv.points[sv.categories[i]] for i in keep]))
     return out
-
-
-def _scale_values(q: Question) -> list[str]:
-    return [o.value for o in q.answer.scale.options]
 
 
 def _ordinal(q: Question) -> bool:
