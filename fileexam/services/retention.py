@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from fileexam.store.errors import StoreError
-from fileexam.store.inspection_file import InspectionFile
+from fileexam.store.inspection_file import InspectionFile, text_path
 
 
 @dataclass
@@ -66,7 +66,7 @@ def _saved_copies(inspection: InspectionFile) -> list[Path]:
     for row in inspection.conn.execute("SELECT DISTINCT reason FROM audit WHERE action='copy saved'"):
         text = row[0] or ""
         if text and not text.startswith("copied from "):
-            p = Path(text)
+            p = text_path(text)
             if p.is_file() and p.resolve() != inspection.path.resolve():
                 out.append(p)
     return out

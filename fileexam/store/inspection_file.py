@@ -398,14 +398,14 @@ class InspectionFile:
         dest = sqlite3.connect(str(target))
         try:
             self.conn.backup(dest)
-            self._audit(dest, who or "fileexam", "copy saved", reason=f"copied from {self.path}")
+            self._audit(dest, who or "fileexam", "copy saved", reason=f"copied from {path_text(self.path)}")
             dest.commit()
         finally:
             dest.close()
         if self.path.exists():
             try:
                 with self.atomic():
-                    self._audit(self.conn, who or "fileexam", "copy saved", reason=str(target.resolve()))
+                    self._audit(self.conn, who or "fileexam", "copy saved", reason=path_text(target.resolve()))
             except (StoreError, sqlite3.Error):
                 pass  # the original cannot be written (gone, read-only): the copy's own record stands
         return target
@@ -769,6 +769,22 @@ class InspectionFile:
         cur = self.conn.execute(sql, [reference] if reference else [])
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, r)) for r in cur]
+
+
+def path_text(path: Path) -> str:
+    """A path as text that always stores and comes back: a name with bytes that are not UTF-8 (legal on
+    POSIX) is kept as 'hex:' and its bytes."""
+    import os
+    raw = os.fsencode(str(path))
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return "hex:" + raw.hex()
+
+
+def text_path(text: str) -> Path:
+    import os
+    return Path(os.fsdecode(bytes.fromhex(text[4:]))) if text.startswith("hex:") else Path(text)
 
 
 def _j(value) -> str | None:
