@@ -182,7 +182,23 @@ class MainWindow(QMainWindow):
         last_question = self.settings.value(self._file_key("question"))
         if not (last_case and self.select_case(str(last_case), str(last_question) if last_question else None)):
             self._select_first_case()
+        self._remind_retention()
         return True
+
+    def _remind_retention(self) -> None:
+        """What the template's retention rule says is due for deletion: said once on opening."""
+        from fileexam.services.retention import due
+        try:
+            reminders = due(self.inspection)
+        except (StoreError, sqlite3.Error):
+            return
+        if reminders:
+            self.inform("Personal data due for deletion",
+                        "Under this inspection's retention rule, these are due for deletion:\n\n"
+                        + "\n".join(f"• {r.what}" for r in reminders)
+                        + "\n\nThe team lead deletes them with:\n"
+                        + "\n".join(r.command(self.inspection.path) for r in reminders)
+                        + "\n(with the file closed here: purge needs it to itself).")
 
     def _load_inspection(self, path: Path):
         """(inspection, name, template, (cases, statuses, last changes)) read from `path`, or None after a
@@ -779,25 +795,42 @@ class MainWindow(QMainWindow):
 
         self._background("Importing sample…", job, done, "Import failed")
 
-    def export_my_work(self, path: str | None = None) -> None:
+    def export_my_work(self, path: str | None = None, password: str | None = None) -> None:
+        """Export my work. The save dialog offers the workbook plain or "Encrypt with a password" (then a
+        dialog asks the password twice, masked); the choice is remembered for the next export, the password
+        never is. `password` encrypts an export given its path."""
         if self.inspection is None:
             return
         if not path:
+            from fileexam.qt.password_dialog import NewPasswordDialog
+
+            plain_filter = "Excel workbook (*.xlsx)"
+            encrypted_filter = "Excel workbook — Encrypt with a password (*.xlsx)"
+            last = encrypted_filter if self.settings.value("export/encrypt", False, type=bool) else plain_filter
             suggested = str(Path(self._last_folder()) / f"{self.inspection.name} - {self.user}.xlsx")
-            path, _ = QFileDialog.getSaveFileName(self, "Export my work", suggested, "Excel workbook (*.xlsx)")
+            path, chosen = QFileDialog.getSaveFileName(self, "Export my work", suggested,
+                                                       f"{plain_filter};;{encrypted_filter}", last)
             if not path:
                 return
+            if chosen in (plain_filter, encrypted_filter):
+                self.settings.setValue("export/encrypt", chosen == encrypted_filter)
+            if chosen == encrypted_filter:
+                password = NewPasswordDialog.ask(self, "your exported work")
+                if password is None:
+                    return
         inspection_path, user = self.inspection.path, self.user
 
         def job(progress):
             from fileexam.services.export import export_workbook
             with InspectionFile.open(inspection_path) as own:
-                return export_workbook(own, Path(path), user, progress)
+                return export_workbook(own, Path(path), user, progress, password=password)
 
         def done(result):
             self.last_export = result.path
+            sealed = ("\n\nIt is encrypted: give your team lead its password by another way than the workbook "
+                      "(a phone call, not the same e-mail)." if result.encrypted else "")
             self.inform("Exported", f"Your work ({result.cases} case(s), {result.answers} answer(s)) was written to\n"
-                                    f"{result.path}\n\nSend this workbook to your team lead.")
+                                    f"{result.path}\n\nSend this workbook to your team lead." + sealed)
 
         self._background("Exporting…", job, done, "Export failed")
 
@@ -811,7 +844,7 @@ class MainWindow(QMainWindow):
             if not path:
                 return
         try:
-            target = self.inspection.save_copy(path)
+            target = self.inspection.save_copy(path, self.user)
         except (OSError, sqlite3.Error, StoreError) as exc:
             self.warn("Copy not saved", plain.words(exc) or str(exc))
             return
@@ -831,11 +864,19 @@ class MainWindow(QMainWindow):
         if self.inspection is None:
             return
         from fileexam.qt.moderation_view import ModerationView
-        self.moderation_view = ModerationView(self.inspection, self.user, self)
-        self.moderation_view.show()
+        view = getattr(self, "moderation_view", None)
+        if view is not None and view.isVisible() and view.inspection is self.inspection:
+            view.refresh()  # one window per inspection: brought forward, read again
+        else:
+            if view is not None:
+                view.close()
+            self.moderation_view = view = ModerationView(self.inspection, self.user, self)
+        view.show()
+        view.raise_()
+        view.activateWindow()
 
-    def _report_job(self, baseline: Path | None = None):
-        inspection_path = self.inspection.path
+    def _report_job(self, baseline: Path | None = None, inspection_path: Path | None = None):
+        inspection_path = inspection_path or self.inspection.path
 
         def job(progress):
             from fileexam.services.report import build_report
@@ -846,9 +887,20 @@ class MainWindow(QMainWindow):
     def open_results(self) -> None:
         if self.inspection is None:
             return
+        inspection_path = self.inspection.path
+
+        def rebuild(baseline: Path | None, done, failed) -> None:
+            """The Results view's report again, compared with a baseline, on the worker thread. A failure
+            goes back to the view to say plainly: a damaged *baseline* is not this inspection's damage."""
+            dialog = self._progress_dialog("Comparing with the baseline…" if baseline else "Adding up the results…")
+            self.runner.run(self._report_job(baseline, inspection_path),
+                            lambda report: (dialog.close(), done(report)),
+                            lambda e, tb: (dialog.close(), failed(e, tb)),
+                            lambda d, t, w="": self._progress(dialog, d, t, w))
+
         def done(report):
             from fileexam.qt.results_view import ResultsView
-            self.results_view = ResultsView(report, self)
+            self.results_view = ResultsView(report, self, rebuild)
             self.results_view.show()
 
         self._background("Adding up the results…", self._report_job(), done, "Results")

@@ -44,8 +44,11 @@ def test_results_view__filters_and_chart(qtbot, window):
     view.strand.setCurrentText("Crown Court")
     assert view.table.item(0, 1).text() == f"{r.figure('pre-charge', 'Crown Court').value * 100:.1f}%"
     view.table.setCurrentCell(5, 0)
-    bars = view.series.barSets()[0]
-    assert bars.count() == 14 and view.chart_view.chart().title().startswith("Grip by Area")
+    chart = view.chart.chart
+    assert chart.title == "Grip by Area — Crown Court" and [b.label for b in chart.bars] == r.areas
+    wessex = next(b for b in chart.bars if b.label == "Wessex")
+    f = r.figure("grip", "Crown Court", "Wessex")
+    assert (wessex.value, wessex.ci, wessex.cases) == (f.value, f.ci, len(f.cases))
 
 
 def test_moderation_view__disagreements_filter_and_settle_with_reason(qtbot, window, tmp_path):
@@ -65,21 +68,30 @@ def test_moderation_view__disagreements_filter_and_settle_with_reason(qtbot, win
     view = window.moderation_view
     qtbot.addWidget(view)
     n_disagree = view.table.rowCount()
-    assert n_disagree >= 1
-    view.only_disagreements.setChecked(False)
+    assert n_disagree >= 1 and view.show_choice.currentData() == "disagreements"
+    view.show_choice.setCurrentIndex(view.show_choice.findData("all"))
     assert view.table.rowCount() > n_disagree
-    view.only_disagreements.setChecked(True)
+    view.show_choice.setCurrentIndex(view.show_choice.findData("disagreements"))
     view.table.setCurrentCell(0, 0)
     p = view.rows[0]
     assert "A. Khan" in view.guidance.toPlainText() and "B. Evans" in view.guidance.toPlainText()
+    assert view.agreed.currentIndex() == -1  # the agreed answer starts empty: nobody's answer is taken for it
+    view.agreed.setCurrentIndex(view.agreed.findData("partially"))
     qtbot.mouseClick(view.record, Qt.MouseButton.LeftButton)  # no reason: refused
     assert "Not recorded" in view.message.text() and master.decisions() == {}
-    view.agreed.setCurrentIndex(view.agreed.findData("partially"))
     qtbot.keyClicks(view.reason, "Guidance para 2: partly met")
     qtbot.mouseClick(view.record, Qt.MouseButton.LeftButton)
     assert master.decisions()[(p.case, p.question)]["value"] == "partially"
-    assert view.table.item(0, 7).text() == "Guidance para 2: partly met"
+    assert view.table.item(0, view.REASON_COLUMN).text() == "Guidance para 2: partly met"
+    assert view.table.item(0, view.STATUS_COLUMN).text() == "✓ Settled"
+    assert view.progress.text() == f"<b>1 of {n_disagree} disagreements settled</b>"
     qtbot.mouseClick(view.signoff_button, Qt.MouseButton.LeftButton)
+    if n_disagree > 1:  # the others are unsettled: sign off anyway, saying why
+        qtbot.keyClicks(view.dialog.reason, "The rest wait for the panel")
+    qtbot.mouseClick(view.dialog.ok_button, Qt.MouseButton.LeftButton)
     assert master.moderation_signed_off() and not view.record.isEnabled()
-    groups = [view.stats.item(i, 0).text() for i in range(view.stats.rowCount())]
-    assert groups[0] == "overall" and "A. Khan & B. Evans" in groups and p.question in groups
+    titles = [view.stats.tree.topLevelItem(i).text(0) for i in range(view.stats.tree.topLevelItemCount())]
+    assert titles[0] == "All double-marked answers" and titles[1] == "Themes (4)"
+    assert view.stats.row_of("A. Khan & B. Evans") is not None
+    q = master.template.question_by_id[p.question]
+    assert view.stats.row_of(f"{p.question} {q.text}") is not None
