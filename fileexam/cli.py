@@ -293,27 +293,59 @@ def print_merge_report(report) -> None:
 
 @command("report", "aggregate a master inspection into the report workbook (and JSON)")
 def cmd_report(args) -> int:
+    import importlib.util
     import json
 
-    from fileexam.formats.report_workbook import write_report
+    from fileexam.domain.report_tables import find_area, has_cases, summary_lines
+    from fileexam.formats.report_workbook import area_file_name, area_file_part, write_report
     from fileexam.services.merge import master_coverage
     from fileexam.services.report import build_report, report_json
 
+    if args.charts and importlib.util.find_spec("fileexam.formats.report_charts") is None:
+        raise UsageError("--charts: this installation has no chart writer (fileexam.formats.report_charts); "
+                         "nothing was written")
     with _open(args.master, read_only=True) as f:
+        area = find_area(f.template, args.area) if args.area else None  # a mistyped Area: refused before the work
         with progress_bar("report") as bar:
             report = build_report(f, Path(args.baseline) if args.baseline else None, progress=bar)
-            write_report(Path(args.out), report, f.merges(), master_coverage(f), bar)
+            if area and not has_cases(report, area):
+                raise BadValue(f"{area}: no case of this Area has a complete marking, so there is nothing to report "
+                               "for it; nothing was written")
+            merges, coverage = f.merges(), master_coverage(f)
+            write_report(Path(args.out), report, merges, coverage, bar, area=area)
+        areas = []
+        if args.out_dir:  # --per-area DIR: one workbook for each Area with cases
+            folder = Path(args.out_dir)
+            folder.mkdir(parents=True, exist_ok=True)
+            areas = [a for a in report.areas if has_cases(report, a)]
+            for a in areas:
+                write_report(folder / area_file_name(Path(args.out), a), report, merges, coverage, area=a)
+    charts: list[Path] = []
+    area_charts: dict[str, list[Path]] = {}
+    if args.charts:
+        from fileexam.formats.report_charts import write_charts
+
+        charts = list(write_charts(report, Path(args.charts), area=area))
+        for a in areas:  # each Area's charts in a folder of its own
+            area_charts[a] = list(write_charts(report, Path(args.charts) / area_file_part(a), area=a))
+    say = sys.stderr if args.json else sys.stdout  # with --json, stdout holds the JSON alone
     if args.json:
-        print(json.dumps(report_json(report), indent=2, ensure_ascii=False))
-    else:
-        print(f"Wrote {args.out}: {len(report.counted)} case(s) counted, {report.excluded} without a complete marking"
-              + (f", compared with {report.baseline_name}" if report.baseline_name else "") + ".")
-        for m in report.measures:
-            fig = report.figure(m)
-            if fig and fig.value is not None:
-                tr = fig.travel
-                trend = f"  {tr.change_pp:+.1f}pp {tr.words}" if tr and tr.direction else ""
-                print(f"  {report.label(m):<45} {fig.value * 100:5.1f}%  ({len(fig.cases)} cases){trend}")
+        print(json.dumps(report_json(report, area), indent=2, ensure_ascii=False))
+    in_area = sum(1 for a, _s in report.case_groups.values() if a == area)
+    print(f"Wrote {args.out}" + (f" (the report for {area}: {in_area} of its cases)" if area else "")
+          + f": {len(report.counted)} case(s) counted, {report.excluded} without a complete marking"
+          + (f", compared with {report.baseline_name}" if report.baseline_name else "") + ".", file=say)
+    if not args.json:
+        for line in summary_lines(report, area):
+            print(line)
+    if args.out_dir:
+        skipped = [a for a in report.areas if a not in areas]
+        print(f"Wrote {len(areas)} Area report(s) to {args.out_dir}"
+              + (f"; none for {', '.join(skipped)} (no complete case)" if skipped else "") + ".", file=say)
+    for path in charts:
+        print(f"Wrote {path}", file=say)
+    for a, paths in area_charts.items():
+        print(f"Wrote {len(paths)} chart file(s) for {a} to {Path(args.charts) / area_file_part(a)}", file=say)
     return 0
 
 
@@ -577,7 +609,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("master", metavar="MASTER_FILE")
     p.add_argument("out", metavar="OUT.xlsx")
     p.add_argument("--baseline", metavar="BASELINE", help="an earlier master file or report workbook")
-    p.add_argument("--json", action="store_true", help="also print every figure as JSON")
+    p.add_argument("--json", action="store_true", help="also print every figure and table as JSON")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--area", metavar="AREA", help="the report for one Area: its figures beside the national ones")
+    which.add_argument("--per-area", dest="out_dir", metavar="DIR",
+                       help="also write a report for each Area into DIR, named after OUT and the Area")
+    p.add_argument("--charts", metavar="DIR", help="also write a chart of each measure by Area (PNG and SVG) into DIR")
     p.set_defaults(func=cmd_report)
 
     moderation = sub.add_parser("moderation", help="double marking and moderation").add_subparsers(

@@ -163,12 +163,14 @@ def test_report_workbook__sheets_trace_charts_and_print_setup(report, tmp_path):
     out = tmp_path / "report.xlsx"
     write_report(out, report)
     wb = load_workbook(out)
-    assert {"About", "National", "Area performance", "By Area", "Casework themes", "All strands",
-            "Magistrates courts", "Crown Court", "Check", "Trace", "Data"} <= set(wb.sheetnames)
+    assert {"About", "National", "Themes - Magistrates courts", "Themes - Crown Court", "Area range",
+            "By Area - All strands", "Charts", "Questions - All strands", "Questions - Magistrates courts",
+            "Questions - Crown Court", "Numbers", "Choices", "Check", "Trace", "Data"} <= set(wb.sheetnames)
+    assert wb.sheetnames[0] == "About" and "Areas improved" not in wb.sheetnames  # no baseline
     trace = {(r[0], r[1], r[2]): r[5] for r in wb["Trace"].iter_rows(min_row=2, values_only=True)}
     assert trace[("Demo", "All strands", "North")] == "C1, C2"
-    assert len(wb["By Area"]._charts) == 3
-    assert wb["National"].page_setup.orientation == "landscape" and wb["National"].freeze_panes == "A2"
+    assert len(wb["Charts"]._charts) == 3
+    assert wb["National"].page_setup.orientation == "landscape" and wb["National"].freeze_panes == "A4"
     assert wb["Data"].sheet_state == "hidden"
 
 
@@ -232,8 +234,11 @@ def test_cli_report__json_and_workbook(tmp_path, capsys):
 def test_report_workbook__question_sheet_counts_and_shares(report, tmp_path):
     out = tmp_path / "report.xlsx"
     write_report(out, report)
-    rows = {r[0]: r for r in load_workbook(out)["All strands"].iter_rows(min_row=2, values_only=True)}
-    q1 = rows["Q1"]  # yes 3, no 1 of 4 answered
-    assert (q1[2], q1[3], q1[4], q1[5], q1[7], q1[8], q1[9]) == (4, "Yes", 3, 0.75, "No", 1, 0.25)
-    q2 = rows["Q2"]  # good 1, fair 1, poor 0; one not applicable
-    assert (q2[2], q2[4], q2[8], q2[11], q2[13]) == (2, 1, 1, 0, 1)
+    ws = load_workbook(out)["Questions - All strands"]
+    rows = [r for r in ws.iter_rows(min_row=4, values_only=True) if r[0]]
+    # (answer, cases, out of, share): Q1 yes 3, no 1 of 4; Q2 good 1, fair 1, poor 0 of 2, one not applicable
+    assert [(r[2], r[3], r[4], r[5]) for r in rows if r[0] == "Q1"] == [
+        ("Yes", 3, 4, 0.75), ("No", 1, 4, 0.25), ("Not applicable (left out of the shares)", 0, None, None)]
+    assert [(r[2], r[3], r[4]) for r in rows if r[0] == "Q2"] == [
+        ("Good", 1, 2), ("Fair", 1, 2), ("Poor", 0, 2), ("Not applicable (left out of the shares)", 1, None)]
+    assert all(r[0] != "Q3" for r in rows)  # a number: on the Numbers sheet

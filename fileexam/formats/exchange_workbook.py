@@ -44,6 +44,7 @@ class ExchangeData:
     path: str = ""                                    # when read: the file, as problems name it
     questions: list[list] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)  # when read
+    encrypted: bool = False                           # when read: it was an encrypted workbook
 
 
 ROW_CHECK = "row_check"
@@ -103,8 +104,11 @@ def cases_headers(field_ids: list[str]) -> list[str]:
     return CASES_FIXED + field_ids
 
 
-def write_exchange(path: Path, data: ExchangeData, progress: Progress = no_progress) -> tuple[int, int]:
-    """Write the workbook; answers and grid may be generators (consumed once). Returns (cases, answers)."""
+def write_exchange(path: Path, data: ExchangeData, progress: Progress = no_progress,
+                   password: str | None = None) -> tuple[int, int]:
+    """Write the workbook; answers and grid may be generators (consumed once). Returns (cases, answers).
+    With a password the workbook is encrypted (ECMA-376 agile, as Excel does): built in memory, never
+    written to disk in plain."""
     from fileexam.formats.xlsx_writing import BookWriter
 
     c_headers = cases_headers(data.field_ids)
@@ -113,7 +117,7 @@ def write_exchange(path: Path, data: ExchangeData, progress: Progress = no_progr
     total = len(data.cases) * 2 + n_answers
     hasher = DataHasher()
 
-    book = BookWriter(path, streaming=cells > STREAMING_CELLS)
+    book = BookWriter(path, streaming=cells > STREAMING_CELLS, password=password)
     try:
         about_sheet = book.sheet("About", ["Key", "Value"], [24, 70], strict=True)  # first sheet, filled last
 
@@ -201,10 +205,11 @@ MAX_REVISION = 2 ** 31 - 1
 FUTURE_TOLERANCE = timedelta(days=2)  # laptop clocks drift; a time further ahead would hide later work
 
 
-def read_exchange(path: Path | str, now: datetime | None = None) -> ExchangeData:
+def read_exchange(path: Path | str, now: datetime | None = None, password=None) -> ExchangeData:
     """Read and check an exchange workbook. Every cell of About, Cases and Answers is checked for what
     the format allows (types, times, revisions, statuses, one value per answer, the workbook's marker);
-    problems say sheet, row and column. What the template allows is checked by the merge."""
+    problems say sheet, row and column. What the template allows is checked by the merge.
+    password: for an encrypted workbook, a text or a fileexam.passwords.Passwords (see workbook_guard)."""
     from fileexam.formats.workbook_guard import UnsafeWorkbook
 
     path = Path(path)
@@ -218,7 +223,7 @@ def read_exchange(path: Path | str, now: datetime | None = None) -> ExchangeData
     if not path.is_file():
         return bad("table-unreadable", what="exchange workbook", reason="there is no such file")
     try:
-        sheets, formulas = _load_sheets(path, ("About", "Cases", "Answers", "Definitions"))
+        sheets, formulas = _load_sheets(path, ("About", "Cases", "Answers", "Definitions"), password, data)
     except UnsafeWorkbook as exc:
         return bad("table-unreadable", what="exchange workbook", reason=str(exc))
     except OSError as exc:
@@ -492,7 +497,8 @@ def _column_letter(index: int) -> str:
 CALAMINE_AREA = 2_000_000  # above this many laid-out cells, our streaming parser uses less memory
 
 
-def _load_sheets(path: Path, names: tuple[str, ...]) -> tuple[dict[str, list[tuple[int, list]]], bool]:
+def _load_sheets(path: Path, names: tuple[str, ...], password=None,
+                 data: ExchangeData | None = None) -> tuple[dict[str, list[tuple[int, list]]], bool]:
     """The named sheets as (row number, values) rows, and whether any formula or error cell is among them.
 
     Every file is measured first (workbook_guard). python-calamine (Rust) reads about 4x faster than our
@@ -504,7 +510,9 @@ def _load_sheets(path: Path, names: tuple[str, ...]) -> tuple[dict[str, list[tup
     from fileexam.formats import xlsx_cells
     from fileexam.formats.workbook_guard import check_workbook_file
 
-    checked = check_workbook_file(path)
+    checked = check_workbook_file(path, password)
+    if data is not None:
+        data.encrypted = checked.encrypted
     shapes = checked.sheets.values()
     plain = (not checked.strings_escapes and not any(s.escapes or s.formulas or s.implicit for s in shapes)
              and all(max(s.rows, s.declared_rows) * max(s.columns, s.declared_columns) <= CALAMINE_AREA

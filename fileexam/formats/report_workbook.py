@@ -1,276 +1,254 @@
-"""The report workbook: tables laid out like an inspection report, with charts, a Check sheet whose Excel
-formulas recompute the headline figures, a Trace sheet naming the cases behind every figure, and a
-hidden Data sheet a later report reads as its baseline."""
+"""The report workbook: the report's tables (domain/report_tables) laid out to read and to print, charts by
+Area, a Check sheet whose Excel formulas recompute the headline figures, a Trace sheet naming the cases
+behind every figure, and a hidden Data sheet a later report reads as its baseline.
+
+For one Area's report (area=...), the Area's figures stand beside the national ones, and Check, Trace and
+Coverage hold that Area's cases only."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
-from fileexam.domain.aggregate import ALL_STRANDS, NATIONAL, Figure
+from fileexam.domain.aggregate import ALL_STRANDS, NATIONAL
+from fileexam.domain.report_tables import COUNT, LONG_TEXT, TEXT, Column, Table, report_tables
+from fileexam.formats.xlsx_writing import wrapped_lines
 from fileexam.services.progress import Progress, no_progress
 
 DATA_HEADERS = ["measure", "strand", "area", "value", "ci_low", "ci_high", "achieved", "available", "cases"]
 CHECK_HEADERS = ["case", "area", "strand", "measure", "achieved", "available"]
 TRACE_LIMIT = 30_000  # characters Excel can hold in one cell, with room to spare
-
-
-def _ci(f: Figure) -> str:
-    return f"{f.ci[0] * 100:.1f}–{f.ci[1] * 100:.1f}%" if f.ci else ""
-
-
-def _note(f: Figure) -> str:
-    notes = []
-    if f.few:
-        notes.append(f"rests on {len(f.cases)} case(s): read with care")
-    if f.travel and f.travel.within_noise:
-        notes.append("change within the noise")
-    return "; ".join(notes)
+NOT_PRINTED = ("Not printed: {what} Open this sheet in Excel and filter it. (Its print area is this cell, so "
+               "printing the workbook leaves its {rows:,} rows out.)")
 
 
 def write_report(path: Path, report, merges: list[dict] | None = None, coverage=None,
-                 progress: Progress = no_progress) -> None:
+                 progress: Progress = no_progress, area: str | None = None) -> None:
+    """Writes the report workbook; with `area` (a label in report.areas), that Area's report."""
+    from fileexam.formats.report_sheets import Layout, page_texts, write_about, write_charts, write_table
     from fileexam.formats.xlsx_writing import BookWriter
 
     r = report
+    if area is not None and area not in r.areas:
+        raise ValueError(f"{area!r} is not an Area of this report")
     book = BookWriter(Path(path))
-    wb = book.wb
-    pct = wb.add_format({"num_format": "0.0%"})
-    pp = wb.add_format({"num_format": "+0.0;-0.0;0.0"})
-    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
-    title = wb.add_format({"bold": True, "font_size": 14})
+    header, footer = page_texts(r, area)
+    layout = Layout(book, header, footer, r.template.reporting.direction_threshold_pp)
     try:
-        _about(book, r, title)  # first sheet: what the report is
-        progress(0, 8, "national")
-        _national(book, r, pct, pp)
-        progress(1, 8, "Areas")
-        _areas(book, r, pct, pp)
-        progress(2, 8, "themes")
-        _themes(book, r, pct)
-        progress(3, 8, "questions")
-        for strand in [ALL_STRANDS] + r.strands:
-            _questions(book, r, strand, pct, wrap)
-        progress(4, 8, "check")
-        _check(book, r, pct)
-        progress(5, 8, "trace")
-        _trace(book, r, pct, wrap)
-        progress(6, 8, "merge report")
-        _merges(book, merges or [], coverage)
+        about = book.wb.add_worksheet(layout.sheet_name("About"))  # first, filled in last (it lists the sheets)
+        progress(0, 6, "tables")
+        tables = report_tables(r, area)
+        last_by_area = max(i for i, t in enumerate(tables) if t.key.startswith("by_area/"))
+        for i, t in enumerate(tables):
+            write_table(layout, t)
+            if i == last_by_area:
+                progress(1, 6, "charts")
+                write_charts(layout, r, area)
+        progress(2, 6, "merge report")
+        _merges(layout, merges or [], coverage, area)
+        progress(3, 6, "check")
+        _check(layout, r, area)
+        progress(4, 6, "trace")
+        _trace(layout, r, area)
         _data(book, r)
-        progress(7, 8, "saving")
+        write_about(layout, about, r, area, _facts(r, area))
+        progress(5, 6, "saving")
         book.close()
     except BaseException:
         book.abandon()
         raise
-    progress(8, 8, "done")
+    progress(6, 6, "done")
 
 
-def _landscape(ws) -> None:
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(0)
-    ws.set_paper(9)  # A4
+def area_file_part(area: str) -> str:
+    """An Area's name as part of a file name on any system."""
+    return "".join("-" if ch in '<>:"/\\|?*' or ord(ch) < 32 else ch for ch in area).strip(" .") or "Area"
 
 
-def _national(book, r, pct, pp) -> None:
-    headers = ["Measure", "Strand", "Baseline", "Follow-up", "Change (pp)", "Direction", "95% CI", "Cases", "Note"]
-    sheet = book.sheet("National", headers, [42, 20, 11, 11, 12, 12, 16, 8, 40])
-    ws = sheet.ws
-    for m in r.measures:
-        for strand in [ALL_STRANDS] + r.strands:
-            f = r.figure(m, strand, NATIONAL)
-            if f is None:
-                continue
-            tr = f.travel
-            row = sheet.row
-            sheet.append([r.label(m), strand, None, None, None,
-                          f"{tr.arrow} {tr.direction}" if tr and tr.direction else "", _ci(f), len(f.cases), _note(f)])
-            if tr and tr.baseline is not None:
-                ws.write_number(row, 2, tr.baseline, pct)
-                ws.write_number(row, 4, tr.change_pp, pp)
-            if f.value is not None:
-                ws.write_number(row, 3, f.value, pct)
-    sheet.finish()
-    _colour_scale(ws, 1, 3, sheet.row - 1, 3)
-    _landscape(ws)
+def area_file_name(out: Path, area: str) -> str:
+    """An Area's workbook named after the national one: 'report - Thames and Chiltern.xlsx'."""
+    return f"{Path(out).stem} - {area_file_part(area)}{Path(out).suffix or '.xlsx'}"
 
 
-def _colour_scale(ws, first_row, first_col, last_row, last_col) -> None:
-    if last_row >= first_row:
-        # Fixed points (50% red, 75% amber, 100% green), not the sheet's own range, which would
-        # paint a 74% red merely for being the lowest.
-        ws.conditional_format(first_row, first_col, last_row, last_col,
-                              {"type": "3_color_scale", "min_type": "num", "min_value": 0.5, "min_color": "#F8696B",
-                               "mid_type": "num", "mid_value": 0.75, "mid_color": "#FFEB84",
-                               "max_type": "num", "max_value": 1.0, "max_color": "#63BE7B"})
-
-
-def _areas(book, r, pct, pp) -> None:
-    headers = ["Measure", "Strand", "Strongest Area", "Strongest", "Weakest Area", "Weakest", "Spread (pp)"]
-    sheet = book.sheet("Area performance", headers, [42, 20, 26, 11, 26, 11, 12])
-    ws = sheet.ws
-    for s in r.spreads:
-        row = sheet.row
-        sheet.append([r.label(s.measure), s.strand, ", ".join(a.area for a in s.strongest), None,
-                      ", ".join(a.area for a in s.weakest), None, None])
-        if s.strongest:
-            ws.write_number(row, 3, s.strongest[0].value, pct)
-            ws.write_number(row, 5, s.weakest[0].value, pct)
-        if s.spread_pp is not None:
-            ws.write_number(row, 6, s.spread_pp, pp)
-    sheet.finish()
-    _landscape(ws)
-
-    # Every measure by Area, with a native bar chart of each.
-    headers = ["Area"] + [r.label(m) for m in r.measures]
-    sheet = book.sheet("By Area", headers, [26] + [16] * len(r.measures))
-    ws = sheet.ws
-    ws.set_row(0, 48, book.wb.add_format({"bold": True, "text_wrap": True, "valign": "bottom"}))
-    for area in r.areas:
-        row = sheet.row
-        sheet.append([area] + [None] * len(r.measures))
-        for j, m in enumerate(r.measures, start=1):
-            f = r.figure(m, ALL_STRANDS, area)
-            if f is not None and f.value is not None:
-                ws.write_number(row, j, f.value, pct)
-    last = sheet.row - 1
-    sheet.finish()
-    _colour_scale(ws, 1, 1, last, len(r.measures))
-    for j, m in enumerate(r.measures, start=1):
-        chart = book.wb.add_chart({"type": "bar"})
-        chart.add_series({"name": r.label(m), "categories": ["By Area", 1, 0, last, 0],
-                          "values": ["By Area", 1, j, last, j], "data_labels": {"value": True, "num_format": "0%"}})
-        chart.set_title({"name": f"{r.label(m)} by Area"})
-        chart.set_x_axis({"num_format": "0%", "min": 0, "max": 1})
-        chart.set_y_axis({"reverse": True})
-        chart.set_legend({"none": True})
-        chart.set_size({"width": 560, "height": 460})
-        col = len(r.measures) + 2 + ((j - 1) % 2) * 9   # two charts side by side
-        ws.insert_chart(1 + ((j - 1) // 2) * 24, col, chart)
-    _landscape(ws)
-
-
-def _themes(book, r, pct) -> None:
-    headers = ["Casework theme", "Baseline", "Follow-up", "Direction", "Strongest Area", "Weakest Area", "Cases"]
-    sheet = book.sheet("Casework themes", headers, [42, 11, 11, 12, 34, 34, 8])
-    ws = sheet.ws
-    spread = {(s.measure, s.strand): s for s in r.spreads}
-    for m in r.measures:
-        f = r.figure(m)
-        if f is None:
-            continue
-        s = spread.get((m, ALL_STRANDS))
-        tr = f.travel
-        row = sheet.row
-        sheet.append([r.label(m), None, None, f"{tr.arrow} {tr.direction}" if tr and tr.direction else "",
-                      ", ".join(f"{a.area} ({a.value * 100:.1f}%)" for a in s.strongest) if s else "",
-                      ", ".join(f"{a.area} ({a.value * 100:.1f}%)" for a in s.weakest) if s else "", len(f.cases)])
-        if tr and tr.baseline is not None:
-            ws.write_number(row, 1, tr.baseline, pct)
-        if f.value is not None:
-            ws.write_number(row, 2, f.value, pct)
-    sheet.finish()
-    _landscape(ws)
-
-
-def _questions(book, r, strand: str, pct, wrap) -> None:
-    """Every question for one strand: each answer's count and share among applicable cases, N/A apart."""
+def _facts(r, area: str | None) -> list[tuple[str, object]]:
     t = r.template
-    headers = ["Question", "Text", "Answered", "Option 1", "Count 1", "Share 1", "95% CI 1", "Option 2", "Count 2",
-               "Share 2", "Option 3", "Count 3", "Share 3", "Not applicable"]
-    name = strand[:28].replace("'", "")  # sheet names: at most 31 characters, no quote
-    sheet = book.sheet(name, headers, [10, 60, 10, 20, 8, 9, 14, 20, 8, 9, 20, 8, 9, 14])
-    ws = sheet.ws
-    for q in t.questions:
-        f = r.questions.get((q.id, strand, NATIONAL))
-        if f is None:
-            continue
-        options = [q.answer.option(v) for v in f.counted_values][:3]
-        row = sheet.row
-        cells = [q.id, q.text, f.base]
-        for k in range(3):
-            o = options[k] if k < len(options) else None
-            cells += [o.label if o else "", f.counts.get(o.value, 0) if o else None, None]
-            if k == 0:
-                ci = f.share_ci(o.value) if o else None
-                cells.append(f"{ci[0] * 100:.1f}–{ci[1] * 100:.1f}%" if ci else "")
-        cells.append(f.not_counted)
-        sheet.append(cells)
-        for k, o in enumerate(options):
-            share = f.share(o.value)
-            col = 5 if k == 0 else 9 if k == 1 else 12
-            if share is not None:
-                ws.write_number(row, col, share, pct)
-    sheet.finish()
-    ws.set_column(1, 1, 60, wrap)
-    _landscape(ws)
+    rep = t.reporting
+    try:
+        made = datetime.fromisoformat(r.generated_at).replace(tzinfo=None)  # generated_at is UTC
+    except ValueError:
+        made = r.generated_at
+    in_area = sum(1 for a, _s in r.case_groups.values() if a == area) if area else None
+    unmoderated = ", ".join(r.unmoderated[:8]) + (f" and {len(r.unmoderated) - 8} more" if len(r.unmoderated) > 8
+                                                  else "")
+    facts = [("Inspection", r.name)]
+    if area:
+        facts.append(("Area", area))
+    facts += [("Template", f"{t.title} {t.version} ({t.fingerprint})"), ("Made", made),
+              ("Cases counted", len(r.counted))]
+    if area:
+        facts.append((f"Of them in {area}", in_area))
+    facts += [("Sampled cases without a complete marking (left out)", r.excluded),
+              ("Double-marked, not yet moderated (the allocated inspector's marking counts)",
+               f"{len(r.unmoderated)}: {unmoderated}" if r.unmoderated else "none"),
+              ("Scored on an agreed (moderated) marking", len(r.agreed)),
+              ("Baseline", r.baseline_name or "none: no direction of travel is shown"),
+              ("Scores", "points achieved out of points available among the cases where each question applies; "
+                         "'not applicable' counts in neither"),
+              ("Intervals", "95%: Wilson for shares of cases; a bootstrap over cases (1,000 resamples, fixed seed) "
+                            "for points-based scores"),
+              ("Direction of travel", f"improved or declined by at least {rep.direction_threshold_pp:g} percentage "
+                                      "point(s), else static ▶; '(within the noise)': a change smaller than the two "
+                                      "figures' intervals combined"),
+              ("Few cases", f"a figure on fewer than {rep.few_cases} cases is marked; an Area with fewer is never "
+                            "named strongest or weakest"),
+              ("Not printed", "Check and Trace (the per-case rows: open them in Excel); Data and Chart data are "
+                              "hidden")]
+    return facts
 
 
-def _check(book, r, pct) -> None:
-    """Raw per-case points, and Excel formulas that recompute every national and per-strand figure."""
-    sheet = book.sheet("Check", CHECK_HEADERS + ["", "Measure", "Strand", "Report", "Recomputed in Excel",
-                                                 "Difference"], [16, 22, 18, 18, 10, 10, 2, 28, 18, 10, 18, 11])
-    ws = sheet.ws
-    for row in r.case_rows:
-        sheet.append(list(row))
-    n = len(r.case_rows)
-    last = max(n, 1) + 1
+def _merges(layout, merges: list[dict], coverage, area: str | None) -> None:
+    from fileexam.formats.report_sheets import write_table
+
+    cols = [Column("at", "When", TEXT, 17), Column("who", "Who", LONG_TEXT, 12),
+            Column("file_name", "Workbook", LONG_TEXT, 22), Column("marker", "Marker", LONG_TEXT, 12),
+            Column("outcome", "Outcome", TEXT, 9), Column("new", "New", COUNT, 6), Column("updated", "Updated", COUNT, 8),
+            Column("unchanged", "Unchanged", COUNT, 9), Column("older", "Older", COUNT, 6),
+            Column("conflicts", "Conflicts", COUNT, 8), Column("detail", "Detail", LONG_TEXT, 40)]
+    rows = []
+    for m in merges:
+        row = dict(m)
+        row["detail"] = m.get("detail") or ""
+        try:
+            row["at"] = datetime.fromisoformat(str(m["at"])).replace(tzinfo=None)
+        except ValueError:
+            pass  # kept as it was recorded
+        rows.append(row)
+    write_table(layout, Table("merges", "Merge report: every workbook merged into the master, or refused",
+                              "Times in UTC. New, updated, unchanged, older: the workbook's case markings.", cols,
+                              rows, sheet="Merge report"))
+    if coverage is None:
+        return
+    groups = [g for g in coverage.by_area if area is None or g.group == area]
+    cols = [Column("group", "Area", LONG_TEXT, 24), Column("expected", "Sampled", COUNT, 9),
+            Column("complete", "Complete", COUNT, 9), Column("in_progress", "In progress", COUNT, 9),
+            Column("missing", "Not complete", COUNT, 9)]
+    rows = [{"group": g.group, "expected": g.expected, "complete": g.complete, "in_progress": g.in_progress,
+             "missing": g.missing} for g in groups]
+    write_table(layout, Table("coverage", "Coverage: sampled cases by Area, and how many came back complete",
+                              "Only complete markings count in the figures; the Cases sheet lists every case.",
+                              cols, rows, sheet="Coverage"))
+    cases = [c for c in coverage.cases if area is None or c.area == area]
+    cols = [Column("case", "Case", TEXT, 16), Column("inspector", "Inspector", LONG_TEXT, 14),
+            Column("area", "Area", LONG_TEXT, 22), Column("complete_by", "Complete by", LONG_TEXT, 24),
+            Column("in_progress_by", "In progress by", LONG_TEXT, 24), Column("missing", "Missing", TEXT, 9)]
+    rows = [{"case": c.reference, "inspector": c.inspector or "", "area": c.area,
+             "complete_by": ", ".join(c.complete_by), "in_progress_by": ", ".join(c.in_progress_by),
+             "missing": "missing" if c.missing else ""} for c in cases]
+    write_table(layout, Table("cases", "Every sampled case" + (f" in {area}" if area else "")
+                              + " and who has marked it", "Missing: no complete marking has come back.", cols, rows,
+                              sheet="Cases"), printed=False)
+
+
+def _not_printed(layout, ws, col: int, what: str, rows: int) -> None:
+    """A notice beside the table that is the sheet's whole print area: printing the workbook skips the rows."""
+    notice = NOT_PRINTED.format(what=what, rows=rows)
+    ws.set_column(col, col, 60)
+    ws.write_string(0, col, notice, layout.fmt(LONG_TEXT, italic=True))
+    ws.set_row(0, 15 * wrapped_lines(notice, 60))  # the table's header row, tall enough for the notice
+    layout.print_setup(ws, print_area=(0, col, 0, col), one_page=True)
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _check(layout, r, area: str | None) -> None:
+    """Raw per-case points, and Excel formulas that recompute every national (or the Area's) figure."""
+    name = layout.sheet_name("Check")
+    ws = layout.book.wb.add_worksheet(name)
+    pct = layout.fmt("share")
+    bold = layout.fmt(TEXT, bold=True)
+    diff = layout.book.wb.add_format({"num_format": "0.000000"})
+    heads = CHECK_HEADERS + ["", "Measure", "Strand", "Report", "Recomputed in Excel", "Difference"]
+    for i, (h, w) in enumerate(zip(heads, [16, 22, 18, 18, 10, 10, 2, 28, 18, 10, 18, 11])):
+        ws.set_column(i, i, w)
+        ws.write_string(0, i, h, bold)
+    rows = [row for row in r.case_rows if area is None or row[1] == area]
+    for i, row in enumerate(rows, start=1):
+        for j, v in enumerate(row):
+            if isinstance(v, str):
+                ws.write_string(i, j, v)
+            else:
+                ws.write_number(i, j, v)
+    last = max(len(rows), 1) + 1
     rng = {c: f"${chr(65 + i)}$2:${chr(65 + i)}${last}" for i, c in enumerate(CHECK_HEADERS)}
     out = 1
+    where = area or NATIONAL
     for m in r.measures:
         for strand in [ALL_STRANDS] + r.strands:
-            f = r.figure(m, strand, NATIONAL)
+            f = r.figure(m, strand, where)
             if f is None or f.value is None:
                 continue
-            crit = f'{rng["measure"]},"{m}"' + ("" if strand == ALL_STRANDS else f',{rng["strand"]},"{strand}"')
+            crit = f"{rng['measure']},{_quoted(m)}"
+            if strand != ALL_STRANDS:
+                crit += f",{rng['strand']},{_quoted(strand)}"
+            if area:
+                crit += f",{rng['area']},{_quoted(area)}"
             formula = f"=SUMIFS({rng['achieved']},{crit})/SUMIFS({rng['available']},{crit})"
             ws.write_string(out, 7, r.label(m))
             ws.write_string(out, 8, strand)
             ws.write_number(out, 9, f.value, pct)
             ws.write_formula(out, 10, formula, pct, f.value)  # the cached result is the report's own figure
-            ws.write_formula(out, 11, f"=K{out + 1}-J{out + 1}", None, 0)
+            ws.write_formula(out, 11, f"=K{out + 1}-J{out + 1}", diff, 0)
             out += 1
     ws.conditional_format(1, 11, max(out - 1, 1), 11, {"type": "cell", "criteria": "not between",
                                                         "minimum": -1e-9, "maximum": 1e-9,
-                                                        "format": book.wb.add_format({"bg_color": "#F8696B"})})
+                                                        "format": layout.book.wb.add_format({"bg_color": "#F8696B"})})
     # the raw block is the table; the check block beside it is plain cells with formulas
     ws.add_table(0, 0, last - 1, len(CHECK_HEADERS) - 1,
-                 {"name": "Check", "columns": [{"header": h} for h in CHECK_HEADERS], "style": "Table Style Light 9"})
+                 {"name": layout.table_name("Check"), "columns": [{"header": h} for h in CHECK_HEADERS],
+                  "style": "Table Style Light 9"})
     ws.freeze_panes(1, 0)
+    _not_printed(layout, ws, 13, "every case's points, and Excel formulas that recompute "
+                 + (f"{area}'s figures" if area else "the national figures") + " from them.", len(rows))
+    layout.sheets.append((name, "Excel formulas recomputing the figures from every case's points (not printed)"))
 
 
-def _trace(book, r, pct, wrap) -> None:
+def _trace(layout, r, area: str | None) -> None:
     # A moderated case is scored on its agreed marking (docs/METHODS.md): the figures resting on one say so.
+    name = layout.sheet_name("Trace")
+    ws = layout.book.wb.add_worksheet(name)
     headers = ["Measure", "Strand", "Area", "Value", "Cases", "Case references", "Cases on agreed answers"]
-    sheet = book.sheet("Trace", headers, [28, 20, 26, 10, 8, 100, 40])
-    ws = sheet.ws
-    for key in sorted(r.figures):
+    widths = [28, 20, 26, 10, 8, 100, 40]
+    bold = layout.fmt(TEXT, bold=True)
+    for i, (h, w) in enumerate(zip(headers, widths)):
+        ws.set_column(i, i, w)
+    pct = layout.fmt("share")
+    keys = [k for k in sorted(r.figures) if area is None or k[2] == area]
+    row = 1
+    for key in keys:
         f = r.figures[key]
         refs = ", ".join(sorted(f.cases))
         if len(refs) > TRACE_LIMIT:
             refs = refs[:TRACE_LIMIT].rsplit(", ", 1)[0] + f" … (all {len(f.cases)} are on the Check sheet)"
         agreed = ", ".join(sorted(set(f.cases) & r.agreed))[:TRACE_LIMIT]
-        row = sheet.row
-        sheet.append([r.label(f.measure), f.strand, f.area, None, len(f.cases), refs, agreed or None])
+        ws.write_string(row, 0, r.label(f.measure))
+        ws.write_string(row, 1, f.strand)
+        ws.write_string(row, 2, f.area)
         if f.value is not None:
             ws.write_number(row, 3, f.value, pct)
-    sheet.finish()
-
-
-def _merges(book, merges: list[dict], coverage) -> None:
-    headers = ["When", "Who", "Workbook", "Marker", "Outcome", "New", "Updated", "Unchanged", "Older", "Conflicts",
-               "Detail"]
-    sheet = book.sheet("Merge report", headers, [22, 12, 26, 12, 10, 7, 8, 10, 7, 9, 60])
-    for m in merges:
-        sheet.append([m["at"], m["who"], m["file_name"], m["marker"], m["outcome"], m["new"], m["updated"],
-                      m["unchanged"], m["older"], m["conflicts"], m["detail"] or ""])
-    sheet.finish()
-    if coverage is not None:
-        cov = book.sheet("Coverage", ["Case", "Inspector", "Area", "Complete by", "In progress by", "Missing"],
-                         [16, 14, 26, 24, 24, 9])
-        for c in coverage.cases:
-            cov.append([c.reference, c.inspector or "", c.area, ", ".join(c.complete_by), ", ".join(c.in_progress_by),
-                        "missing" if c.missing else ""])
-        cov.finish()
+        ws.write_number(row, 4, len(f.cases))
+        ws.write_string(row, 5, refs)
+        if agreed:
+            ws.write_string(row, 6, agreed)
+        row += 1
+    ws.add_table(0, 0, max(row - 1, 1), len(headers) - 1,
+                 {"name": layout.table_name("Trace"), "style": "Table Style Light 1",
+                  "columns": [{"header": h, "header_format": bold} for h in headers]})
+    ws.freeze_panes(1, 0)
+    _not_printed(layout, ws, 8, "the case references behind every figure"
+                 + (f" of {area}." if area else "."), len(keys))
+    layout.sheets.append((name, "The cases behind every figure (not printed)"))
 
 
 def _data(book, r) -> None:
@@ -281,25 +259,6 @@ def _data(book, r) -> None:
                       f.achieved, f.available, len(f.cases)])
     sheet.finish()
     sheet.ws.hide()  # read back as the baseline of a follow-up report
-
-
-def _about(book, r, title) -> None:
-    ws = book.wb.add_worksheet("About")
-    ws.set_column(0, 0, 34)
-    ws.set_column(1, 1, 70)
-    ws.write_string(0, 0, f"{r.name} — report", title)
-    rows = [("Template", f"{r.template.title} {r.template.version} ({r.template.fingerprint})"),
-            ("Made", r.generated_at), ("Cases counted", str(len(r.counted))),
-            ("Sampled cases without a complete marking (left out)", str(r.excluded)),
-            ("Baseline", r.baseline_name or "none"),
-            ("Direction of travel", f"a change under {r.template.reporting.direction_threshold_pp:g} percentage "
-                                    "point(s) is shown as static ▶"),
-            ("Intervals", "95%: Wilson for shares of cases; bootstrap over cases (1,000 resamples, fixed seed) "
-                          "for points-based scores"),
-            ("Double-marked, not yet moderated", ", ".join(r.unmoderated) or "none")]
-    for i, (k, v) in enumerate(rows, start=2):
-        ws.write_string(i, 0, k)
-        ws.write_string(i, 1, v)
 
 
 def read_report_data(path: Path) -> dict[tuple[str, str, str], dict]:

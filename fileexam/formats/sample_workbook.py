@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from fileexam.domain.cases import Case
@@ -28,14 +30,31 @@ def sample_rows(t: InspectionTemplate, cases: list[Case], exported_only: bool = 
     return headers, rows
 
 
-def write_sample(path: Path, t: InspectionTemplate, cases: list[Case], exported_only: bool = False) -> None:
+# The password sample workbooks written in this context are encrypted with (see `encrypted_samples`).
+_SAMPLE_PASSWORD: ContextVar[str | None] = ContextVar("sample_password", default=None)
+
+
+@contextmanager
+def encrypted_samples(password: str | None):
+    """Every sample workbook written inside is encrypted with `password` (None: plain), e.g. the blind
+    samples `moderation allocate` writes through services.moderation.write_blind_samples."""
+    token = _SAMPLE_PASSWORD.set(password or None)
+    try:
+        yield
+    finally:
+        _SAMPLE_PASSWORD.reset(token)
+
+
+def write_sample(path: Path, t: InspectionTemplate, cases: list[Case], exported_only: bool = False,
+                 password: str | None = None) -> None:
     """A sample workbook with drop-down lists for choice fields (kept on a hidden Lists sheet).
-    exported_only: leave out fields the template keeps on the laptop (a sample that travels)."""
+    exported_only: leave out fields the template keeps on the laptop (a sample that travels).
+    password: encrypt it (as Excel does); by default, the password of an `encrypted_samples` context."""
     from fileexam.formats.xlsx_writing import BookWriter
 
     headers, rows = sample_rows(t, cases, exported_only)
     fields = [f for f in t.case_fields if f.export or not exported_only]
-    book = BookWriter(path)
+    book = BookWriter(path, password=password or _SAMPLE_PASSWORD.get())
     try:
         widths = [18] + [max(14, min(28, len(f.label) + 4)) for f in fields] + [16]
         sheet = book.sheet("Sample", headers, widths)

@@ -19,14 +19,15 @@ class TableError(Exception):
         super().__init__(problem.format())
 
 
-def read_table(path: Path | str, sheet: str | None = None) -> Table:
+def read_table(path: Path | str, sheet: str | None = None, password=None) -> Table:
+    """password: for an encrypted workbook, a text or a fileexam.passwords.Passwords (see workbook_guard)."""
     path = Path(path)
     if not path.is_file():
         raise TableError(cell_problem("table-unreadable", str(path), None, None, None, what="case sample",
                                       reason="there is no such file"))
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path, sheet)
+        return _read_xlsx(path, sheet, password)
     if suffix in (".csv", ".txt"):
         return _read_csv(path)
     raise TableError(cell_problem("table-unreadable", str(path), None, None, None, what="case sample",
@@ -56,14 +57,14 @@ def _read_csv(path: Path) -> Table:
     return Table(str(path), None, rows[0], [(i, r) for i, r in enumerate(rows[1:], start=2)])
 
 
-def _read_xlsx(path: Path, sheet: str | None) -> Table:
+def _read_xlsx(path: Path, sheet: str | None, password=None) -> Table:
     from openpyxl import load_workbook  # heavy: imported when needed
 
     def fail(reason: str):
         return TableError(cell_problem("table-unreadable", str(path), sheet, None, None, what="workbook", reason=reason))
 
     try:
-        checked = check_workbook_file(path)  # read once and closed: nothing stays locked on Windows
+        checked = check_workbook_file(path, password)  # read once and closed: nothing stays locked on Windows
         with io.BytesIO(checked.data) as fh:
             wb = load_workbook(fh, read_only=True, data_only=False)
             try:

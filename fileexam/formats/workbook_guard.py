@@ -6,6 +6,11 @@ position of its furthest cell (python-calamine and openpyxl's read-only mode bot
 the whole rectangle: one cell at XFD1048576 asks for 512 GB). Each is measured here, from the
 zip's directory and a streamed scan of every worksheet's XML, and refused with a reason a person
 understands, in milliseconds, before a reader sees the file.
+
+An encrypted workbook (ECMA-376 encryption, as Excel's "Encrypt with Password" writes it) is an OLE
+compound file, not a zip: it is recognised by its magic and its EncryptionInfo stream before the zip
+check, refused within the same byte budget, decrypted in memory with the password given (never to
+disk), and the decrypted bytes are then measured like any other workbook.
 """
 
 from __future__ import annotations
@@ -29,8 +34,28 @@ MAX_TAG_BYTES = 1024 * 1024    # one XML tag; longer ones are refused rather tha
 CHUNK = 1024 * 1024
 
 
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # an OLE compound file: an encrypted .xlsx, or an old .xls
+MAX_ENCRYPTION_INFO = 64 * 1024   # the EncryptionInfo stream: about 1 KB as Excel writes it
+MAX_SPIN_COUNT = 10_000_000       # [MS-OFFCRYPTO] 2.3.4.10: a spin count MUST NOT be greater (it costs time)
+
+
 class UnsafeWorkbook(Exception):
     pass
+
+
+class PasswordNeeded(UnsafeWorkbook):
+    """The workbook is encrypted and no password was given for it."""
+
+    def __init__(self, text: str = "it is encrypted: give its password"):
+        super().__init__(text)
+
+
+class WrongPassword(UnsafeWorkbook):
+    """No password given opens the workbook. (The text never holds a password.)"""
+
+    def __init__(self, tried: int = 1):
+        super().__init__("wrong password: the password given does not open it" if tried <= 1 else
+                         f"wrong password: none of the {tried} passwords given opens it")
 
 
 @dataclass
@@ -53,31 +78,40 @@ class CheckedWorkbook:
     data: bytes
     sheets: dict[str, SheetShape] = field(default_factory=dict)   # part name -> shape
     strings_escapes: bool = False   # the shared strings hold _xHHHH_
+    encrypted: bool = False         # it was an encrypted workbook; `data` is the decrypted package
 
     def zip(self) -> zipfile.ZipFile:
         return zipfile.ZipFile(io.BytesIO(self.data))
 
 
-def check_workbook_file(path: Path) -> CheckedWorkbook:
+def check_workbook_file(path: Path, password=None) -> CheckedWorkbook:
     """Read the file once (closed at once: nothing stays locked on Windows), check it, return it.
-    Raises UnsafeWorkbook with a plain reason."""
+    Raises UnsafeWorkbook with a plain reason.
+
+    password: for an encrypted workbook, a text or a fileexam.passwords.Passwords (asked only when the
+    workbook is encrypted). Without one an encrypted workbook raises PasswordNeeded; with none that
+    opens it, WrongPassword."""
     path = Path(path)
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise UnsafeWorkbook(f"it is {size:,} bytes; workbooks over {MAX_FILE_BYTES:,} bytes are not read")
     with path.open("rb") as fh:
         data = fh.read(MAX_FILE_BYTES + 1)
-    return check_workbook_bytes(path, data)
+    return check_workbook_bytes(path, data, password)
 
 
-def check_workbook_bytes(path: Path, data: bytes) -> CheckedWorkbook:
+def check_workbook_bytes(path: Path, data: bytes, password=None) -> CheckedWorkbook:
     if len(data) > MAX_FILE_BYTES:
         raise UnsafeWorkbook(f"it is over {MAX_FILE_BYTES:,} bytes; larger workbooks are not read")
+    if data[:8] == OLE_MAGIC:  # before the zip check: an encrypted workbook is not a zip
+        checked = check_workbook_bytes(path, decrypt_workbook(path, data, password))
+        checked.encrypted = True
+        return checked
     try:
         z = zipfile.ZipFile(io.BytesIO(data))
         infos = z.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
-        raise UnsafeWorkbook("it is not an Excel workbook (.xlsx): it may be damaged, truncated, encrypted "
+        raise UnsafeWorkbook("it is not an Excel workbook (.xlsx): it may be damaged, truncated "
                              "or another kind of file renamed") from None
     if len(infos) > MAX_MEMBERS:
         raise UnsafeWorkbook(f"it holds {len(infos):,} parts; a workbook with over {MAX_MEMBERS:,} is not read")
@@ -111,6 +145,129 @@ def check_workbook_bytes(path: Path, data: bytes) -> CheckedWorkbook:
     if cells > MAX_CELLS:
         raise UnsafeWorkbook(f"it holds {cells:,} cells (at most {MAX_CELLS:,} are read)")
     return checked
+
+
+NOT_XLSX_OLE = ("it is an older Office file (an Excel 97-2003 workbook, .xls, or similar), not an .xlsx workbook: "
+                "open it in Excel and save it as an Excel Workbook (.xlsx)")
+
+
+class EncryptedWorkbook:
+    """An encrypted .xlsx (an OLE compound file with EncryptionInfo and EncryptedPackage streams), parsed
+    but not yet opened. Raises UnsafeWorkbook when the bytes are not one fileexam can open."""
+
+    def __init__(self, data: bytes):
+        import olefile  # msoffcrypto-tool's own dependency: imported only for an OLE file
+        from msoffcrypto.format.ooxml import OOXMLFile
+
+        quiet_msoffcrypto()
+
+        if len(data) > MAX_FILE_BYTES:
+            raise UnsafeWorkbook(f"it is over {MAX_FILE_BYTES:,} bytes; larger workbooks are not read")
+        try:
+            ole = olefile.OleFileIO(io.BytesIO(data))
+        except Exception:  # noqa: BLE001 - olefile raises many kinds for a damaged file
+            raise UnsafeWorkbook(NOT_XLSX_OLE.replace("not an .xlsx", "or a damaged one, not an .xlsx")) from None
+        try:
+            if not (ole.exists("EncryptionInfo") and ole.exists("EncryptedPackage")):
+                raise UnsafeWorkbook(NOT_XLSX_OLE)
+            if ole.get_size("EncryptionInfo") > MAX_ENCRYPTION_INFO:
+                raise UnsafeWorkbook(f"its encryption header is over {MAX_ENCRYPTION_INFO:,} bytes: it is damaged")
+            with ole.openstream("EncryptionInfo") as fh:
+                info = fh.read(MAX_ENCRYPTION_INFO + 1)
+        except UnsafeWorkbook:
+            raise
+        except Exception:  # noqa: BLE001
+            raise UnsafeWorkbook("its encryption header cannot be read: it is damaged") from None
+        finally:
+            ole.close()
+        if re.search(rb"<!(?:DOCTYPE|ENTITY)", info):
+            raise UnsafeWorkbook("its encryption header declares XML entities: refused")
+        try:
+            self._file = OOXMLFile(io.BytesIO(data))
+        except Exception as exc:  # noqa: BLE001 - msoffcrypto's FileFormatError, DecryptionError, parse errors
+            unsupported = "Unsupported" in str(exc)
+            raise UnsafeWorkbook("it is encrypted in a way fileexam cannot open" + (
+                " (not ECMA-376 agile or standard encryption): open it in Excel and encrypt it again with "
+                "File > Info > Protect Workbook > Encrypt with Password" if unsupported else
+                ": its encryption header is damaged")) from None
+        spin = self._file.info.get("spinValue", 0) if self._file.type == "agile" else 0
+        if not 0 <= spin <= MAX_SPIN_COUNT:
+            raise UnsafeWorkbook(f"its encryption asks for {spin:,} rounds of hashing (at most "
+                                 f"{MAX_SPIN_COUNT:,} are allowed): refused")
+        self.unlocked = False
+
+    def unlock(self, password: str) -> bool:
+        """Whether `password` opens it (the password's verifier, as Excel checks it)."""
+        from msoffcrypto.exceptions import InvalidKeyError
+
+        if not password:
+            return False
+        try:
+            self._file.load_key(password=password, verify_password=True)
+        except InvalidKeyError:
+            return False
+        except Exception:  # noqa: BLE001 - a damaged header: a hash or key size it does not know
+            raise UnsafeWorkbook("its encryption header is damaged: no password can open it") from None
+        self.unlocked = True
+        return True
+
+    def decrypt(self) -> bytes:
+        """The decrypted package, in memory (bounded by the encrypted stream, itself within the file)."""
+        if not self.unlocked:
+            raise PasswordNeeded()
+        out = io.BytesIO()
+        try:
+            self._file.decrypt(out, verify_integrity=True)
+        except Exception:  # noqa: BLE001 - InvalidKeyError on a failed integrity check, or a damaged stream
+            raise UnsafeWorkbook("it was changed or damaged after it was encrypted: it fails its integrity "
+                                 "check") from None
+        return out.getvalue()
+
+
+def quiet_msoffcrypto() -> None:
+    """msoffcrypto-tool logs derived key material at DEBUG (standard encryption): never let it reach a log."""
+    import logging
+
+    logging.getLogger("msoffcrypto").setLevel(logging.WARNING)
+
+
+def decrypt_workbook(path: Path, data: bytes, password=None) -> bytes:
+    """The plain package of an encrypted workbook: each password given is tried in turn (a
+    fileexam.passwords.Passwords may ask for one), the first that opens it decrypts it in memory."""
+    from fileexam import passwords
+
+    book = EncryptedWorkbook(data)
+    tried = 0
+    for candidate in passwords.candidates(password, Path(path)):
+        tried += 1
+        if book.unlock(candidate):
+            passwords.worked(password, Path(path), candidate)
+            return book.decrypt()
+    if tried:
+        raise WrongPassword(tried)
+    raise PasswordNeeded()
+
+
+def open_encrypted(path: Path) -> EncryptedWorkbook | None:
+    """The encrypted workbook at `path`, ready for `unlock`; None when the file is not an OLE file (a plain
+    .xlsx, say). Raises UnsafeWorkbook for an OLE file fileexam cannot open, OSError when unreadable."""
+    path = Path(path)
+    with path.open("rb") as fh:
+        if fh.read(8) != OLE_MAGIC:
+            return None
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise UnsafeWorkbook(f"it is over {MAX_FILE_BYTES:,} bytes; larger workbooks are not read")
+        fh.seek(0)
+        data = fh.read(MAX_FILE_BYTES + 1)
+    return EncryptedWorkbook(data)
+
+
+def is_encrypted(path: Path) -> bool:
+    """Whether the file is an encrypted workbook (nothing is decrypted; False when unreadable)."""
+    try:
+        return open_encrypted(path) is not None
+    except (OSError, UnsafeWorkbook):
+        return False
 
 
 # Any attribute r="…": letters and digits on a cell, digits alone on a row. One findall for the

@@ -1,10 +1,15 @@
-"""The team lead's Merge dialog: drop exchange workbooks, merge them with a progress bar, read the report."""
+"""The team lead's Merge dialog: drop exchange workbooks, merge them with a progress bar, read the report.
+
+An encrypted workbook is asked its password when it is added (masked; a wrong one is said and asked
+again); a password that opened one is tried on the next before asking. Passwords are held by the dialog
+only while it is open, never saved.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout,
                                QHeaderView, QLabel, QListWidget, QListWidgetItem, QProgressBar, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout)
@@ -55,11 +60,17 @@ class MergeDialog(QDialog):
         self.files = DropList()
         self.files.filesDropped.connect(self.add_paths)
         layout.addWidget(self.files, 1)
+        self._passwords: dict[str, str] = {}  # workbook -> the password that opened it; in memory only
+        self.notice = QLabel("")
+        self.notice.setAccessibleName("Workbooks left out")
+        self.notice.setWordWrap(True)
+        self.notice.setVisible(False)
+        layout.addWidget(self.notice)
         row = QHBoxLayout()
         add = QPushButton("&Add workbooks…")
         add.clicked.connect(self.choose)
         clear = QPushButton("C&lear list")
-        clear.clicked.connect(self.files.clear)
+        clear.clicked.connect(self.clear_list)
         self.accept_changed = QCheckBox("Accept workbooks &changed after export (recorded in the audit log)")
         row.addWidget(add)
         row.addWidget(clear)
@@ -92,12 +103,64 @@ class MergeDialog(QDialog):
         self.add_paths(paths)
 
     def add_paths(self, paths: list[str]) -> None:
-        shown = {self.files.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.files.count())}
+        """Plain workbooks are listed at once; encrypted ones once their password is given, asked just after
+        (not inside a drop: the file manager would wait on the question)."""
+        from fileexam.formats.workbook_guard import UnsafeWorkbook, open_encrypted
+
+        shown = set(self._listed())
+        encrypted = []
         for p in paths:
-            if p not in shown:
-                item = QListWidgetItem(f"{Path(p).name}    —    {Path(p).parent}")
-                item.setData(Qt.ItemDataRole.UserRole, p)
-                self.files.addItem(item)
+            if p in shown:
+                continue
+            shown.add(p)
+            try:
+                book = open_encrypted(Path(p))
+            except (OSError, UnsafeWorkbook):
+                book = None  # the merge refuses it, saying why
+            if book is None:
+                self._list(p)
+            else:
+                encrypted.append((p, book))
+        if encrypted:
+            QTimer.singleShot(0, lambda: self._ask_passwords(encrypted))
+
+    def _listed(self) -> list[str]:
+        return [self.files.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.files.count())]
+
+    def _list(self, path: str, encrypted: bool = False) -> None:
+        item = QListWidgetItem(f"{Path(path).name}{'  (encrypted)' if encrypted else ''}    —    {Path(path).parent}")
+        item.setData(Qt.ItemDataRole.UserRole, path)
+        self.files.addItem(item)
+
+    def _ask_passwords(self, books: list) -> None:
+        """Each encrypted workbook: a password that opened another is tried first; else it is asked (masked,
+        a wrong one said and asked again). Cancelled: the workbook is left out, and the dialog says so."""
+        from fileexam.qt.password_dialog import WorkbookPasswordDialog
+
+        left_out = []
+        for path, book in books:
+            if path in self._listed():
+                continue
+            password = next((known for known in dict.fromkeys(self._passwords.values()) if book.unlock(known)), None)
+            if password is None:
+                password = WorkbookPasswordDialog.ask(Path(path).name, book.unlock, self)
+            if password is None:
+                left_out.append(Path(path).name)
+                continue
+            self._passwords[path] = password
+            self._list(path, encrypted=True)
+        if left_out:
+            self.notice.setText("Not added (encrypted, and no password given): " + ", ".join(left_out) + ".")
+        self.notice.setVisible(bool(left_out))
+
+    def clear_list(self) -> None:
+        self.files.clear()
+        self._passwords.clear()
+        self.notice.setVisible(False)
+
+    def done(self, result: int) -> None:
+        self._passwords.clear()  # closed: nothing held
+        super().done(result)
 
     def paths(self) -> list[Path]:
         return [Path(self.files.item(i).data(Qt.ItemDataRole.UserRole)) for i in range(self.files.count())]
@@ -106,13 +169,16 @@ class MergeDialog(QDialog):
         paths = self.paths()
         if not paths:
             return
+        from fileexam.passwords import Passwords
+
         master, user, accept = self.master_path, self.user, self.accept_changed.isChecked()
+        passwords = Passwords(by_path={p: pw for p, pw in self._passwords.items() if Path(p) in paths})
 
         def job(progress):
             from fileexam.services.merge import merge_workbooks
             with InspectionFile.open(master) as own:  # the worker's own connection
                 return merge_workbooks(own, paths, user, accept, progress,
-                                       backup_root=user_settings.data_dir() / "backups")
+                                       backup_root=user_settings.data_dir() / "backups", password=passwords)
 
         self.merge_button.setEnabled(False)
         self.progress.setVisible(True)
@@ -130,7 +196,8 @@ class MergeDialog(QDialog):
         self.progress.setVisible(False)
         self.results.setRowCount(len(report.workbooks))
         for i, w in enumerate(report.workbooks):
-            notes = "; ".join(w.reasons + [f"{ref} also marked by {', '.join(o)}" for ref, _, o in w.conflicts])
+            notes = "; ".join((["encrypted"] if w.encrypted else []) + w.reasons
+                              + [f"{ref} also marked by {', '.join(o)}" for ref, _, o in w.conflicts])
             values = [w.path.name, w.marker, w.outcome, w.new, w.updated, w.unchanged, w.older, len(w.conflicts), notes]
             for j, v in enumerate(values):
                 item = QTableWidgetItem(str(v))

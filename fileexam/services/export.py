@@ -20,6 +20,7 @@ class ExportResult:
     path: Path
     cases: int
     answers: int
+    encrypted: bool = False
 
 
 def field_text(f: CaseField, value) -> str | None:
@@ -89,11 +90,12 @@ def build_exchange(inspection: InspectionFile, marker: str | None = None) -> Exc
 
 
 def export_workbook(inspection: InspectionFile, out: Path | str, marker: str | None = None,
-                    progress: Progress = no_progress) -> ExportResult:
+                    progress: Progress = no_progress, password: str | None = None) -> ExportResult:
+    """With a password the workbook is encrypted (exports/FORMAT.md, "Encrypted workbooks")."""
     out = Path(out)
     data = build_exchange(inspection, marker)
-    n_cases, n_answers = write_exchange(out, data, progress)
-    return ExportResult(out, n_cases, n_answers)
+    n_cases, n_answers = write_exchange(out, data, progress, password)
+    return ExportResult(out, n_cases, n_answers, encrypted=bool(password))
 
 
 def _points(q: Question | None, value: str | None):

@@ -29,11 +29,13 @@ class WorkbookResult:
     older: int = 0
     conflicts: list[tuple[str, str, list[str]]] = field(default_factory=list)  # case, marker, other markers
     changed_rows: dict = field(default_factory=dict)
+    encrypted: bool = False    # it was an encrypted workbook (recorded in the merge log; the password never is)
 
     def line(self) -> str:
         if self.outcome == "refused":
             return f"{self.path.name}: REFUSED — " + "; ".join(self.reasons)
-        text = (f"{self.path.name} ({self.marker}): {self.outcome} — {self.new} new, {self.updated} updated, "
+        sealed = ", encrypted" if self.encrypted else ""
+        text = (f"{self.path.name} ({self.marker}{sealed}): {self.outcome} — {self.new} new, {self.updated} updated, "
                 f"{self.unchanged} unchanged, {self.older} older (kept the master's), {len(self.conflicts)} conflict(s)")
         return text + ("".join(f"; {r}" for r in self.reasons))
 
@@ -49,16 +51,18 @@ class MergeReport:
 
 
 def merge_workbooks(master: InspectionFile, paths: list[Path], who: str, accept_changed: bool = False,
-                    progress: Progress = no_progress, backup_root: Path | None = None) -> MergeReport:
+                    progress: Progress = no_progress, backup_root: Path | None = None,
+                    password=None) -> MergeReport:
     """Merge each workbook in turn. With backup_root, the master is first copied into its rotating
-    backups, so a merge can always be undone with `fileexam restore`."""
+    backups, so a merge can always be undone with `fileexam restore`. password: for encrypted workbooks,
+    a text or a fileexam.passwords.Passwords (asked once, tried on each)."""
     if backup_root is not None and paths:
         from fileexam.store.backups import make_backup
         make_backup(master.conn, master.path, backup_root)
     results = []
     for i, path in enumerate(paths):
         progress(i, len(paths), Path(path).name)
-        results.append(merge_one(master, Path(path), who, accept_changed))
+        results.append(merge_one(master, Path(path), who, accept_changed, password))
     progress(len(paths), len(paths), "coverage")
     return MergeReport(results, master_coverage(master))
 
@@ -70,9 +74,11 @@ def master_coverage(master: InspectionFile) -> Coverage:
 TAMPERED = {"exchange-hash", "exchange-count"}  # edits after export: --accept-changed may take them
 
 
-def merge_one(master: InspectionFile, path: Path, who: str, accept_changed: bool = False) -> WorkbookResult:
+def merge_one(master: InspectionFile, path: Path, who: str, accept_changed: bool = False,
+              password=None) -> WorkbookResult:
     result = WorkbookResult(path)
-    data = read_exchange(path)  # the slow part, outside any transaction: it only reads the workbook
+    data = read_exchange(path, password=password)  # the slow part, outside any transaction: it only reads
+    result.encrypted = data.encrypted
     marker = data.about.get("marker", "")
     result.marker = marker
     result.changed_rows = data.changed_rows
@@ -110,7 +116,7 @@ def merge_one(master: InspectionFile, path: Path, who: str, accept_changed: bool
             master.apply_merge(plans, who, path.name, {
                 "outcome": "merged", "data_sha256": data.about.get("data_sha256"), "marker": marker,
                 "new": result.new, "updated": result.updated, "unchanged": result.unchanged, "older": result.older,
-                "conflicts": len(result.conflicts), "detail": "; ".join(result.reasons),
+                "conflicts": len(result.conflicts), "detail": _detail(result),
                 "accepted_changed": bool(data.problems)})
     return result
 
@@ -125,9 +131,15 @@ def _listed(problems: list, limit: int = 25) -> list[str]:
 
 def _refuse(master: InspectionFile, who: str, result: WorkbookResult, data: ExchangeData) -> WorkbookResult:
     result.outcome = "refused"
-    master.log_refusal(who, result.path.name, "; ".join(result.reasons), data.about.get("data_sha256"),
+    master.log_refusal(who, result.path.name, _detail(result), data.about.get("data_sha256"),
                        result.marker or None)
     return result
+
+
+def _detail(result: WorkbookResult) -> str:
+    """The merge log's detail: the reasons, and that the workbook was encrypted (never its password)."""
+    return "; ".join((["an encrypted workbook, opened with its password"] if result.encrypted else [])
+                     + result.reasons)
 
 
 def _check_versions(master: InspectionFile, data: ExchangeData) -> list[str]:

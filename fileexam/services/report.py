@@ -48,6 +48,7 @@ class Report:
     choices: dict[tuple[str, str, str], ChoiceFigure] = field(default_factory=dict)
     dates: dict[tuple[str, str, str], DateFigure] = field(default_factory=dict)
     case_groups: dict[str, tuple[str, str]] = field(default_factory=dict)  # case -> (Area, strand) labels
+    breakdown_groups: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # field -> case -> groups
 
     def spread(self, measure: str, strand: str = ALL_STRANDS) -> Spread | None:
         return next((s for s in self.spreads if s.measure == measure and s.strand == strand), None)
@@ -162,9 +163,10 @@ def build_report(inspection: InspectionFile, baseline: Path | None = None, with_
     report = Report(t, inspection.name, now(), figures, questions,
                     spreads(figures, measures, strands, areas, max(few, 1)), measures, strands, areas, case_rows,
                     counted, excluded, unmoderated, agreed=agreed, case_groups=where)
-    report.breakdowns = {name: group_figures(case_rows, _groups_of(t.fields_by_id[name], cases, counted), few,
-                                             with_intervals)
-                         for name in t.reporting.breakdowns if name in t.fields_by_id}
+    report.breakdown_groups = {name: _groups_of(t.fields_by_id[name], cases, counted)
+                               for name in t.reporting.breakdowns if name in t.fields_by_id}
+    report.breakdowns = {name: group_figures(case_rows, groups, few, with_intervals)
+                         for name, groups in report.breakdown_groups.items()}
     _typed_questions(report, t, q_rows, cases)
     if baseline is not None:
         progress(4, 5, "comparing with the baseline")
@@ -337,26 +339,50 @@ def load_baseline(path: Path) -> dict[tuple[str, str, str], dict]:
                 "cases": len(v.cases)} for k, v in report.figures.items()}
 
 
-def report_json(r: Report) -> dict:
-    def figure(f: Figure) -> dict:
+def report_json(r: Report, area: str | None = None) -> dict:
+    """Every figure, and every table of the workbook (the same rows, typed); for an Area's report, its tables."""
+    from fileexam.domain.report_tables import report_tables, table_json
+
+    def figure(f: Figure, group: str | None = None) -> dict:
         tr = f.travel
-        return {
+        out = {
             "measure": f.measure, "label": r.label(f.measure), "strand": f.strand, "area": f.area,
             "achieved": f.achieved, "available": f.available, "value": f.value, "cases": len(f.cases),
             "ci_low": f.ci[0] if f.ci else None, "ci_high": f.ci[1] if f.ci else None, "few_cases": f.few,
             "baseline": tr.baseline if tr else None, "change_pp": tr.change_pp if tr else None,
             "direction": tr.direction if tr else None, "within_noise": tr.within_noise if tr else None,
+            "direction_words": tr.words if tr else None,
         }
+        if group is not None:  # a breakdown: 'area' holds the field's value
+            out["group"] = out.pop("area")
+        return out
 
     def question(q: QuestionFigure) -> dict:
+        spec = r.template.question_by_id.get(q.question)
+        combined = {}
+        for c in r.template.reporting.combined_shares:
+            if set(c.values) <= set(q.counted_values):
+                k, share, ci = q.combined(c.values)
+                combined[c.label] = {"values": list(c.values), "cases": k, "share": share,
+                                     "ci_low": ci[0] if ci else None, "ci_high": ci[1] if ci else None}
         return {"question": q.question, "strand": q.strand, "area": q.area, "counts": q.counts,
+                "labels": {o.value: o.label for o in spec.answer.scale.options} if spec and spec.answer.scale else {},
                 "not_applicable": q.not_counted, "base": q.base,
                 "shares": {v: q.share(v) for v in q.counted_values},
-                "intervals": {v: q.share_ci(v) for v in q.counted_values}}
+                "intervals": {v: q.share_ci(v) for v in q.counted_values}, "combined": combined}
+
+    def choice(c: ChoiceFigure) -> dict:
+        return {"question": c.question, "strand": c.strand, "area": c.area, "answered": c.answered,
+                "counts": c.counts, "shares": {v: c.share(v) for v in c.counts},
+                "intervals": {v: c.share_ci(v) for v in c.counts}}
+
+    def dates(d: DateFigure) -> dict:
+        lo, hi = d.range() or (None, None)
+        return {"question": d.question, "strand": d.strand, "area": d.area, "n": d.n, "earliest": lo, "latest": hi}
 
     return {
         "inspection": r.name, "template": r.template.id, "template_version": r.template.version,
-        "generated_at": r.generated_at, "baseline": r.baseline_name,
+        "generated_at": r.generated_at, "baseline": r.baseline_name, "area": area,
         "cases_counted": len(r.counted), "cases_without_complete_marking": r.excluded,
         "double_marked_not_moderated": r.unmoderated,
         "measures": [figure(f) for f in sorted(r.figures.values(), key=lambda f: f.key)],
@@ -364,6 +390,18 @@ def report_json(r: Report) -> dict:
                      "strongest": [a.__dict__ for a in s.strongest], "weakest": [a.__dict__ for a in s.weakest],
                      "ranked_areas": s.ranked, "too_few_cases": s.too_few, "no_cases": s.no_cases,
                      "minimum_cases": s.minimum, "spread_pp": s.spread_pp,
-                     "baseline_spread_pp": s.baseline_spread_pp} for s in r.spreads],
+                     "baseline_spread_pp": s.baseline_spread_pp, "spread_change_pp": s.spread_change_pp}
+                    for s in r.spreads],
+        "area_changes": [{"measure": c.measure, "strand": c.strand, "improved": c.improved, "static": c.static,
+                          "declined": c.declined, "within_noise": c.within_noise, "not_compared": c.not_compared,
+                          "sentence": c.sentence(len(c.improved) + len(c.static) + len(c.declined))}
+                         for c in r.area_changes],
         "questions": [question(q) for q in sorted(r.questions.values(), key=lambda q: (q.question, q.strand, q.area))],
+        "breakdowns": {name: [figure(f, f.area) for f in sorted(figs.values(), key=lambda f: f.key)]
+                       for name, figs in r.breakdowns.items()},
+        "numbers": [{"question": n.question, "strand": n.strand, "area": n.area, **n.summary()}
+                    for n in sorted(r.numbers.values(), key=lambda n: (n.question, n.strand, n.area))],
+        "choices": [choice(c) for c in sorted(r.choices.values(), key=lambda c: (c.question, c.strand, c.area))],
+        "dates": [dates(d) for d in sorted(r.dates.values(), key=lambda d: (d.question, d.strand, d.area))],
+        "tables": [table_json(t) for t in report_tables(r, area)],
     }

@@ -28,11 +28,13 @@ class SampleReport:
 
 
 def import_sample(inspection: InspectionFile, path: Path | str, who: str, sheet: str | None = None,
-                  progress: Progress = no_progress) -> SampleReport:
+                  progress: Progress = no_progress, password=None) -> SampleReport:
+    """password: for an encrypted sample workbook (a blind sample, say), a text or a
+    fileexam.passwords.Passwords."""
     path = Path(path)
     progress(0, 3, f"reading {path.name}")
     try:
-        table = read_table(path, sheet)
+        table = read_table(path, sheet, password)
     except TableError as exc:
         return SampleReport(problems=[exc.problem])
     progress(1, 3, "checking rows")
