@@ -85,7 +85,8 @@ def who_am_i(args) -> str:
         if name:
             settings.set_user(name)
             return name
-    raise UsageError("fileexam does not know who you are: run  fileexam user \"Your Name\"  once, or pass --as NAME")
+    raise UsageError("who are you? Every answer is recorded with its marker's name: run  fileexam user \"Your Name\"  "
+                     "once on this computer, or give --as NAME")
 
 
 @contextmanager
@@ -115,6 +116,27 @@ def _open(path: str, read_only: bool = False):
 
     # A command runs once: it can afford SQLite's full integrity check (0.24 s on 1,200 cases).
     return InspectionFile.open(path, read_only=read_only, check="full")
+
+
+def require_xlsx(path: str, what: str) -> None:
+    """fileexam writes Excel workbooks: a name ending in anything else would hold an .xlsx in disguise."""
+    if Path(path).suffix.lower() != ".xlsx":
+        raise UsageError(f"{what} {path}: fileexam writes Excel workbooks, so the name must end in .xlsx "
+                         f"(e.g. {Path(path).with_suffix('.xlsx').name})")
+
+
+def _known_marker(f, marker: str) -> str:
+    """A marker who has work or an allocation in the file (matched without regard to case)."""
+    from fileexam.domain.problems import did_you_mean
+
+    known = set(f.markers()) | {c.inspector for c in f.cases() if c.inspector}
+    if marker in known:
+        return marker
+    folded = [m for m in known if m.casefold() == marker.casefold()]
+    if len(folded) == 1:
+        return folded[0]
+    raise UsageError(f"--marker {marker}: nobody of that name has work or cases in this inspection"
+                     + (did_you_mean(marker, sorted(known)) if known else "") + "; nothing was written")
 
 
 def backup_root() -> Path:
@@ -182,8 +204,11 @@ def cmd_export(args) -> int:
             password = new_password()  # asked twice at the terminal, or FILEEXAM_WORKBOOK_PASSWORD
         except PasswordError as exc:
             raise UsageError(str(exc)) from None
+    require_xlsx(args.out, "OUT")
     with _open(args.file, read_only=True) as f:
         marker = args.marker
+        if marker is not None:
+            marker = _known_marker(f, marker)
         with progress_bar("export") as bar:
             result = export_workbook(f, Path(args.out), marker, bar, password=password)
     print(f"Wrote {result.path}: {result.cases} case row(s), {result.answers} answer(s)"
@@ -220,9 +245,19 @@ def cmd_status(args) -> int:
 
 @command("answer", "record, change or clear (with an empty VALUE) one answer")
 def cmd_answer(args) -> int:
+    from fileexam.domain.answers import answer_label
+
     with _open(args.file) as f:
-        a = f.set_answer(args.case, args.question, who_am_i(args), args.value, args.comment, args.reason or "")
-    print(f"{a.case} {a.question}: {a.value if a.value is not None else '(cleared)'} — saved {a.answered_at}")
+        marker = who_am_i(args)
+        a = f.set_answer(args.case, args.question, marker, args.value, args.comment, args.reason or "")
+        t = f.template
+        q = t.question_by_id[a.question]
+        applies, why = f.applies(a.case, marker, q.id)
+    shown = answer_label(q, a.value) if a.value is not None else "(cleared)"
+    print(f"{a.case} {a.question}: {shown} — saved {a.answered_at}")
+    if a.value is not None and not applies:
+        print(f"fileexam: note: {a.question} does not apply to case {a.case} ({why}): the answer is kept but not "
+              "counted, and the completeness check lists it", file=sys.stderr)
     return 0
 
 
@@ -272,7 +307,15 @@ def cmd_merge(args) -> int:
 
 
 def print_merge_report(report) -> None:
+    refused = report.refused
+    if refused:  # first and plain: nothing of these reached the master
+        print(f"{len(refused)} of {len(report.workbooks)} workbook(s) REFUSED: nothing of them was merged.")
+        for w in refused:
+            print(w.line())
+        print()
     for w in report.workbooks:
+        if w in refused:
+            continue
         print(w.line())
         for ref, marker, others in w.conflicts:
             print(f"    conflict: case {ref} marked by {marker} and by {', '.join(others)} "
@@ -289,6 +332,9 @@ def print_merge_report(report) -> None:
     if cov.missing:
         shown = ", ".join(f"{c.reference} ({c.inspector or 'unallocated'})" for c in cov.missing[:20])
         print(f"\nMissing: {shown}" + (" …" if len(cov.missing) > 20 else ""))
+    if refused:  # said again last, where the eye ends up after the coverage tables
+        print(f"\n{len(refused)} workbook(s) REFUSED: " + ", ".join(w.path.name for w in refused)
+              + " (reasons above)", file=sys.stderr)
 
 
 @command("report", "aggregate a master inspection into the report workbook (and JSON)")
@@ -436,6 +482,8 @@ def cmd_agreement(args) -> int:
     from fileexam.services.moderation import (agreement_json, agreement_report, agreement_text, calibration_results,
                                               marker_profiles)
 
+    if args.out:
+        require_xlsx(args.out, "--out")
     with _open(args.master, read_only=True) as f:
         report = agreement_report(f)
         profiles = marker_profiles(f)
@@ -517,7 +565,12 @@ def cmd_purge(args) -> int:
     if not args.yes:
         if not sys.stdin.isatty():
             raise UsageError("purge deletes data for good: confirm with --yes (or run it in a terminal)")
-        answer = input(f"Delete {what} of every case in {args.file} complete before {before}, and the backups "
+        with _open(args.file, read_only=True) as f:
+            n = f.purgeable(before)
+        if not n:
+            print(f"No case in {args.file} has all its markings complete before {before}: nothing to purge.")
+            return 0
+        answer = input(f"Delete {what} of {n} case(s) in {args.file}, complete before {before}, and the backups "
                        "that hold them? Type PURGE to confirm: ")
         if answer.strip() != "PURGE":
             print("Nothing purged.")
@@ -548,8 +601,24 @@ def cmd_app(args) -> int:
     return run(args.file, args.demo)
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with a mistyped command answered 'did you mean …?' rather than the list of every command."""
+
+    def error(self, message: str):
+        import re
+
+        from fileexam.domain.problems import did_you_mean
+        m = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if m:
+            choices = re.findall(r"'([^']*)'", m.group(2))
+            hint = did_you_mean(m.group(1), choices)
+            message = (f"'{m.group(1)}' is not a command{hint}" if "did you mean" in hint else
+                       f"'{m.group(1)}' is not a command.") + f" ({self.prog} --help lists them)"
+        super().error(message)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="fileexam", description="File examination for inspectorates.")
+    parser = Parser(prog="fileexam", description="File examination for inspectorates.")
     parser.add_argument("--version", action="version", version=f"fileexam {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 

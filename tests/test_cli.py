@@ -81,4 +81,4 @@ def test_mistyped_command__named_not_opened_as_a_file(capsys):
     import pytest
     with pytest.raises(SystemExit) as exc:
         main(["exprot", "x.fileexam"])
-    assert exc.value.code == 2 and "invalid choice: 'exprot'" in capsys.readouterr().err
+    assert exc.value.code == 2 and "'exprot' is not a command — did you mean 'export'?" in capsys.readouterr().err

@@ -110,3 +110,51 @@ def test_fuzz__short_run__no_traceback_no_half_change(tmp_path):
     result = fuzz(inputs=30, seed=4, folder=tmp_path)
     assert result["tracebacks"] == 0, result["first_traceback"]
     assert result["half_changed_files"] == 0
+
+
+def _summary(result: dict) -> str:
+    """What a failing short run says: its figures, the failures grouped, an example of each."""
+    import json
+    shown = {k: v for k, v in result.items() if k not in ("by_kind", "examples")}
+    examples = {k: [{f: str(v)[:400] for f, v in e.items()} for e in v[:2]] for k, v in result["examples"].items()}
+    return json.dumps(shown, indent=1) + "\n" + json.dumps(examples, indent=1)
+
+
+def test_fault_harness__a_native_abort_is_counted_not_fatal():
+    import os
+
+    from fileexam.faults import _isolated
+    assert _isolated(lambda: {"ok": 1})["ok"] == 1
+    crashed = _isolated(os.abort)
+    assert "SIGABRT" in crashed["crash"] and not crashed["hung"]
+    assert _isolated(lambda: __import__("time").sleep(30), timeout=0.5)["hung"]
+
+
+def test_fault_harness__exception_names_are_recognised_in_messages():
+    from fileexam.faults import _exception_names
+    pattern = _exception_names()
+    for leaked in ("unexpected error (KeyError: 'hint')", "UnicodeEncodeError: 'utf-8' codec", "BadZipFile",
+                   "sqlite3.OperationalError: no such table", "Traceback (most recent call last)"):
+        assert pattern.search(leaked), leaked
+    for plain in ("error[exchange-hash]: the data no longer matches", "Error in row 3", "it is damaged or not a workbook",
+                  "KeyErrors"):
+        assert not pattern.search(plain), plain
+
+
+def test_hostile_merge__short_run__no_traceback_no_half_changed_master_no_genuine_export_refused(tmp_path):
+    from fileexam.faults import HOSTILE_KINDS, failures, hostile_merge
+    result = hostile_merge(inputs=40, seed=1, folder=tmp_path)
+    assert result["inputs_tried"] == 40 and result["harness_errors"] == []
+    assert set(result["by_kind"]) == set(HOSTILE_KINDS)  # every kind of damage and forgery at least once
+    assert result["outcomes"].get("merged", 0) > 0 and result["outcomes"].get("refused", 0) > 0
+    assert result["slowest_merge_seconds"] < 10
+    assert failures(result) == 0, _summary(result)
+
+
+def test_damaged_open__short_run__damage_refused__nothing_written__good_files_open(tmp_path):
+    from fileexam.faults import OPEN_KINDS, damaged_open, failures
+    result = damaged_open(inputs=30, seed=1, folder=tmp_path)
+    assert result["inputs_tried"] == 30 and result["harness_errors"] == []
+    assert set(result["by_kind"]) == set(OPEN_KINDS)
+    assert result["damaged"] > 0 and result["answers_in_the_real_file"] >= 300
+    assert failures(result) == 0, _summary(result)

@@ -385,3 +385,57 @@ def test_merge__backs_up_the_master_first(master, workbook, tmp_path):
     [backup] = list_backups(master.path, root)
     with InspectionFile.open(backup) as b:
         assert b.count_answers() == 0  # the state before the merge
+
+
+# ---- found by the fault runs (python -m fileexam.faults hostile-merge / damaged-open) ----------------
+def test_sheet_stored_outside_worksheets__still_measured_and_refused(master, workbook, tmp_path):
+    with zipfile.ZipFile(workbook) as z:
+        rels = z.read("xl/_rels/workbook.xml.rels").replace(b"worksheets/sheet3.xml", b"data/sheet9.xml")
+        xml = z.read("xl/worksheets/sheet3.xml").replace(
+            b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>')
+    out = io.BytesIO()
+    with zipfile.ZipFile(workbook) as z, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as w:
+        for info in z.infolist():
+            if info.filename == "xl/worksheets/sheet3.xml":
+                continue
+            w.writestr(info.filename, rels if info.filename == "xl/_rels/workbook.xml.rels" else z.read(info.filename))
+        w.writestr("xl/data/sheet9.xml", xml)
+    bad = tmp_path / "elsewhere.xlsx"
+    bad.write_bytes(out.getvalue())
+    assert "beyond" in refused(master, bad) or "at most" in refused(master, bad)
+
+
+@pytest.mark.parametrize("comment, words", [
+    ("_xD83D__xDE42_ and _xD800_", None),               # escaped surrogates: a pair is one character
+    ("🙂" * 16_384, "32,767"),                          # over Excel's limit in UTF-16 units
+    ("bell\x07", "control characters"),
+])
+def test_comment_the_store_would_refuse__refused_by_merge_too(master, workbook, comment, words):
+    wb = load_workbook(workbook)
+    ws = wb["Answers"]
+    header = [c.value for c in ws[1]]
+    ws.cell(2, header.index("comment") + 1).value = comment.replace("\x07", "_x0007_")
+    _resign(wb)
+    wb.save(workbook)
+    before = snapshot(master.path)
+    # accepted as changed: the store's rules must hold whatever the checksum says
+    [w] = merge_workbooks(master, [workbook], "TL", accept_changed=True).workbooks  # never an exception
+    if words is None:
+        assert w.outcome in ("merged", "refused")
+    else:
+        assert w.outcome == "refused" and words in " ".join(w.reasons)
+        assert snapshot(master.path)[:2] == before[:2]
+
+
+def test_answered_at_in_year_one__refused_not_raised(master, workbook):
+    coord, _ = cell_of(workbook, "Answers", "answered_at")
+    edit(workbook, {("Answers", coord): "0001-01-01T00:00:00+01:00"}, resign=True)
+    assert "is not a time" in refused(master, workbook, accept_changed=False)
+
+
+def test_markings_status_never_written__file_called_damaged(area_file, capsys):
+    area_file.conn.execute("INSERT INTO markings VALUES (?, 'X', 'done', '2026-01-01')", [area_file.cases()[0].reference])
+    path = area_file.path
+    area_file.close()
+    assert main(["status", str(path)]) == 1
+    assert "damaged" in capsys.readouterr().err

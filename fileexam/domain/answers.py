@@ -34,7 +34,7 @@ def answer_text(q: Question, value) -> str | None:
             option = spec.scale.option_for_key(text) if len(text) == 1 else None
             if option is not None:
                 return option.value
-            allowed = ", ".join(f"'{o.value}'" for o in spec.scale.options)
+            allowed = ", ".join(f"'{o.value}'" + (f" (key {o.key})" if o.key else "") for o in spec.scale.options)
             raise BadValue(f"question {q.id}: '{text}' is not on its scale: use one of {allowed}")
         case AnswerType.NUMBER:
             try:
@@ -61,6 +61,18 @@ def answer_text(q: Question, value) -> str | None:
                 raise BadValue(f"question {q.id}: {bad} not among its choices {allowed}")
             return json.dumps([v for v in allowed if v in items]) if items else None
     raise BadValue(f"question {q.id}: unknown answer type")
+
+
+def answer_label(q: Question, value: str | None) -> str | None:
+    """A stored answer as a person reads it: the option's label, several choices' labels joined."""
+    if value is None:
+        return None
+    if q.answer.type is AnswerType.SCALE:
+        option = q.answer.option(value)
+        return option.label if option else value
+    if q.answer.type is AnswerType.CHOICES:
+        return "; ".join(q.answer.option(v).label if q.answer.option(v) else v for v in decode_choices(value))
+    return value
 
 
 def decode_choices(text: str) -> list[str]:

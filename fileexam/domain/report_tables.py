@@ -267,10 +267,11 @@ def area_changes_table(r) -> Table | None:
     """With a baseline: per measure and strand, how many Areas improved, stayed static or declined."""
     if not has_baseline(r):
         return None
-    cols = [Column("measure", "Measure", LONG_TEXT, 26, once=True), Column("strand", "Strand", LONG_TEXT, 19),
-            Column("improved", "Improved", COUNT, 9), Column("static", "Static", COUNT, 7),
-            Column("declined", "Declined", COUNT, 9), Column("within_noise", "Of those, within the noise", COUNT, 10),
-            Column("not_compared", "Not compared", COUNT, 9), Column("summary", "In words", LONG_TEXT, 56)]
+    cols = [Column("measure", "Measure", LONG_TEXT, 24, once=True), Column("strand", "Strand", LONG_TEXT, 18),
+            Column("summary", "In words", LONG_TEXT, 52), Column("improved", "Improved", COUNT, 9),
+            Column("static", "Static", COUNT, 7), Column("declined", "Declined", COUNT, 9),
+            Column("within_noise", "Of those, within the noise", COUNT, 10),
+            Column("not_compared", "Not compared", COUNT, 9)]
     t = Table("area_changes", f"Areas improved, static and declined since the baseline ({r.baseline_name})",
               _rules(r) + " Not compared: an Area with no figure now or at baseline.", cols, sheet="Areas improved")
     for c in r.area_changes:

@@ -158,6 +158,20 @@ class InspectionTemplate:
     def set_by_id(self) -> dict[str, QuestionSet]:
         return {s.id: s for s in self.question_sets}
 
+    def find_question(self, question_id: str) -> Question:
+        """The question with this id, matched without regard to case when that is unambiguous;
+        otherwise a BadValue that says 'did you mean …?'."""
+        q = self.question_by_id.get(question_id)
+        if q is not None:
+            return q
+        folded = [q for qid, q in self.question_by_id.items() if qid.casefold() == str(question_id).casefold()]
+        if len(folded) == 1:
+            return folded[0]
+        from fileexam.domain.cases import BadValue
+        from fileexam.domain.problems import did_you_mean
+        raise BadValue(f"'{question_id}' is not a question of this inspection"
+                       + did_you_mean(str(question_id), list(self.question_by_id)))
+
     def section_of(self, question: Question) -> Section:
         return self.set_by_id[question.set_id].section_of(question)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Iterable
 
 from fileexam.domain.problems import Problem, cell_problem, did_you_mean
-from fileexam.services.progress import Progress, no_progress
+from fileexam.progress import Progress, no_progress
 
 FORMAT_ID = "fileexam-exchange"
 FORMAT_VERSION = 2      # 2: the hash covers About and Definitions too
@@ -368,14 +368,20 @@ def _read_about(data: ExchangeData, rows: list[tuple[int, list]], bad) -> bool:
     return not data.problems
 
 
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)  # before fileexam existed: not a time it wrote
+
+
 def _parse_time(text: str | None) -> datetime | None:
     if not text or len(text) > 40:
         return None
     try:
         t = datetime.fromisoformat(text)
-    except ValueError:
+        if t.tzinfo is None or t < EARLIEST:
+            return None
+        t.astimezone(timezone.utc)  # year 1 with an offset cannot be moved to UTC: not a time we wrote
+    except (ValueError, OverflowError):
         return None
-    return t if t.tzinfo is not None else None
+    return t
 
 
 def canonical_time(t: datetime) -> str:

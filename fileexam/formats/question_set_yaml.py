@@ -145,6 +145,8 @@ def _parse_question(data, line: int, path: str, problems: list[Problem], scales:
         return None
     qid = r.ident("id")
     r.question = qid or None
+    if qid:
+        r.what = f"question {qid}"  # so that a message about it names it, not only its line
     r.allow_only(QUESTION_KEYS)
     text = r.text("text", required=True)
     guidance = r.text("guidance")
@@ -171,7 +173,7 @@ def _parse_question(data, line: int, path: str, problems: list[Problem], scales:
 def _parse_answer(r: Reader, scales: dict[str, Scale]) -> AnswerSpec | None:
     value = r.data.get("answer")
     if value is None:
-        r.add("missing-key", key="answer", what="a question")
+        r.add("missing-key", key="answer", what=r.what)
         return None
     line = r.data.line_of("answer")
     if not isinstance(value, (str, YMap)):

@@ -112,9 +112,9 @@ def write_table(layout: Layout, table: Table, printed: bool = True) -> tuple:
     ws.set_row(header, _height(max(wrapped_lines(c.heading, c.width, bold=True) for c in cols)))
     first = header + 1
     previous: dict = {}
-    # text right of a right-aligned number is indented, or the two run together ("3fewer than...")
-    indent = [i > 0 and c.kind in (TEXT, LONG_TEXT) and cols[i - 1].kind not in (TEXT, LONG_TEXT)
-              for i, c in enumerate(cols)]
+    # a number right of which text starts keeps a gap, or the two read as one ("3 5 out of 11")
+    gap = [c.kind not in (TEXT, LONG_TEXT) and i + 1 < len(cols) and cols[i + 1].kind in (TEXT, LONG_TEXT)
+           for i, c in enumerate(cols)]
     for r_i, values in enumerate(table.rows):
         at = first + r_i
         lines = 1
@@ -123,7 +123,7 @@ def write_table(layout: Layout, table: Table, printed: bool = True) -> tuple:
             v = values.get(c.key)
             if c.once and v is not None and previous.get(c.key) == v:
                 v = None  # the same text as the row above: shown once
-            lines = max(lines, _write_cell(layout, ws, at, i, c, v, mark, indent[i]))
+            lines = max(lines, _write_cell(layout, ws, at, i, c, v, mark, gap[i]))
         previous = values
         if lines > 1:
             ws.set_row(at, _height(lines))
@@ -164,8 +164,9 @@ def _group_row(layout: Layout, ws, row: int, cols: list[Column]) -> int:
     return row + 1
 
 
-def _write_cell(layout: Layout, ws, row: int, col: int, c: Column, v, mark: bool, indent: bool = False) -> int:
+def _write_cell(layout: Layout, ws, row: int, col: int, c: Column, v, mark: bool, gap: bool = False) -> int:
     """Writes one typed value; returns the lines its text needs."""
+    pad = {"align": "right", "indent": 1} if gap else {}
     if v is None:
         return 1
     if isinstance(v, bool):
@@ -173,9 +174,9 @@ def _write_cell(layout: Layout, ws, row: int, col: int, c: Column, v, mark: bool
         return 1
     if isinstance(v, (int, float)):
         if c.kind == CHANGE and change_decimals(v, layout.threshold_pp) == 2:
-            ws.write_number(row, col, v, layout.fmt(CHANGE, mark, num_format=PRECISE_CHANGE))
+            ws.write_number(row, col, v, layout.fmt(CHANGE, mark, num_format=PRECISE_CHANGE, **pad))
         else:
-            ws.write_number(row, col, v, layout.fmt(c.kind if c.kind in NUMBER_FORMATS else NUMBER, mark))
+            ws.write_number(row, col, v, layout.fmt(c.kind if c.kind in NUMBER_FORMATS else NUMBER, mark, **pad))
         return 1
     if isinstance(v, datetime):
         ws.write_datetime(row, col, v, layout.fmt(DATE, mark, num_format="d mmm yyyy hh:mm"))
@@ -185,11 +186,12 @@ def _write_cell(layout: Layout, ws, row: int, col: int, c: Column, v, mark: bool
         return 1
     text = str(v)
     if c.kind in NUMBER_FORMATS:  # 'no cases' where a figure would be: said, right-aligned, never a 0
-        ws.write_string(row, col, text, layout.fmt(TEXT, mark, italic=True, align="right", text_wrap=True))
-        return wrapped_lines(text, c.width)
+        ws.write_string(row, col, text, layout.fmt(TEXT, mark, italic=True, text_wrap=True,
+                                                   **(pad or {"align": "right"})))
+        return wrapped_lines(text, c.width - (1.5 if gap else 0))
     kind = LONG_TEXT if c.kind == LONG_TEXT else TEXT
-    ws.write_string(row, col, text, layout.fmt(kind, mark, indent=1) if indent else layout.fmt(kind, mark))
-    return wrapped_lines(text, c.width, mark, indent) if c.kind == LONG_TEXT else 1
+    ws.write_string(row, col, text, layout.fmt(kind, mark))
+    return wrapped_lines(text, c.width, mark) if c.kind == LONG_TEXT else 1
 
 
 # ---- charts ----------------------------------------------------------------------------------------

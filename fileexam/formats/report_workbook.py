@@ -13,7 +13,7 @@ from pathlib import Path
 from fileexam.domain.aggregate import ALL_STRANDS, NATIONAL
 from fileexam.domain.report_tables import COUNT, LONG_TEXT, TEXT, Column, Table, report_tables
 from fileexam.formats.xlsx_writing import wrapped_lines
-from fileexam.services.progress import Progress, no_progress
+from fileexam.progress import Progress, no_progress
 
 DATA_HEADERS = ["measure", "strand", "area", "value", "ci_low", "ci_high", "achieved", "available", "cases"]
 CHECK_HEADERS = ["case", "area", "strand", "measure", "achieved", "available"]

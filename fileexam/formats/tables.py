@@ -71,6 +71,9 @@ def _read_xlsx(path: Path, sheet: str | None, password=None) -> Table:
                 ws = wb[sheet] if sheet else (wb.worksheets[0] if wb.worksheets else None)
                 if ws is None:
                     raise fail("it holds no sheets")
+                if {"About", "Cases", "Answers"} <= set(wb.sheetnames) and not sheet:
+                    raise fail("it is an exchange workbook (an inspector's exported work), not a case sample: "
+                               "merge it into the master with  fileexam merge MASTER WORKBOOK")
                 table = Table(str(path), ws.title, [])
                 for i, row in enumerate(ws.iter_rows(), start=1):
                     values = []

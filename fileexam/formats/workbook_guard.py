@@ -132,16 +132,18 @@ def check_workbook_bytes(path: Path, data: bytes, password=None) -> CheckedWorkb
     checked = CheckedWorkbook(path, data)
     cells = 0
     with z:
-        names = {i.filename for i in infos}
+        names = {i.filename for i in infos if not i.filename.endswith("/")}
+        # Every part is measured, whatever its name: a reader follows the workbook's relationships to
+        # any part, so a sheet stored as xl/data/anything.bin is still a sheet to it.
         for name in sorted(names):
             low = name.lower()
-            if low.startswith("xl/worksheets/") and low.endswith(".xml"):
-                shape = scan_sheet(z, name)
-                _check_shape(shape)
-                cells += shape.cells
-                checked.sheets[name] = shape
-            elif low.endswith("sharedstrings.xml"):
+            if low.endswith("sharedstrings.xml"):
                 checked.strings_escapes = _has_escapes_stream(z, name)
+                continue
+            shape = scan_sheet(z, name)
+            _check_shape(shape)
+            cells += shape.cells
+            checked.sheets[name] = shape
     if cells > MAX_CELLS:
         raise UnsafeWorkbook(f"it holds {cells:,} cells (at most {MAX_CELLS:,} are read)")
     return checked

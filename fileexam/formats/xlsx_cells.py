@@ -29,10 +29,18 @@ _ESCAPED = re.compile(r"_x005F(_x[0-9A-Fa-f]{4}_)|_x([0-9A-Fa-f]{4})_")
 
 def unescape(text: str) -> str:
     """Undo XlsxWriter's escaping: `_x005F` before a literal `_xHHHH_`, and `_xHHHH_` for a character
-    XML cannot hold. (XlsxWriter escapes non-overlapping matches left to right; this is its inverse.)"""
+    XML cannot hold. (XlsxWriter escapes non-overlapping matches left to right; this is its inverse.)
+    An escaped UTF-16 surrogate pair becomes its one character; a lone surrogate, which no text can
+    hold, becomes U+FFFD (the replacement character), for the checks to refuse in words."""
     if "_x" not in text:
         return text
-    return _ESCAPED.sub(lambda m: m.group(1) if m.group(1) else chr(int(m.group(2), 16)), text)
+    out = _ESCAPED.sub(lambda m: m.group(1) if m.group(1) else chr(int(m.group(2), 16)), text)
+    if _SURROGATES.search(out):
+        out = out.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return out
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def _parser(part: str, namespaces: bool = True):

@@ -167,11 +167,6 @@ PRINTABLE_WIDTH_PX = {"landscape": 990, "portrait": 680}
 ROW_POINTS = 15  # Calibri 11's default row height
 
 
-def column_pixels(width: float) -> int:
-    """Excel's pixel width of a column `width` characters wide (Calibri 11)."""
-    return int(width * 7 + 5) if width > 1 else int(width * 12 + 0.5)
-
-
 def header_footer_text(text: str, limit: int = 70) -> str:
     """Plain text for a page header or footer: one line, cut to `limit`, '&' doubled (alone it starts a code)."""
     text = " ".join(str(text).split())
@@ -181,7 +176,7 @@ def header_footer_text(text: str, limit: int = 70) -> str:
 
 
 # Advance widths of Calibri's glyphs in font units (2,048 an em): the text's real width decides where a
-# wrapped cell breaks. Characters not listed count as wide as 'W' less a little (symbols, accents).
+# wrapped cell breaks. A character not listed (a symbol, an accented letter) counts wider than most letters.
 _CALIBRI = dict(zip(
     " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~",
     [463, 548, 821, 1038, 1038, 1463, 1397, 452, 621, 621, 1038, 1038, 511, 627, 517, 792] + [1038] * 10
@@ -197,12 +192,12 @@ def text_pixels(text: str, bold: bool = False) -> float:
     return units * _EM_PX / 2048 * (1.07 if bold else 1.0)
 
 
-def wrapped_lines(text: str, width: float, bold: bool = False, indent: bool = False) -> int:
+def wrapped_lines(text: str, width: float, bold: bool = False) -> int:
     """Lines a wrapped cell needs, for a row height that shows them all: LibreOffice prints a row at the
     height the file gives (none: one line), so a row set too short prints its text over the next row.
     Words are laid out by Calibri's glyph widths in Excel's column pixels, the tightest case: LibreOffice
     draws columns wider (Carlito, or a wider font with wider columns still); a word longer than a line breaks."""
-    room = width * 7 + 1 - (9 if indent else 0)   # the column in pixels, less cell padding (and indent)
+    room = width * 7 + 1   # the column in pixels, less cell padding
     space = text_pixels(" ", bold)
     lines = 0
     for part in str(text).split("\n"):

@@ -8,7 +8,7 @@ from pathlib import Path
 from fileexam.domain.diff import SetDiff, diff_sets
 from fileexam.domain.problems import Problem, ProblemsFound, problem
 from fileexam.formats.definitions import Loaded, load_file, yaml_files
-from fileexam.services.progress import Progress, no_progress
+from fileexam.progress import Progress, no_progress
 
 
 @dataclass

@@ -11,7 +11,7 @@ from fileexam.domain.answers import condition_value
 from fileexam.domain.cases import Case
 from fileexam.domain.questions import AnswerType
 from fileexam.domain.template import FieldType, InspectionTemplate
-from fileexam.services.progress import Progress, no_progress
+from fileexam.progress import Progress, no_progress
 
 if TYPE_CHECKING:
     from fileexam.store.inspection_file import InspectionFile

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fileexam import __version__
-from fileexam.domain.answers import decode_choices
+from fileexam.domain.answers import answer_label
 from fileexam.domain.cases import Status
 from fileexam.domain.questions import AnswerType, Question
 from fileexam.domain.template import CaseField, InspectionTemplate
 from fileexam.formats.exchange_workbook import FORMAT_ID, FORMAT_VERSION, ExchangeData, write_exchange
-from fileexam.services.progress import Progress, no_progress
+from fileexam.progress import Progress, no_progress
 from fileexam.store.inspection_file import InspectionFile, now
 
 
@@ -106,14 +106,7 @@ def _points(q: Question | None, value: str | None):
 
 
 def _label(q: Question, value: str | None):
-    if value is None:
-        return None
-    if q.answer.type is AnswerType.SCALE:
-        option = q.answer.option(value)
-        return option.label if option else value
-    if q.answer.type is AnswerType.CHOICES:
-        return "; ".join(q.answer.option(v).label if q.answer.option(v) else v for v in decode_choices(value))
-    return value
+    return answer_label(q, value)
 
 
 def _grid_header(q: Question) -> str:

@@ -6,14 +6,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fileexam.domain.answers import answer_text
-from fileexam.domain.cases import BadValue, field_value
+from fileexam.domain.cases import BadValue, clean_text, field_value
 from fileexam.domain.problems import Problem, cell_problem
 from fileexam.domain.coverage import Coverage, coverage
 from fileexam.domain.diff import diff_sets
 from fileexam.domain.merge import CasePlan, plan_case
 from fileexam.formats.definitions import load_text
 from fileexam.formats.exchange_workbook import CASES_FIXED, ExchangeData, read_exchange
-from fileexam.services.progress import Progress, no_progress
+from fileexam.progress import Progress, no_progress
 from fileexam.store.inspection_file import InspectionFile
 
 
@@ -146,7 +146,10 @@ def _check_versions(master: InspectionFile, data: ExchangeData) -> list[str]:
     """Same question sets, or versions whose answers stay comparable (as `fileexam diff` defines it)."""
     t = master.template
     if data.about.get("template_fingerprint") == t.fingerprint:
-        return []
+        # The same template means the same sets: About must not say otherwise (answers keep these)
+        return [f"About says question set '{qs.id}' has fingerprint {data.about.get(f'set.{qs.id}.fingerprint')!r}, "
+                f"but the template it names holds {qs.fingerprint!r}: the About sheet was edited"
+                for qs in t.question_sets if data.about.get(f"set.{qs.id}.fingerprint") not in (None, qs.fingerprint)]
     reasons = []
     stored = {d["id"]: d for d in data.definitions if d["kind"] == "question-set"}
     for qs in t.question_sets:
@@ -203,6 +206,14 @@ def _check_rows(master: InspectionFile, data: ExchangeData) -> list[Problem]:
             return problems
     for i, row in zip(data.row_numbers.get("Answers", []), data.answers):
         ref, set_id, qid, value = row[0], row[2], row[3], row[4]
+        comment = row[6]
+        if comment:  # the store's own rules for text, so that the master can export it again
+            try:
+                if clean_text(comment, "the comment") != comment:
+                    bad("exchange-bad-answer", "Answers", i, "comment",
+                        reason="the comment holds control characters, which fileexam never writes")
+            except BadValue as exc:
+                bad("exchange-bad-answer", "Answers", i, "comment", reason=str(exc))
         if ref not in sample and ref not in outside:
             bad("exchange-case-outside", "Answers", i, "reference", reference=ref)
             outside.add(ref)

@@ -1,16 +1,6 @@
-"""The progress callback every long use-case accepts: progress(done, total, what)."""
+"""Kept for code that imports the progress callback from here: it lives in fileexam.progress, below every
+layer (the file formats take one too, and must not import the use-cases)."""
 
-from __future__ import annotations
+from fileexam.progress import Progress, ProgressFn, no_progress
 
-from typing import Callable, Protocol
-
-
-class Progress(Protocol):
-    def __call__(self, done: int, total: int, what: str = "") -> None: ...
-
-
-def no_progress(done: int, total: int, what: str = "") -> None:
-    return None
-
-
-ProgressFn = Callable[[int, int, str], None]
+__all__ = ["Progress", "ProgressFn", "no_progress"]

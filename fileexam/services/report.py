@@ -16,7 +16,7 @@ from fileexam.domain.applicability import AnswerIs, FieldIs, leaves
 from fileexam.domain.cases import Status
 from fileexam.domain.questions import THEME, AnswerType
 from fileexam.domain.template import InspectionTemplate
-from fileexam.services.progress import Progress, no_progress
+from fileexam.progress import Progress, no_progress
 from fileexam.store.errors import StoreError
 from fileexam.store.inspection_file import InspectionFile, now
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from fileexam.domain.problems import Problem, cell_problem
 from fileexam.domain.sample import check_sample, describe_difference
 from fileexam.formats.tables import TableError, read_table
-from fileexam.services.progress import Progress, no_progress
+from fileexam.progress import Progress, no_progress
 from fileexam.store.inspection_file import InspectionFile
 
 

@@ -56,8 +56,15 @@ def connect_read_only(path: Path) -> sqlite3.Connection:
         conn.close()
         if is_writable(path):
             raise
+    except BaseException:  # a damaged file: nothing may stay open on it
+        conn.close()
+        raise
     conn = sqlite3.connect(read_uri(path, immutable=True), uri=True, isolation_level=None)
-    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 
@@ -93,11 +100,9 @@ def check_inspection_file(path: Path, check: str = "quick") -> FileCheck:
     had = {suffix: Path(str(path) + suffix).exists() for suffix in ("-wal", "-shm")}
     found = FileCheck(writable=is_writable(path))
     ours = False
+    conn = None
     try:
         conn = connect_read_only(path)
-    except sqlite3.DatabaseError as exc:
-        raise DamagedFile(path, f"SQLite cannot read it ({exc})") from None
-    try:
         ours = _recognise(conn, path, found)
         if check != "none":
             _integrity(conn, path, full=check == "full")
@@ -105,11 +110,12 @@ def check_inspection_file(path: Path, check: str = "quick") -> FileCheck:
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
             raise StoreError(f"{path} is busy in another program: try again in a moment") from None
-        raise DamagedFile(path, f"SQLite cannot read it ({exc})") from None
-    except sqlite3.DatabaseError as exc:
-        raise DamagedFile(path, f"SQLite cannot read it ({exc})") from None
+        raise _unreadable(path, ours, exc) from None
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:  # damage can garble SQLite's own message
+        raise _unreadable(path, ours, exc) from None
     finally:
-        conn.close()
+        if conn is not None:
+            conn.close()
         if not ours:  # a read of someone else's WAL database may have made these: leave no trace
             for suffix, existed in had.items():
                 extra = Path(str(path) + suffix)
@@ -119,6 +125,15 @@ def check_inspection_file(path: Path, check: str = "quick") -> FileCheck:
                     except OSError:
                         pass
     return found
+
+
+def _unreadable(path: Path, ours: bool, exc: BaseException) -> StoreError:
+    detail = str(exc) if not isinstance(exc, UnicodeDecodeError) else "its own error message is garbled"
+    if ours:
+        return DamagedFile(path, f"SQLite cannot read it ({detail})")
+    # Not yet recognised: it may be one of ours, damaged, or another program's file
+    return DamagedFile(path, f"SQLite cannot read it ({detail}): it is a damaged inspection file, or not an "
+                             "inspection file at all")
 
 
 def _recognise(conn: sqlite3.Connection, path: Path, check: FileCheck) -> bool:
@@ -155,6 +170,10 @@ def _check_content(conn: sqlite3.Connection, path: Path) -> None:
     if bad:
         raise DamagedFile(path, "the fields of case(s) " + ", ".join(str(b) for b in bad[:5])
                           + (" …" if len(bad) > 5 else "") + " cannot be read (not a JSON object)")
+    odd = [r[0] for r in conn.execute("SELECT DISTINCT status FROM markings WHERE status NOT IN"
+                                      " ('in progress', 'complete') LIMIT 3")]
+    if odd:
+        raise DamagedFile(path, "its markings hold a status fileexam never writes (" + ", ".join(map(repr, odd)) + ")")
     if conn.execute("SELECT 1 FROM definitions WHERE kind='inspection-template' AND fingerprint=?",
                     [meta["template_fingerprint"]]).fetchone() is None:
         raise DamagedFile(path, "its inspection template (the one named in meta) is missing from its definitions")

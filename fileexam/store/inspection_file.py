@@ -179,6 +179,8 @@ class InspectionFile:
         refused (DamagedFile names the damage and how to bring back a backup). check: "full",
         "quick" or "none" (see file_check.check_inspection_file)."""
         path = Path(path)
+        if path.is_dir():
+            raise StoreError(f"{path} is a folder: give the inspection file in it (NAME.fileexam)")
         if not path.is_file():
             raise StoreError(f"{path}: no such inspection file")
         if str(path.resolve()) in _OPEN:
@@ -290,10 +292,22 @@ class InspectionFile:
         return fields
 
     def case(self, reference: str) -> Case:
+        reference = self.resolve_case(reference)
         r = self.conn.execute("SELECT reference, fields, inspector FROM cases WHERE reference=?", [reference]).fetchone()
-        if r is None:
-            raise StoreError(f"no case '{reference}' in this inspection")
         return Case(r[0], self._fields(r[0], r[1]), r[2])
+
+    def resolve_case(self, reference: str) -> str:
+        """The case reference as stored: exact, or matched without regard to case when that is unambiguous
+        (URNs are typed in either case); otherwise a StoreError that says 'did you mean …?'."""
+        if self.conn.execute("SELECT 1 FROM cases WHERE reference=?", [reference]).fetchone() is not None:
+            return reference
+        folded = [r[0] for r in self.conn.execute("SELECT reference FROM cases WHERE reference = ? COLLATE NOCASE",
+                                                   [reference])]
+        if len(folded) == 1:
+            return folded[0]
+        from fileexam.domain.problems import did_you_mean
+        refs = [r[0] for r in self.conn.execute("SELECT reference FROM cases")]
+        raise StoreError(f"no case '{reference}' in this inspection" + did_you_mean(str(reference), refs))
 
     def add_cases(self, cases: list[Case], source: str, who: str) -> tuple[int, int]:
         """Add new cases in one transaction; a case already present with the same content is left. (added, unchanged)"""
@@ -315,6 +329,7 @@ class InspectionFile:
         return added, unchanged
 
     def set_field(self, reference: str, field_id: str, raw, who: str, reason: str = "") -> None:
+        reference = self.resolve_case(reference)
         f = self.template.fields_by_id.get(field_id)
         if f is None:
             raise BadValue(f"'{field_id}' is not a case field of this inspection")
@@ -346,9 +361,9 @@ class InspectionFile:
     def set_answer(self, reference: str, question_id: str, marker: str, value,
                    comment: str | None = None, reason: str = "") -> Answer:
         """Record, change or clear (value None) an answer; durable when this returns."""
-        q = self.template.question_by_id.get(question_id)
-        if q is None:
-            raise BadValue(f"'{question_id}' is not a question of this inspection")
+        q = self.template.find_question(question_id)
+        question_id = q.id
+        reference = self.resolve_case(reference)
         text = answer_text(q, value)
         qs = self.template.set_by_id[q.set_id]
         self.require_file()
@@ -531,6 +546,7 @@ class InspectionFile:
     def set_calibration(self, reference: str, reference_marker: str, who: str) -> None:
         """Make a case a calibration case. The reference marker must have marked it: a name typed wrong
         would otherwise take a real case out of the scores with nobody to compare against."""
+        reference = self.resolve_case(reference)
         with self.atomic():
             self._require_case(reference)
             markers = self._markers_of(reference)
@@ -546,6 +562,7 @@ class InspectionFile:
 
     def remove_calibration(self, reference: str, who: str, reason: str) -> None:
         """Undo set_calibration: the case counts in the scores again. Audited with its reason."""
+        reference = self.resolve_case(reference)
         if not reason or not reason.strip():
             raise BadValue("say why the case stops being a calibration case: a reason is required")
         with self.atomic():
@@ -572,9 +589,9 @@ class InspectionFile:
 
     def settle(self, reference: str, question_id: str, value, reason: str, who: str) -> str | None:
         """Record the agreed answer, with its reason; refused after sign-off."""
-        q = self.template.question_by_id.get(question_id)
-        if q is None:
-            raise BadValue(f"'{question_id}' is not a question of this inspection")
+        q = self.template.find_question(question_id)
+        question_id = q.id
+        reference = self.resolve_case(reference)
         if not reason or not reason.strip():
             raise BadValue("say why: a reason is required for every moderation decision")
         text = answer_text(q, value)
@@ -689,6 +706,11 @@ class InspectionFile:
             self.conn.execute("SELECT count(*) FROM meta").fetchone()  # NORMAL takes effect at the next access
         return {"cases": len(refs), "answers": answers, "fields": fields}
 
+    def purgeable(self, before: str) -> int:
+        """How many cases a purge before this date would touch (all their markings complete before it)."""
+        return len(self.conn.execute("SELECT case_ref FROM markings GROUP BY case_ref HAVING min(status = 'complete')"
+                                     " = 1 AND max(updated_at) < ?", [before]).fetchall())
+
     def _take_exclusively(self) -> None:
         """BEGIN EXCLUSIVE in exclusive locking mode: fails at once if any other connection, in this or
         another process, has the file open (SQLite's own locks say so), so nobody keeps old pages."""
@@ -721,12 +743,14 @@ class InspectionFile:
         return {(r[0], r[1]): Status(r[2]) for r in self.conn.execute("SELECT case_ref, marker, status FROM markings")}
 
     def check_complete(self, reference: str, marker: str) -> Completeness:
+        reference = self.resolve_case(reference)
         case = self.case(reference)
         answers = {qid: a.value for qid, a in self.answers(reference, marker).items()}
         return completeness(self.template, case.fields, answers)
 
     def mark_complete(self, reference: str, marker: str) -> Completeness:
         """Mark complete when nothing required is missing; the check's result either way."""
+        reference = self.resolve_case(reference)
         with self.atomic():
             result = self.check_complete(reference, marker)
             if result.ok and self.status(reference, marker) is not Status.COMPLETE:
@@ -740,6 +764,7 @@ class InspectionFile:
         return result
 
     def reopen(self, reference: str, marker: str, reason: str) -> None:
+        reference = self.resolve_case(reference)
         if not reason or not reason.strip():
             raise BadValue("say why the case is reopened: a reason is required")
         with self.atomic():
@@ -749,6 +774,18 @@ class InspectionFile:
             self.conn.execute("UPDATE markings SET status=?, updated_at=? WHERE case_ref=? AND marker=?",
                             [Status.IN_PROGRESS.value, stamp, reference, marker])
             self._audit(self.conn, marker, "reopen", reference, None, marker, None, None, reason.strip(), stamp)
+
+    def applies(self, reference: str, marker: str, question_id: str) -> tuple[bool, str]:
+        """Does the question apply to this case as this marker has answered it, and if not, why not."""
+        t = self.template
+        q = t.find_question(question_id)
+        case = self.case(reference)
+        if t.which_apply(case.fields, self.applicable_values(case.reference, marker))[q.id]:
+            return True, ""
+        section = t.section_of(q)
+        condition = q.applies_when if q.applies_when is not None else section.applies_when
+        return False, ("it applies only when " + t.describe_condition(condition)) if condition is not None else \
+            "an earlier answer or a case field rules it out"
 
     def applicable_values(self, reference: str, marker: str) -> dict:
         """Answers in the form conditions read (lists for several choices)."""
