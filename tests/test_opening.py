@@ -599,3 +599,25 @@ def test_read_only__status_export_report_work__answer_refused_plainly(merged_fil
     with sqlite3.connect(closed_file) as conn:
         assert conn.execute("SELECT count(*) FROM answers").fetchone()[0] == answers_before
     conn.close()
+
+
+# ---- found by the damaged-open fault run ------------------------------------------------------------
+def test_schema_record_edited_by_hand__called_damaged_not_a_traceback(closed_file, capsys):
+    conn = sqlite3.connect(closed_file)
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name='m004_covering_answers_index'")
+    conn.commit()
+    conn.close()
+    digest = sha256(closed_file)
+    run = cli(capsys, "status", closed_file)
+    assert run.code == 1 and "damaged" in run.err and "record of schema upgrades" in run.err
+    assert sha256(closed_file) == digest
+
+
+def test_refused_damaged_inspection__no_side_files_left(answered_file, tmp_path, capsys):
+    path = tmp_path / "damaged.fileexam"
+    data = bytearray(answered_file.read_bytes())
+    path.write_bytes(damage_a_middle_btree_page(bytes(data)))
+    assert not Path(str(path) + "-wal").exists()
+    run = cli(capsys, "status", path)
+    assert run.code == 1 and "damaged" in run.err
+    assert not Path(str(path) + "-wal").exists() and not Path(str(path) + "-shm").exists()

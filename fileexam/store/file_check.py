@@ -99,7 +99,7 @@ def check_inspection_file(path: Path, check: str = "quick") -> FileCheck:
         raise NotAnInspection(f"{path} is another application's database, not a fileexam inspection file")
     had = {suffix: Path(str(path) + suffix).exists() for suffix in ("-wal", "-shm")}
     found = FileCheck(writable=is_writable(path))
-    ours = False
+    ours = passed = False
     conn = None
     try:
         conn = connect_read_only(path)
@@ -107,6 +107,7 @@ def check_inspection_file(path: Path, check: str = "quick") -> FileCheck:
         if check != "none":
             _integrity(conn, path, full=check == "full")
         _check_content(conn, path)
+        passed = True
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
             raise StoreError(f"{path} is busy in another program: try again in a moment") from None
@@ -116,7 +117,7 @@ def check_inspection_file(path: Path, check: str = "quick") -> FileCheck:
     finally:
         if conn is not None:
             conn.close()
-        if not ours:  # a read of someone else's WAL database may have made these: leave no trace
+        if not (ours and passed):  # a file refused, ours or not, is left as it was found: no side files
             for suffix, existed in had.items():
                 extra = Path(str(path) + suffix)
                 if not existed and extra.exists() and (suffix == "-shm" or extra.stat().st_size == 0):

@@ -196,6 +196,10 @@ class InspectionFile:
             newer = [name for name in applied if name not in KNOWN]
             if newer:
                 raise StoreError(f"{path} was written by a newer fileexam (schema {newer[-1]}): update fileexam to open it")
+            if applied != KNOWN[:len(applied)]:  # a record edited by hand: rerunning migrations would fail
+                from fileexam.store.file_check import DamagedFile
+                raise DamagedFile(path, "its record of schema upgrades does not match fileexam's ("
+                                  + ", ".join(applied[:8]) + ")")
             if legacy or len(applied) < len(KNOWN):
                 if not can_write:
                     if len(applied) < len(KNOWN):
@@ -207,7 +211,12 @@ class InspectionFile:
                         conn = _connect(path, True)
                     if len(applied) < len(KNOWN):
                         cls._backup_before_upgrade(conn, path, applied[-1] if applied else "none")
-                        _apply_migrations(conn)
+                        try:
+                            _apply_migrations(conn)
+                        except sqlite3.OperationalError as exc:  # e.g. a table the record says is missing exists
+                            from fileexam.store.file_check import DamagedFile
+                            raise DamagedFile(path, f"its schema does not match its record of upgrades ({exc})") \
+                                from None
                     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")  # recognised at once from now on
                     if read_only:
                         conn.close()
