@@ -1,7 +1,11 @@
 """fileexam benchmarks: prints one JSON object per figure ({"name", "value", "unit", "target"}).
 
-    python benchmarks/run.py            # all figures
-    python benchmarks/run.py --quick    # a smaller inspection, for a smoke run
+    python benchmarks/run.py                    # all figures
+    python benchmarks/run.py --quick            # smaller inspections, for a smoke run
+    python benchmarks/run.py --only report      # aggregation and report on 1,200 and 10,000 cases
+    python benchmarks/run.py --only big         # aggregation and the whole `fileexam report` on 100,000 cases
+    python benchmarks/run.py --only report --reference   # ... and the aggregation before issue 15 beside it
+    python benchmarks/run.py --only store --encrypted    # ... and the same inspection encrypted, beside the plain one
 
 Targets are printed beside the figures; nothing here fails a build. Figures on a
 2-core machine vary 30-50% run to run: compare ratios measured in one run.
@@ -27,8 +31,11 @@ sys.path.insert(0, str(ROOT))
 SETS, PER_SET = 4, 20  # 80 questions
 
 
-def emit(name: str, value: float, unit: str, target: str = "") -> None:
-    print(json.dumps({"name": name, "value": round(value, 3), "unit": unit, "target": target}), flush=True)
+def emit(name: str, value: float, unit: str, target: str = "", spread: tuple[float, float] | None = None) -> None:
+    figure = {"name": name, "value": round(value, 3), "unit": unit, "target": target}
+    if spread is not None:  # the lowest and highest of repeated runs; value is their median
+        figure["range"] = [round(spread[0], 3), round(spread[1], 3)]
+    print(json.dumps(figure), flush=True)
 
 
 def write_definitions(folder: Path) -> Path:
@@ -58,14 +65,15 @@ def write_definitions(folder: Path) -> Path:
 
 
 def build_inspection(folder: Path, n_cases: int, inspectors: int = 14, name: str = "bench.fileexam",
-                     answered: bool = True) -> Path:
-    """Cases and every answer, inserted in bulk (the setup is not what is measured)."""
+                     answered: bool = True, key=None) -> Path:
+    """Cases and every answer, inserted in bulk (the setup is not what is measured). key: encrypted with it."""
     from fileexam.domain.cases import Case
     from fileexam.store.inspection_file import InspectionFile, now
 
     path = folder / name
     template = folder / "bench.yaml"
-    f = InspectionFile.create(path, template if template.exists() else write_definitions(folder), "Benchmark", "bench")
+    f = InspectionFile.create(path, template if template.exists() else write_definitions(folder), "Benchmark", "bench",
+                              key=key)
     rng = random.Random(1)
     cases = [Case(f"C{i:05d}", {"area": f"A{i % 14 + 1}", "strand": "crown_court" if i % 3 else "magistrates"},
                   f"I{i % inspectors:02d}") for i in range(n_cases)]
@@ -127,6 +135,97 @@ def bench_open(path: Path) -> None:
         f.close()
     assert len(listed) == len(cases) and t is not None
     emit(f"open inspection and list {len(cases)} cases with status", statistics.median(runs), "ms", "<= 200 ms")
+
+
+PASSPHRASE = "a benchmark passphrase"
+
+
+def bench_encrypted(folder: Path, n_cases: int, n: int = 400, blocks: int = 8) -> None:
+    """The same inspection encrypted (SQLCipher 4, docs/encryption-at-rest.md) beside the plain one: open time
+    (the key derived once per session, and the first open with the derivation), and the answer write p50 / p99,
+    the two files written in alternating blocks so that both see the same disk weather. Checks the work: every
+    write landed once in each file, and the encrypted file holds no plaintext."""
+    from fileexam.domain.progress import case_status
+    from fileexam.store.inspection_file import InspectionFile
+    from fileexam.store.sqlite import derive, new_key
+
+    t0 = time.perf_counter()
+    key = new_key(PASSPHRASE)
+    emit("encrypted: key derivation (PBKDF2-HMAC-SHA512 x 256,000, hashlib)", (time.perf_counter() - t0) * 1000, "ms")
+    plain = build_inspection(folder, n_cases, name="plain.fileexam")  # the same data (seeded), plain, unwritten
+    sealed = build_inspection(folder, n_cases, name="sealed.fileexam", key=key)
+    emit("encrypted: file size / plain", sealed.stat().st_size / plain.stat().st_size, "x")
+
+    def open_and_list(path: Path, k=None) -> float:
+        t0 = time.perf_counter()
+        with InspectionFile.open(path, key=k) as f:
+            t = f.template
+            cases, statuses = f.cases(), f.statuses()
+            listed = [(c.reference, case_status(c, statuses)) for c in cases]
+            took = (time.perf_counter() - t0) * 1000
+        assert len(listed) == n_cases and t is not None
+        return took
+
+    runs = {"plain": [], "encrypted": []}
+    for _ in range(5):  # alternating, as the writes below
+        runs["plain"].append(open_and_list(plain))
+        runs["encrypted"].append(open_and_list(sealed, key))
+    first = []
+    for _ in range(3):  # the first open of a session: the passphrase typed, the key derived, then the open
+        t0 = time.perf_counter()
+        k = derive(PASSPHRASE, sealed.read_bytes()[:16])
+        open_and_list(sealed, k)
+        first.append((time.perf_counter() - t0) * 1000)
+    emit(f"plain: open inspection and list {n_cases} cases with status", statistics.median(runs["plain"]), "ms",
+         "<= 200 ms", (min(runs["plain"]), max(runs["plain"])))
+    emit(f"encrypted: open inspection and list {n_cases} cases with status (key derived once)",
+         statistics.median(runs["encrypted"]), "ms", "<= 500 ms (docs/encryption-at-rest.md)",
+         (min(runs["encrypted"]), max(runs["encrypted"])))
+    emit("encrypted: first open of a session (key derivation + open + list)", statistics.median(first), "ms",
+         "<= 1 s (docs/encryption-at-rest.md)", (min(first), max(first)))
+
+    files = {"plain": InspectionFile.open(plain), "encrypted": InspectionFile.open(sealed, key=key)}
+    rng = random.Random(2)
+    refs = [c.reference for c in files["plain"].cases()][:50]
+    qids = [q.id for q in files["plain"].template.questions]
+    inspector = {c.reference: c.inspector for c in files["plain"].cases()}
+    plan = [(rng.choice(refs), rng.choice(qids), rng.choice(["fully", "partially", "not_met"])) for _ in range(n)]
+    before, times = {}, {name: [] for name in files}
+    for name, f in files.items():
+        f.conn.executemany("UPDATE markings SET status='in progress' WHERE case_ref=?", [(r,) for r in refs])
+        before[name] = f.conn.execute("SELECT count(*) FROM audit").fetchone()[0]
+    # the writes that change something (set_answer writes nothing when the value is already there)
+    current = {(r, q): v for r, q, v in files["plain"].conn.execute("SELECT case_ref, question_id, value FROM answers")}
+    expected = 0
+    for ref, qid, value in plan:
+        expected += current.get((ref, qid)) != value
+        current[(ref, qid)] = value
+    size = max(1, n // blocks)
+    for start in range(0, n, size):
+        for name, f in files.items():
+            for ref, qid, value in plan[start:start + size]:
+                t0 = time.perf_counter()
+                f.set_answer(ref, qid, inspector[ref], value)
+                times[name].append((time.perf_counter() - t0) * 1000)
+    for name, f in files.items():
+        written = f.conn.execute("SELECT count(*) FROM audit").fetchone()[0] - before[name]
+        assert written == expected, (name, written, expected)  # every write landed, once
+        f.close()
+        t = sorted(times[name])
+        emit(f"{name}: answer write p50 ({n} writes, synchronous=FULL)", statistics.median(t), "ms")
+        emit(f"{name}: answer write p99 ({n} writes, synchronous=FULL)", t[int(len(t) * 0.99) - 1], "ms", "<= 5 ms")
+    # the same writes, so the same answers: the two files agree row for row, and the encrypted one shows none
+    with InspectionFile.open(plain) as p, InspectionFile.open(sealed, key=key) as e:
+        query = "SELECT case_ref, question_id, marker, value, revision FROM answers ORDER BY 1, 2, 3"
+        assert p.conn.execute(query).fetchall() == e.conn.execute(query).fetchall()
+    for suffix in ("", "-wal"):
+        extra = Path(str(sealed) + suffix)
+        if extra.exists():
+            data = extra.read_bytes()
+            assert b"Comment on the review" not in data and b"SQLite format 3" not in data
+    emit(f"encrypted: {expected} of the {n} writes changed an answer, in both files", expected, "writes")
+    emit("encrypted: answer write p50 / plain p50", statistics.median(times["encrypted"]) /
+         statistics.median(times["plain"]), "x")
 
 
 CHILD = """
@@ -260,6 +359,48 @@ def bench_qt(path: Path, folder: Path) -> None:
     w.close()
 
 
+SHOWN = "smoke: ok, main window shown"  # fileexam/qt/smoke.py's line once the window is exposed
+
+
+def _time_command(command: list[str], env: dict, expect: str) -> float:
+    t0 = time.perf_counter()
+    proc = subprocess.run(command, capture_output=True, text=True, env=env)
+    elapsed = time.perf_counter() - t0
+    if proc.returncode or expect not in proc.stdout:
+        raise RuntimeError(f"{command}: exit {proc.returncode}\n{proc.stdout[-1000:]}{proc.stderr[-2000:]}")
+    return elapsed
+
+
+def bench_built_app(path: Path, folder: Path, app: Path, runs: int = 5) -> None:
+    """Start-up of the built app folder (scripts/build_app.py) beside the virtual environment's, the same
+    command in each: `fileexam FILE` until the main window is shown (exposed) with the inspection open, and
+    closed (FILEEXAM_SMOKE=1, checked by its line on stdout); and `fileexam --version`. A first run of each
+    is not counted (it fills the disk cache)."""
+    exe = app / ("fileexam.exe" if sys.platform == "win32" else "fileexam")
+    home = folder / "home-start"
+    (home / "config").mkdir(parents=True, exist_ok=True)
+    (home / "config" / "settings.json").write_text('{"user": "I00"}')
+    env = {**os.environ, "FILEEXAM_HOME": str(home), "FILEEXAM_SMOKE": "1"}
+    commands = {"virtual environment (python -m fileexam)": [sys.executable, "-m", "fileexam"]}
+    if exe.is_file():
+        commands["built app folder"] = [str(exe)]
+    else:
+        print(f"(no built app at {app}: python scripts/build_app.py, then run this again)", file=sys.stderr)
+    medians = {}
+    for label, command in commands.items():
+        for what, args, expect in (("FILE to main window shown, closed", [str(path)], SHOWN),
+                                   ("--version", ["--version"], "fileexam ")):
+            _time_command(command + args, env, expect)
+            took, spread = _spread([_time_command(command + args, env, expect) for _ in range(runs)])
+            medians[label, what] = took
+            emit(f"start, {label}: fileexam {what}, median of {runs}", took * 1000, "ms", "",
+                 (spread[0] * 1000, spread[1] * 1000))
+    if len(commands) == 2:
+        for what in ("FILE to main window shown, closed", "--version"):
+            emit(f"start: built app / virtual environment, fileexam {what}",
+                 medians["built app folder", what] / medians["virtual environment (python -m fileexam)", what], "x")
+
+
 def bench_merge(folder: Path, workbooks: int = 30, per: int = 90) -> None:
     """Merging `workbooks` inspectors' workbooks of `per` cases x 80 questions, against reading the same rows as csv."""
     from fileexam.formats.exchange_workbook import read_exchange
@@ -330,45 +471,147 @@ def bench_merge(folder: Path, workbooks: int = 30, per: int = 90) -> None:
     emit("fileexam's exact reader on the same sheets / csv floor", exact / floor, "x")
 
 
-def bench_report(path: Path, folder: Path) -> None:
+AGGREGATE = """
+import json, resource, sys, time
+root, which, path, repeat = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+sys.path.insert(0, root)
+from fileexam.store.inspection_file import InspectionFile
+if which == "reference":  # the aggregation before issue 15, kept for the tests
+    sys.path.insert(0, root + "/tests")
+    from reference_report import build_report
+else:
+    from fileexam.services.report import build_report
+with InspectionFile.open(path, read_only=True) as f:
+    f.template  # loaded when the file is opened in the app and the command line alike
+    floors, times = [], []
+    for _ in range(3):  # the floor: one SQLite scan reading every answer's value, on the same connection
+        t0 = time.perf_counter()
+        answers = f.conn.execute("SELECT count(value) FROM answers").fetchone()[0]
+        floors.append(time.perf_counter() - t0)
+    for _ in range(repeat):
+        r = None  # one report in memory at a time: the peak is one aggregation's
+        t0 = time.perf_counter()
+        r = build_report(f)
+        times.append(time.perf_counter() - t0)
+    # the work done: every complete case counted, and theme 0 nationally as SQL adds it up on its own
+    # (in the generated inspection every question applies and each case has one marking)
+    complete = f.conn.execute("SELECT count(*) FROM markings WHERE status = 'complete'").fetchone()[0]
+    known = f.conn.execute("SELECT total(CASE a.value WHEN 'fully' THEN 2 WHEN 'partially' THEN 1 ELSE 0 END),"
+                           " 2 * count(CASE WHEN a.value IN ('fully', 'partially', 'not_met') THEN 1 END)"
+                           " FROM answers a JOIN markings m ON m.case_ref = a.case_ref AND m.marker = a.marker"
+                           " AND m.status = 'complete' WHERE a.set_id = 'set0'").fetchone()
+    fig = r.figure("set0")
+    print(json.dumps({"floors": floors, "times": times, "answers": answers, "counted": len(r.counted),
+                      "complete": complete,
+                      "figure": [fig.achieved, fig.available, len(fig.cases), fig.ci is not None],
+                      "known": list(known), "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+WHOLE_REPORT = """
+import json, resource, sys, time
+sys.path.insert(0, sys.argv[1])
+t0 = time.perf_counter()
+from fileexam.cli import main
+rc = main(["report", sys.argv[2], sys.argv[3]])
+print(json.dumps({"seconds": time.perf_counter() - t0, "rc": rc,
+                  "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}), file=sys.stderr)
+"""
+
+
+def _spread(values: list[float]) -> tuple[float, tuple[float, float]]:
+    return statistics.median(values), (min(values), max(values))
+
+
+def aggregate_in_child(path: Path, n: int, repeat: int, which: str = "current") -> dict:
+    """build_report on `path` in a process of its own (so that its peak memory is its own), `repeat`
+    times, with the floor measured in the same process just before; checks the work was done."""
+    proc = subprocess.run([sys.executable, "-c", AGGREGATE, str(ROOT), which, str(path), str(repeat)],
+                          capture_output=True, text=True)
+    if proc.returncode:
+        raise RuntimeError(proc.stderr[-3000:])
+    out = json.loads(proc.stdout.splitlines()[-1])
+    achieved, available, cases, has_ci = out["figure"]
+    counted = out["counted"]
+    assert counted == out["complete"] == cases and counted > n * 0.9 and has_ci, (counted, out["complete"], cases, n)
+    assert (achieved, available) == tuple(out["known"]), (achieved, available, out["known"])  # and added up
+    return out
+
+
+def bench_aggregation(path: Path, n: int, repeat: int, reference: bool, target: str = "") -> None:
+    """The aggregation (build_report: the markings that count, applicability, scores, roll-ups, intervals)
+    against its floor, one SQLite scan of the answers (SELECT count(value) FROM answers) in the same run."""
+    runs = [("", "current")] + ([(" before issue 15", "reference")] if reference else [])
+    for label, which in runs:
+        out = aggregate_in_child(path, n, repeat if which == "current" or n <= 10_000 else 1, which)
+        took, spread = _spread(out["times"])
+        floor = min(out["floors"])
+        emit(f"aggregation{label}: {out['counted']} cases x {SETS * PER_SET} questions ({out['answers']} answers), "
+             f"median of {len(out['times'])}", took, "s", target if which == "current" else "", spread)
+        emit(f"aggregation{label}: floor, one SQLite scan of the answers (SELECT count(value)), same run", floor, "s")
+        emit(f"aggregation{label} / floor ({n} cases)", took / floor, "x",
+             "<= 10x" if which == "current" and n >= 100_000 else "")
+        emit(f"aggregation{label}: peak memory, {n} cases (process max RSS)", out["maxrss_mb"], "MB",
+             "<= 300 MB" if which == "current" and n <= 1200 else "")
+
+
+def bench_report(path: Path, folder: Path, n: int, reference: bool = False) -> None:
     from fileexam.formats.report_workbook import write_report
     from fileexam.services.report import build_report
     from fileexam.store.inspection_file import InspectionFile
 
+    bench_aggregation(path, n, 5, reference)
     with InspectionFile.open(path) as f:
         f.template
         t0 = time.perf_counter()
         r = build_report(f)
-        built = time.perf_counter() - t0
         write_report(folder / "report.xlsx", r)
         took = time.perf_counter() - t0
-    emit(f"report: aggregate {len(r.counted)} cases with intervals", built, "s")
+    assert len(r.counted) == n
     emit(f"report: aggregate and write the workbook ({len(r.counted)} cases)", took, "s", "<= 5 s")
 
 
-def bench_big_aggregation(folder: Path, n: int = 100_000) -> None:
-    from fileexam.services.report import build_report
-    from fileexam.store.inspection_file import InspectionFile
+def bench_ten_thousand(folder: Path, n: int, reference: bool) -> None:
+    sub = folder / "ten"
+    sub.mkdir()
+    write_definitions(sub)
+    t0 = time.perf_counter()
+    path = build_inspection(sub, n, inspectors=100, name="ten.fileexam")
+    emit(f"setup: generated {n} cases", time.perf_counter() - t0, "s")
+    bench_aggregation(path, n, 3, reference)
 
+
+def bench_big_aggregation(folder: Path, n: int = 100_000, reference: bool = False) -> None:
+    """Aggregation and the whole `fileexam report` (open, aggregate, write the workbook) on n cases."""
     sub = folder / "big"
     sub.mkdir()
     write_definitions(sub)
     t0 = time.perf_counter()
     path = build_inspection(sub, n, inspectors=100, name="big.fileexam")
     emit(f"setup: generated {n} cases", time.perf_counter() - t0, "s")
-    with InspectionFile.open(path) as f:
-        f.template
-        t0 = time.perf_counter()
-        r = build_report(f)
-        took = time.perf_counter() - t0
-    emit(f"aggregation on {len(r.counted)} cases x {SETS * PER_SET} questions", took, "s", "<= 10 s")
+    bench_aggregation(path, n, 3, reference, "<= 10 s")
+    proc = subprocess.run([sys.executable, "-c", WHOLE_REPORT, str(ROOT), str(path), str(sub / "big.xlsx")],
+                          capture_output=True, text=True)
+    out = json.loads(proc.stderr.strip().splitlines()[-1]) if proc.returncode == 0 else None
+    if out is None or out["rc"] != 0 or f"{n} case(s) counted" not in proc.stdout:
+        raise RuntimeError(proc.stderr[-3000:])
+    emit(f"whole `fileexam report` on {n} cases (open, aggregate, write the workbook)", out["seconds"], "s",
+         "<= 20 s")
+    emit(f"whole `fileexam report` on {n} cases: peak memory (process max RSS)", out["maxrss_mb"], "MB")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="120 cases instead of 1,200")
     parser.add_argument("--no-qt", action="store_true", help="leave out the desktop app's figures")
+    parser.add_argument("--built-app", type=Path, default=ROOT / "build" / "dist" / "fileexam", metavar="DIR",
+                        help="the built app folder whose start-up is timed beside the virtual environment's")
     parser.add_argument("--only", choices=["store", "qt", "merge", "report", "big"], help="one group of figures")
+    parser.add_argument("--big", type=int, default=100_000, metavar="CASES", help="cases of the big group")
+    parser.add_argument("--reference", action="store_true",
+                        help="also time the aggregation before issue 15 (tests/reference_report.py)")
+    parser.add_argument("--encrypted", action="store_true",
+                        help="with the store figures: the same inspection encrypted, its open time and answer "
+                             "writes beside the plain one's")
     args = parser.parse_args()
     n = 120 if args.quick else 1200
     with tempfile.TemporaryDirectory() as tmp:
@@ -380,15 +623,19 @@ def main() -> None:
         if only in (None, "store"):
             bench_open(path)
             bench_writes(path)
+            if args.encrypted:
+                bench_encrypted(folder, n)
             bench_export(path, folder)
         if only in (None, "report"):
-            bench_report(path, folder)
+            bench_report(path, folder, n, args.reference)
+            bench_ten_thousand(folder, 1_000 if args.quick else 10_000, args.reference)
         if only in (None, "merge"):
             bench_merge(folder, 30 if not args.quick else 3)
         if only in (None, "big"):
-            bench_big_aggregation(folder, 100_000 if not args.quick else 5_000)
+            bench_big_aggregation(folder, 5_000 if args.quick else args.big, args.reference)
         if only in (None, "qt") and not args.no_qt:
             bench_qt(path, folder)
+            bench_built_app(path, folder, args.built_app)
 
 
 if __name__ == "__main__":

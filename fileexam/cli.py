@@ -12,7 +12,6 @@ from contextlib import contextmanager
 import errno
 import io
 import os
-import sqlite3
 import sys
 import traceback
 from pathlib import Path
@@ -22,6 +21,7 @@ from fileexam.domain.cases import BadValue
 from fileexam.domain.problems import ProblemsFound
 from fileexam.store.errors import StoreError
 from fileexam.store.file_check import DamagedFile
+from fileexam.store.sqlite import sqlite3
 
 COMMANDS: dict[str, str] = {}  # name -> one-line help; the README must list every one (tested)
 
@@ -111,11 +111,32 @@ def progress_bar(description: str):
 
 
 def _open(path: str, read_only: bool = False):
-    """read_only: the command only reads, so it also works on a file in a read-only folder."""
+    """read_only: the command only reads, so it also works on a file in a read-only folder. An encrypted
+    file's passphrase is asked at the terminal, or read from FILEEXAM_PASSPHRASE (store/passphrases.py)."""
     from fileexam.store.inspection_file import InspectionFile
+    from fileexam.store.passphrases import damaged_hint
 
     # A command runs once: it can afford SQLite's full integrity check (0.24 s on 1,200 cases).
-    return InspectionFile.open(path, read_only=read_only, check="full")
+    return _keys().open(Path(path), lambda key: InspectionFile.open(path, read_only=read_only, check="full", key=key),
+                        damaged_hint(Path(path), backup_root()))
+
+
+_KEYS = None  # the keys of the encrypted files this command opened, by salt: in memory, for one command
+
+
+def _keys():
+    global _KEYS
+    if _KEYS is None:
+        from fileexam.store.passphrases import TerminalKeys
+        _KEYS = TerminalKeys()
+    return _KEYS
+
+
+def _forget_keys() -> None:
+    global _KEYS
+    if _KEYS is not None:
+        _KEYS.forget()
+    _KEYS = None
 
 
 def require_xlsx(path: str, what: str) -> None:
@@ -162,11 +183,58 @@ def cmd_user(args) -> int:
 def cmd_new(args) -> int:
     from fileexam.store.inspection_file import InspectionFile
 
-    with InspectionFile.create(args.file, args.template, args.name, who_am_i(args)) as f:
+    key = None
+    if args.encrypt:
+        from fileexam.store.passphrases import new_passphrase
+        from fileexam.store.sqlite import new_key
+
+        if Path(args.file).exists():
+            raise UsageError(f"{args.file} already exists: choose another file name, or open it")
+        key = new_key(new_passphrase())  # asked twice, or FILEEXAM_PASSPHRASE; only the derived key is kept
+    with InspectionFile.create(args.file, args.template, args.name, who_am_i(args), key=key) as f:
         t = f.template
         print(f"Created {args.file}: '{args.name}' from {t.title} {t.version} "
-              f"({len(t.question_sets)} question sets, {len(list(t.questions))} questions).")
+              f"({len(t.question_sets)} question sets, {len(list(t.questions))} questions)"
+              + ("; encrypted: it opens only with its passphrase, which fileexam does not keep. If the passphrase "
+                 "is lost, so is the inspection." if key else "."))
     return 0
+
+
+@command("rekey", "change the passphrase of an encrypted inspection file, and of the backups kept of it")
+def cmd_rekey(args) -> int:
+    from functools import lru_cache
+
+    from fileexam.store.file_check import NeedsPassphrase, check_inspection_file
+    from fileexam.store.passphrases import NEW_ENV_VAR, new_passphrase
+    from fileexam.store.rekey import rekey
+    from fileexam.store.sqlite import derive
+
+    path = Path(args.file)
+    try:
+        check_inspection_file(path, "none")
+        raise UsageError(f"{args.file} is not encrypted: rekey changes the passphrase of an encrypted inspection "
+                         "file (make an encrypted one with  fileexam new FILE ... --encrypt)")
+    except NeedsPassphrase:
+        pass
+    # Both passphrases stay in memory for this command only: each file (the inspection, each backup) is
+    # keyed by its own salt, so a copy left under another salt by an interrupted rekey still opens.
+    old_passphrase = _keys().passphrase(path)
+    new_passphrase_ = new_passphrase("to encrypt it with from now on", env_var=NEW_ENV_VAR)
+    old = lru_cache(maxsize=None)(lambda salt: derive(old_passphrase, salt))
+    new = lru_cache(maxsize=None)(lambda salt: derive(new_passphrase_, salt))
+    try:
+        result = rekey(path, old, new, backup_root(), who_am_i(args))
+    finally:
+        old.cache_clear()
+        new.cache_clear()
+    print(f"{args.file}: " + ("re-encrypted under the new passphrase" if result.file_rekeyed else
+                              "already under the new passphrase")
+          + f"; {len(result.copies_rekeyed)} kept backup(s) re-encrypted too"
+          + (f", {len(result.copies_already)} already were" if result.copies_already else "") + ".")
+    for copy, why in result.copies_not_reached:
+        print(f"NOT re-encrypted: {copy} ({why}); delete it if the old passphrase must stop opening it",
+              file=sys.stderr)
+    return 1 if result.copies_not_reached else 0
 
 
 @command("sample import", "import a case sample (.xlsx or .csv) into an inspection, all or nothing")
@@ -512,22 +580,24 @@ def cmd_agreement(args) -> int:
 @command("restore", "list an inspection file's backups, or bring one back (--from N)")
 def cmd_restore(args) -> int:
     from fileexam.store.backups import list_backups, restore
-    from fileexam.store.file_check import check_inspection_file
+    from fileexam.store.file_check import NeedsPassphrase, WrongPassphrase, check_inspection_file
 
     root = backup_root()
     path = Path(args.file)
     backups = list_backups(path, root)
+    key_for = _restore_keys(path, backups, needed=args.source is not None)
     if path.is_file() and (path.stat().st_size or not backups):
         try:
-            check_inspection_file(path, "none")  # another application's file: no backups, no restore
-        except DamagedFile:
-            pass  # the usual reason to restore
+            check_inspection_file(path, "none", key_for(path))  # another application's file: no backups, no restore
+        except (DamagedFile, WrongPassphrase, NeedsPassphrase):
+            pass  # the usual reason to restore (a damaged first page of an encrypted file reads as a wrong key);
+            # NeedsPassphrase: only listing, and no passphrase could be had (restoring asks for it first)
     if args.source is None:
         if not backups:
             print(f"No backups of {args.file} yet (one is made each time the app opens it, and before a merge).")
             return 1
         for i, b in enumerate(backups, start=1):
-            print(f"{i:>3}  {b.stem}  ({b.stat().st_size:,} bytes){_backup_state(b)}  {b}")
+            print(f"{i:>3}  {b.stem}  ({b.stat().st_size:,} bytes){_backup_state(b, key_for)}  {b}")
         print("Restore one with  fileexam restore FILE --from N")
         return 0
     source = Path(args.source)
@@ -538,16 +608,48 @@ def cmd_restore(args) -> int:
         source = backups[n - 1]
     if not source.is_file():
         raise UsageError(f"{source}: no such backup")
-    safety = restore(path, source, root)
+    safety = restore(path, source, root, key_for(source) or key_for(path))
     print(f"Restored {args.file} from {source.name}." + (f" The file as it was is kept as {safety}." if safety else ""))
     return 0
 
 
-def _backup_state(backup: Path) -> str:
-    from fileexam.store.file_check import check_inspection_file
+def _restore_keys(path: Path, backups: list[Path], needed: bool):
+    """For restore: file -> the key its salt needs (None for a plain file, or when no passphrase could be had
+    while only listing). The passphrase is asked once (or FILEEXAM_PASSPHRASE) if any of them is encrypted."""
+    from functools import lru_cache
+
+    from fileexam.store.passphrases import PassphraseError
+    from fileexam.store.sqlite import derive, looks_encrypted
+
+    def salt_of(p: Path) -> bytes | None:
+        try:
+            with p.open("rb") as fh:
+                header = fh.read(100)
+            return header[:16] if looks_encrypted(header, p.stat().st_size) else None
+        except OSError:
+            return None
+
+    if not any(salt_of(p) for p in [path, *backups] if p.is_file()):
+        return lambda p: None
+    try:
+        passphrase = _keys().passphrase(path)
+    except PassphraseError:
+        if needed:
+            raise
+        return lambda p: None
+    derived = lru_cache(maxsize=None)(lambda salt: derive(passphrase, salt))
+    return lambda p: derived(salt) if p.is_file() and (salt := salt_of(p)) else None
+
+
+def _backup_state(backup: Path, key_for=lambda p: None) -> str:
+    from fileexam.store.file_check import NeedsPassphrase, WrongPassphrase, check_inspection_file
 
     try:
-        check_inspection_file(backup, "full")
+        check_inspection_file(backup, "full", key_for(backup))
+    except NeedsPassphrase:
+        return "  encrypted: not checked (no passphrase given)"
+    except WrongPassphrase:
+        return "  does not open with this passphrase"
     except StoreError:
         return "  DAMAGED, cannot be restored"
     return ""
@@ -648,7 +750,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE")
     p.add_argument("--template", required=True, metavar="TEMPLATE.yaml")
     p.add_argument("--name", required=True)
+    p.add_argument("--encrypt", action="store_true",
+                   help="encrypt the file with a passphrase (asked twice, or the environment variable "
+                        "FILEEXAM_PASSPHRASE; at least 10 characters): every command and the app ask for it")
     p.set_defaults(func=cmd_new)
+
+    p = with_user(sub.add_parser("rekey", help=COMMANDS["rekey"]))
+    p.add_argument("file", metavar="FILE")
+    p.set_defaults(func=cmd_rekey)
 
     sample = sub.add_parser("sample", help="case samples").add_subparsers(dest="sample_command", metavar="ACTION",
                                                                           required=True)
@@ -787,6 +896,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             return _run(argv)
         finally:
+            _forget_keys()  # an encrypted file's key lives for one command
             _flush_stdout()  # a closed pipe shows here, where it is caught, not at Python's shutdown
     except BrokenPipeError:
         # The reader went away (`| head`): not worth a word. 141 (128 + SIGPIPE) is what cat, grep or git
@@ -819,7 +929,7 @@ def _run(argv: list[str] | None) -> int:
         return 1
     except DamagedFile as exc:
         from fileexam.store.backups import offer
-        print(f"fileexam: {exc}. {offer(exc.path, backup_root())}", file=sys.stderr)
+        print(f"fileexam: {exc}. {offer(exc.path, backup_root(), _keys().known(exc.path))}", file=sys.stderr)
         return 1
     except (UsageError, BadValue, StoreError) as exc:
         print(f"fileexam: {exc}", file=sys.stderr)

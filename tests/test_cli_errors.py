@@ -10,7 +10,6 @@ import csv
 import errno
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +19,7 @@ import pytest
 from conftest import AREA_TEMPLATE, ROOT
 from fileexam import settings
 from fileexam.cli import main
+from fileexam.store.sqlite import sqlite3  # the driver fileexam uses: its error classes, its locks
 
 CLASS_NAME = re.compile(r"\b[A-Z][A-Za-z]*(Error|Exception|Interrupt|Exit)\b|Traceback|Errno")
 SAMPLE_CSV = ROOT / "exports/examples/area-sample.csv"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 from fileexam.domain.cases import BadValue
 from fileexam.faults import crash_merge, crash_scoring
 from fileexam.store.inspection_file import InspectionFile
+from fileexam.store.sqlite import sqlite3  # the driver fileexam uses: its error classes, its locks
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 

@@ -4,7 +4,6 @@ copy fileexam made; purge refuses while another process holds the file; the temp
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from fileexam.cli import main
 from fileexam.services.retention import due
 from fileexam.store.backups import folder_for, list_backups, make_backup
 from fileexam.store.inspection_file import InspectionFile
+from fileexam.store.sqlite import sqlite3  # the driver fileexam uses
 
 SECRET_COMMENT = "ZEBRA-COMMENT-7731 the victim's sister said"
 SECRET_NAME = "QUOKKA-DEFENDANT-4411"
@@ -39,8 +39,9 @@ def _files_holding(root_dirs, needle: bytes) -> list[str]:
 
 @pytest.fixture
 def insecure_by_default(monkeypatch):
-    """Many SQLite builds have secure_delete off by default (this one has it on): every new connection
-    starts with it off here, so that only fileexam's own settings can clear deleted text."""
+    """Many SQLite builds have secure_delete off by default (sqlcipher3's bundled SQLite among them; Debian's
+    has it on): every new connection of fileexam's driver starts with it off here, whatever the build, so
+    that only fileexam's own settings can clear deleted text."""
     real = sqlite3.connect
 
     def connect(*args, **kwargs):

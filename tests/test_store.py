@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -17,6 +16,7 @@ from fileexam.store.errors import StoreError
 from fileexam.store.inspection_file import InspectionFile
 from fileexam.store.migrations import migrations
 from fileexam.store.schema_names import KNOWN
+from fileexam.store.sqlite import sqlite3  # the driver fileexam uses: its error classes, its locks
 
 
 def first_case(f, **want):

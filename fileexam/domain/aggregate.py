@@ -1,16 +1,17 @@
 """Aggregating counted answers into the figures of a report: per measure and per question, nationally,
 per strand, per Area, and per Area within a strand; strongest and weakest Areas; travel from a baseline.
 
-Input comes from SQL already grouped to the finest level (per case for scores, per question, strand,
-Area and value for answers); the roll-ups here are sums, so every figure traces to its cases.
+Input comes already grouped to the finest level (per case for scores, per question, strand, Area and
+value for answers); the roll-ups here are sums, so every figure traces to its cases. Scores are rolled
+up as columns (RowColumns) with numpy: each figure's sums are added in the order a row-by-row loop
+would add them (np.bincount adds in array order), so they are the same to the bit.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
-from fileexam.domain.statistics import Travel, direction_of_travel, ratio_interval, wilson
+from fileexam.domain.statistics import Travel, direction_of_travel, ratio_intervals, wilson
 
 ALL_STRANDS = "All strands"
 NATIONAL = "National"
@@ -125,21 +126,7 @@ def _groups(area: str, strand: str) -> list[tuple[str, str]]:
 def score_figures(rows: list[tuple[str, str, str, str, float, float]], few_cases: int = 10,
                   with_intervals: bool = True) -> dict[tuple[str, str, str], Figure]:
     """rows: (case, area, strand, measure, achieved, available) per case and measure."""
-    figures: dict[tuple[str, str, str], Figure] = {}
-    per_case: dict[tuple[str, str, str], tuple[list, list]] = defaultdict(lambda: ([], []))
-    for case, area, strand, measure, achieved, available in rows:
-        for s, a in _groups(area, strand):
-            f = figures.setdefault((measure, s, a), Figure(measure, s, a))
-            f.achieved += achieved
-            f.available += available
-            f.cases.append(case)
-            per_case[(measure, s, a)][0].append(achieved)
-            per_case[(measure, s, a)][1].append(available)
-    for key, f in figures.items():
-        f.few = len(f.cases) < few_cases
-        if with_intervals:
-            f.ci = ratio_interval(*per_case[key])
-    return figures
+    return column_score_figures(RowColumns.of(rows), few_cases, with_intervals)
 
 
 def question_figures(rows: list[tuple[str, str, str, str, int]],
@@ -225,22 +212,7 @@ def group_figures(rows: list[tuple[str, str, str, str, float, float]], groups_of
                   few_cases: int = 10, with_intervals: bool = True) -> dict[tuple[str, str, str], Figure]:
     """Figures per measure, strand and group of a breakdown (a case field's value): rows as for
     score_figures; groups_of: case -> the groups it belongs to (several for a multi-choice field)."""
-    figures: dict[tuple[str, str, str], Figure] = {}
-    per_case: dict[tuple[str, str, str], tuple[list, list]] = defaultdict(lambda: ([], []))
-    for case, _area, strand, measure, achieved, available in rows:
-        for g in groups_of.get(case, ()):
-            for s in (ALL_STRANDS, strand):
-                f = figures.setdefault((measure, s, g), Figure(measure, s, g))
-                f.achieved += achieved
-                f.available += available
-                f.cases.append(case)
-                per_case[(measure, s, g)][0].append(achieved)
-                per_case[(measure, s, g)][1].append(available)
-    for key, f in figures.items():
-        f.few = len(f.cases) < few_cases
-        if with_intervals:
-            f.ci = ratio_interval(*per_case[key])
-    return figures
+    return column_group_figures(RowColumns.of(rows), groups_of, few_cases, with_intervals)
 
 
 def compare(figures: dict[tuple[str, str, str], Figure], baseline: dict[tuple[str, str, str], dict],
@@ -250,3 +222,173 @@ def compare(figures: dict[tuple[str, str, str], Figure], baseline: dict[tuple[st
         b = baseline.get(key)
         f.travel = direction_of_travel(b["value"] if b else None, f.value, threshold_pp, f.ci,
                                        (b["ci_low"], b["ci_high"]) if b and b.get("ci_low") is not None else None)
+
+
+# ---- the roll-ups, as columns ------------------------------------------------------------------------
+@dataclass
+class RowColumns:
+    """Score rows (case, area, strand, measure, achieved, available) as columns: the labels as small
+    integer codes into their lists, the points as float arrays. Row order is kept."""
+    refs: list[str]
+    area: object          # numpy int arrays, one entry per row
+    strand: object
+    measure: object
+    achieved: object      # numpy float arrays
+    available: object
+    area_labels: list[str]
+    strand_labels: list[str]
+    measure_labels: list[str]
+
+    def __len__(self) -> int:
+        return len(self.refs)
+
+    def tuples(self) -> list[tuple[str, str, str, str, float, float]]:
+        """The rows as score_figures takes them (and the report's Check sheet shows them)."""
+        import numpy as np
+
+        def labels(codes, names):
+            return np.array(names, dtype=object)[codes].tolist() if len(names) else []
+
+        return list(zip(self.refs, labels(self.area, self.area_labels), labels(self.strand, self.strand_labels),
+                        labels(self.measure, self.measure_labels), self.achieved.tolist(), self.available.tolist()))
+
+    @classmethod
+    def of(cls, rows: list[tuple[str, str, str, str, float, float]]) -> "RowColumns":
+        import numpy as np  # imported when a report is made
+
+        columns = list(zip(*rows)) if rows else [(), (), (), (), (), ()]
+        refs, areas, strands, measures, achieved, available = columns
+        area, area_labels = _codes(areas)
+        strand, strand_labels = _codes(strands)
+        measure, measure_labels = _codes(measures)
+        return cls(list(refs), area, strand, measure, np.array(achieved, dtype=float),
+                   np.array(available, dtype=float), area_labels, strand_labels, measure_labels)
+
+
+def _codes(values) -> tuple[object, list]:
+    import numpy as np
+
+    index: dict = {}
+    codes = [index.setdefault(v, len(index)) for v in values]
+    return np.array(codes, dtype=np.int64), list(index)
+
+
+def column_score_figures(rows: RowColumns, few_cases: int = 10,
+                         with_intervals: bool = True) -> dict[tuple[str, str, str], Figure]:
+    """score_figures on columns: each row counts in its four groups, in _groups' order."""
+    import numpy as np
+
+    n_rows = len(rows)
+    n_m, n_s, n_a = len(rows.measure_labels), max(len(rows.strand_labels), 1), max(len(rows.area_labels), 1)
+    m, s, a = rows.measure, rows.strand, rows.area
+    kind = np.int32 if 4 * n_m * n_s * n_a < 2 ** 31 else np.int64
+    m, s, a = m.astype(kind), s.astype(kind), a.astype(kind)
+    entry = np.empty((n_rows, 4), dtype=kind)  # the order _groups gives: all, strand, Area, strand and Area
+    entry[:, 0] = (0 * n_m + m) * n_s * n_a
+    entry[:, 1] = ((1 * n_m + m) * n_s + s) * n_a
+    entry[:, 2] = (2 * n_m + m) * n_s * n_a + a
+    entry[:, 3] = ((3 * n_m + m) * n_s + s) * n_a + a
+
+    def key(code: int) -> tuple[str, str, str]:
+        rest, area = divmod(code, n_a)
+        rest, strand = divmod(rest, n_s)
+        level, measure = divmod(rest, n_m)
+        return (rows.measure_labels[measure], rows.strand_labels[strand] if level in (1, 3) else ALL_STRANDS,
+                rows.area_labels[area] if level in (2, 3) else NATIONAL)
+
+    return _roll_up(entry.ravel(), np.repeat(np.arange(n_rows, dtype=np.int32), 4), key, rows, few_cases,
+                    with_intervals)
+
+
+def column_group_figures(rows: RowColumns, groups_of: dict[str, list[str]], few_cases: int = 10,
+                         with_intervals: bool = True) -> dict[tuple[str, str, str], Figure]:
+    """group_figures on columns: each row counts in each of its case's groups, all strands then its own."""
+    import numpy as np
+
+    case_of: dict[str, int] = {}
+    row_case = np.array([case_of.setdefault(ref, len(case_of)) for ref in rows.refs], dtype=np.int64)
+    group_index: dict[str, int] = {}
+    flat, sizes = [], []
+    for ref in case_of:
+        groups = groups_of.get(ref, ())
+        flat += [group_index.setdefault(g, len(group_index)) for g in groups]
+        sizes.append(len(groups))
+    group_labels = list(group_index)
+    sizes = np.array(sizes, dtype=np.int64)
+    starts = np.cumsum(sizes) - sizes
+    flat = np.array(flat, dtype=np.int64)
+    per_row = sizes[row_case] if len(rows) else np.zeros(0, dtype=np.int64)
+    entry_row = np.repeat(np.arange(len(rows)), per_row)         # a row once for each of its case's groups
+    within = np.arange(entry_row.size) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+    group = flat[starts[row_case[entry_row]] + within] if entry_row.size else entry_row
+    entry_row = np.repeat(entry_row, 2)                           # ... and in each, all strands then its own
+    group = np.repeat(group, 2)
+    strand = np.where(np.arange(entry_row.size) % 2 == 0, 0, rows.strand[entry_row] + 1)
+    n_m, n_s = len(rows.measure_labels), len(rows.strand_labels) + 1
+    entry = (group * n_s + strand) * n_m + rows.measure[entry_row]
+
+    def key(code: int) -> tuple[str, str, str]:
+        rest, measure = divmod(code, n_m)
+        g, strand = divmod(rest, n_s)
+        return (rows.measure_labels[measure], rows.strand_labels[strand - 1] if strand else ALL_STRANDS,
+                group_labels[g])
+
+    return _roll_up(entry, entry_row, key, rows, few_cases, with_intervals)
+
+
+def _roll_up(entry, entry_row, key, rows: RowColumns, few_cases: int,
+             with_intervals: bool) -> dict[tuple[str, str, str], Figure]:
+    """Figures from entries (a group code and a row each) in the order a row-by-row loop meets them:
+    figures in the order first met, each with its rows' cases, sums and interval in entry order.
+    key(code) names a group; codes naming the same group (a strand labelled "All strands") are one."""
+    import numpy as np
+
+    figures: dict[tuple[str, str, str], Figure] = {}
+    size = entry.size
+    if size == 0:
+        return figures
+    span = int(entry.max()) + 1
+    if span > 4 * size + 65536:  # sparse codes (many distinct labels): number them densely first
+        distinct, entry = np.unique(entry, return_inverse=True)
+        code_of = distinct.tolist()
+        span = len(code_of)
+    else:
+        code_of = None
+    index = np.int32 if size < 2 ** 31 else np.int64
+    first = np.full(span, size, dtype=index)
+    np.minimum.at(first, entry, np.arange(size, dtype=index))
+    met = np.flatnonzero(first < size)
+    met = met[np.argsort(first[met], kind="stable")]
+    del first
+    keys: dict[tuple[str, str, str], int] = {}
+    codes = [keys.setdefault(key(code_of[code] if code_of else code), len(keys)) for code in met.tolist()]
+    n_groups = len(keys)
+    small = np.int16 if n_groups < 2 ** 15 else np.int64  # 16 bits: numpy sorts them by radix
+    group_of = np.zeros(span, dtype=small)
+    group_of[met] = codes
+    entry_group = group_of[entry]
+    del entry
+    # A stable sort keeps each group's entries in entry order: sums over the sorted entries add them in
+    # the order a row-by-row loop adds them (np.bincount adds in array order).
+    sorted_rows = entry_row[np.argsort(entry_group, kind="stable")]
+    count = np.bincount(entry_group, minlength=n_groups)
+    del entry_group
+    sorted_group = np.repeat(np.arange(n_groups, dtype=small), count)
+    achieved = rows.achieved[sorted_rows]
+    available = rows.available[sorted_rows]
+    sum_achieved = np.bincount(sorted_group, weights=achieved, minlength=n_groups)
+    sum_available = np.bincount(sorted_group, weights=available, minlength=n_groups)
+    del sorted_group
+    ends = np.cumsum(count).tolist()
+    starts = [0] + ends[:-1]
+    refs = np.array(rows.refs, dtype=object)
+    for g, (measure, strand, area) in enumerate(keys):
+        f = Figure(measure, strand, area, float(sum_achieved[g]), float(sum_available[g]),
+                   refs[sorted_rows[starts[g]:ends[g]]].tolist())
+        f.few = int(count[g]) < few_cases
+        figures[f.key] = f
+    if with_intervals:
+        cis = ratio_intervals([(achieved[a:b], available[a:b]) for a, b in zip(starts, ends)])
+        for f, ci in zip(figures.values(), cis):
+            f.ci = ci
+    return figures

@@ -73,7 +73,7 @@ def _live_wal(real: Path, out: Path, rng: random.Random, shm: bool) -> None:
 
 def _foreign_sqlite(out: Path, rng: random.Random, kind: str) -> str:
     import shutil
-    import sqlite3
+    from fileexam.store.sqlite import sqlite3
 
     journal = "wal" if kind == "foreign-wal" or (kind == "foreign-damaged" and rng.random() < 0.7) else "delete"
     con = sqlite3.connect(out, isolation_level=None)
@@ -191,7 +191,7 @@ def _make_open_input(kind: str, real: Path, out: Path, rng: random.Random, workb
             buf[dst * page:(dst + 1) * page] = data[src * page:(src + 1) * page]
         what = f"pages {run[0] + 1}-{run[-1] + 1} shuffled"
     elif kind == "content-damage":
-        import sqlite3
+        from fileexam.store.sqlite import sqlite3
         out.write_bytes(data)
         edits = rng.sample(CONTENT_DAMAGE, rng.randint(1, 3))
         con = sqlite3.connect(out, isolation_level=None)

@@ -26,7 +26,7 @@ def _reference_check(path: Path, scratch: Path) -> str:
     for suffix in ("-wal", "-journal"):
         if Path(str(path) + suffix).exists():
             shutil.copyfile(str(path) + suffix, str(copy) + suffix)
-    import sqlite3
+    from fileexam.store.sqlite import sqlite3
     try:
         con = sqlite3.connect(copy)
         con.text_factory = lambda b: b.decode("utf-8", "replace")  # damage reaches the names it reports

@@ -16,7 +16,7 @@ from fileexam.faults.isolation import (_cli, _example, _exception_names, _integr
                                        _rss_mb, _signature, resource)
 
 def _master_tables(path: Path) -> list:
-    import sqlite3
+    from fileexam.store.sqlite import sqlite3
     con = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
     try:
         return [con.execute(f"SELECT * FROM {t} ORDER BY 1, 2, 3").fetchall() for t in ("answers", "markings")]

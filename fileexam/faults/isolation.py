@@ -105,7 +105,7 @@ def _exception_names():
     """A pattern for the name of any Python exception class a user could be shown by mistake."""
     import builtins
     import re
-    import sqlite3
+    from fileexam.store.sqlite import sqlite3
     import xml.parsers.expat as expat
     import zipfile
 
@@ -158,7 +158,7 @@ def _cli(argv: list[str]) -> tuple[int | str, str]:
 
 
 def _integrity(path: Path) -> str:
-    import sqlite3
+    from fileexam.store.sqlite import sqlite3
     try:
         con = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
         try:

@@ -1,7 +1,10 @@
-"""Starting the desktop app: settings, the user, the demo, the last inspection, and an error net."""
+"""Starting the desktop app: settings, the user, the demo, the last inspection, and an error net.
+
+The top of the app: it builds the main window; nothing in the windows imports it."""
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -10,14 +13,18 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
 from fileexam import settings as user_settings
+from fileexam.qt.demo_file import DEMO_USER, demo_path, ensure_demo
 
-DEMO_USER = "You (demo)"
+__all__ = ["DEMO_USER", "build_window", "demo_path", "ensure_demo", "qsettings", "run"]
 
 
 def qsettings() -> QSettings:
     """Window state kept in an ini file in the platform's settings folder (FILEEXAM_HOME in tests)."""
     folder = user_settings.config_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass  # not kept, and said at start (warn_unwritable_folders)
     return QSettings(str(folder / "window.ini"), QSettings.Format.IniFormat)
 
 
@@ -41,20 +48,6 @@ def _excepthook(kind, exc, tb) -> None:
                 "Something went wrong that fileexam did not expect.")
         QMessageBox.warning(None, "fileexam", f"{head}\n\nYour saved answers are safe: every answer is saved "
                                               f"the moment you give it.\n\n{where}")
-
-
-def demo_path() -> Path:
-    return user_settings.data_dir() / "demo" / "demo.fileexam"
-
-
-def ensure_demo(user: str) -> Path:
-    from fileexam.services.demo import create_demo
-
-    path = demo_path()
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        create_demo(path, user).close()
-    return path
 
 
 def ask_user(parent=None) -> str | None:
@@ -91,11 +84,27 @@ def build_window(file: str | None = None, demo: bool = False, runner=None):
     return window
 
 
+def warn_unwritable_folders() -> str | None:
+    """At start: says plainly which of the user's folders (settings, data, backups, logs) cannot be written
+    and what that costs; the app opens all the same. Under FILEEXAM_SMOKE the words go to stderr."""
+    from fileexam.qt.about_dialog import unwritable_message
+
+    text = unwritable_message()
+    if text and os.environ.get("FILEEXAM_SMOKE"):
+        print(text, file=sys.stderr)
+    elif text:
+        QMessageBox.warning(None, "fileexam: folders it cannot write", text)
+    return text
+
+
 def run(file: str | None = None, demo: bool = False) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     sys.excepthook = _excepthook
+    warn_unwritable_folders()
     window = build_window(file, demo)
     if window is None:
         return 1
     window.show()
+    from fileexam.qt import smoke
+    smoke.arm(app, window)  # FILEEXAM_SMOKE only: closes the app once it is shown
     return app.exec()

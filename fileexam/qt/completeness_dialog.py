@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QListWidget, QListWidgetItem, QVBoxLayout
 
 from fileexam.domain.answers import Completeness
 from fileexam.domain.template import InspectionTemplate
+from fileexam.qt import screen_fit
 
 
 class CompletenessDialog(QDialog):
@@ -39,7 +40,7 @@ class CompletenessDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.resize(760, 420)
+        screen_fit.keep_on_screen(self, QSize(760, 420))
         if self.items.count():
             self.items.setCurrentRow(0)
             self.items.setFocus()

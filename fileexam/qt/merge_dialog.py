@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout,
                                QHeaderView, QLabel, QListWidget, QListWidgetItem, QProgressBar, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout)
 
 from fileexam import settings as user_settings
+from fileexam.qt import screen_fit
 from fileexam.store.inspection_file import InspectionFile
 
 
@@ -49,11 +51,11 @@ class MergeDialog(QDialog):
 
     COLUMNS = ["Workbook", "Marker", "Outcome", "New", "Updated", "Unchanged", "Older", "Conflicts", "Why / notes"]
 
-    def __init__(self, master_path: Path, user: str, runner, parent=None):
+    def __init__(self, master_path: Path, user: str, runner, parent=None, key=None):
         super().__init__(parent)
+        self.key = key  # an encrypted master's key (never the passphrase): the worker's connection needs it
         self.master_path, self.user, self.runner = Path(master_path), user, runner
         self.setWindowTitle("Merge inspectors' workbooks")
-        self.resize(980, 600)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("Drop the exchange workbooks here, or add them. Each is checked before anything is "
                                 "written, and merged all or nothing."))
@@ -85,7 +87,11 @@ class MergeDialog(QDialog):
         self.results.setAccessibleName("Merge report")
         self.results.setHorizontalHeaderLabels(self.COLUMNS)
         self.results.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.results.verticalHeader().setVisible(False)
+        # The notes wrap, one conflict or reason a line, each row as tall as its notes: read whole.
+        self.results.setWordWrap(True)
         self.results.horizontalHeader().setSectionResizeMode(len(self.COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        self.results.horizontalHeader().sectionResized.connect(lambda *_: self.results.resizeRowsToContents())
         layout.addWidget(self.results, 2)
         self.coverage = QLabel("")
         self.coverage.setWordWrap(True)
@@ -96,6 +102,7 @@ class MergeDialog(QDialog):
         self.merge_button.clicked.connect(self.merge)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        screen_fit.keep_on_screen(self, QSize(1180, 640))
 
     def choose(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(self, "Exchange workbooks", str(self.master_path.parent),
@@ -171,12 +178,12 @@ class MergeDialog(QDialog):
             return
         from fileexam.passwords import Passwords
 
-        master, user, accept = self.master_path, self.user, self.accept_changed.isChecked()
+        master, user, accept, key = self.master_path, self.user, self.accept_changed.isChecked(), self.key
         passwords = Passwords(by_path={p: pw for p, pw in self._passwords.items() if Path(p) in paths})
 
         def job(progress):
             from fileexam.services.merge import merge_workbooks
-            with InspectionFile.open(master) as own:  # the worker's own connection
+            with InspectionFile.open(master, key=key) as own:  # the worker's own connection
                 return merge_workbooks(own, paths, user, accept, progress,
                                        backup_root=user_settings.data_dir() / "backups", password=passwords)
 
@@ -196,15 +203,22 @@ class MergeDialog(QDialog):
         self.progress.setVisible(False)
         self.results.setRowCount(len(report.workbooks))
         for i, w in enumerate(report.workbooks):
-            notes = "; ".join((["encrypted"] if w.encrypted else []) + w.reasons
-                              + [f"{ref} also marked by {', '.join(o)}" for ref, _, o in w.conflicts])
+            # The workbook's folder is said once, in the tooltip: its name is in the first column.
+            reasons = [r.replace(str(w.path), w.path.name) for r in w.reasons]
+            notes = "\n".join((["encrypted"] if w.encrypted else []) + reasons
+                               + [f"{ref} also marked by {', '.join(o)}" for ref, _, o in w.conflicts])
             values = [w.path.name, w.marker, w.outcome, w.new, w.updated, w.unchanged, w.older, len(w.conflicts), notes]
             for j, v in enumerate(values):
                 item = QTableWidgetItem(str(v))
                 if j == 2 and w.outcome == "refused":
-                    item.setForeground(Qt.GlobalColor.red)
+                    item.setForeground(QColor("#b00020"))  # red that reads at AA contrast on white
+                if j == 0:
+                    item.setToolTip(str(w.path))
                 self.results.setItem(i, j, item)
-        self.results.resizeColumnsToContents()
+        notes = len(self.COLUMNS) - 1
+        for j in range(notes):
+            self.results.resizeColumnToContents(j)
+        self.results.resizeRowsToContents()
         cov = report.coverage
         per = ", ".join(f"{g.group} {g.complete}/{g.expected}" for g in cov.by_inspector)
         self.coverage.setText(f"<b>Coverage:</b> {len(cov.cases) - len(cov.missing)} of {len(cov.cases)} sampled "

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from collections import Counter
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QDialog, QFormLayout, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QPushButton, QSplitter, QStackedWidget, QTableWidget,
                                QTableWidgetItem, QTabWidget, QTextBrowser, QVBoxLayout, QWidget)
 
 from fileexam.formats.report_charts import interval, percent
-from fileexam.qt import plain
+from fileexam.qt import plain, screen_fit
 from fileexam.qt.moderation_calibration import CalibrationPane
 from fileexam.qt.moderation_dialogs import ReasonDialog
 from fileexam.qt.moderation_figures import AMBER_BG, GREEN_BG, GREY, ProfilesPane, StatisticsPane, escape
@@ -150,9 +150,12 @@ class ModerationView(QDialog):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setWordWrap(False)
+        self.table.setWordWrap(True)  # a long question wraps within its column rather than being cut
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(self.REASON_COLUMN, QHeaderView.ResizeMode.Stretch)
+        # The reason column takes the width left over: its rows are made tall enough again when that changes.
+        self._rows_fitted = True
+        self.table.horizontalHeader().sectionResized.connect(self._fit_rows_soon)
         self.table.currentCellChanged.connect(lambda row, *_: self.show_pair(row))
         ul.addWidget(self.table)
         split.addWidget(upper)
@@ -199,14 +202,19 @@ class ModerationView(QDialog):
         self.answers_stack.addWidget(split)
         return self.answers_stack
 
+    def _fit_rows_soon(self, *_args) -> None:
+        if self._rows_fitted:
+            self._rows_fitted = False
+            QTimer.singleShot(0, self._fit_rows)
+
+    def _fit_rows(self) -> None:
+        self._rows_fitted = True
+        self.table.resizeRowsToContents()
+
     def _fit_screen(self) -> None:
-        """As large as a 1366 × 768 laptop screen allows, never larger than the screen it opens on."""
-        screen = (self.parentWidget() or self).screen()
-        avail = screen.availableGeometry() if screen is not None else None
-        width, height = 1366, 768
-        if avail is not None:
-            width, height = min(width, avail.width()), min(height - 40, avail.height() - 40)
-        self.resize(width, max(height, 480))
+        """As large as a 1366 × 768 laptop screen allows (its taskbar and the window's title bar kept clear),
+        never larger than the screen it opens on."""
+        screen_fit.keep_on_screen(self, QSize(1366, 768))
 
     # ---- reading the file ------------------------------------------------------------------
     def state_key(self) -> tuple:

@@ -5,11 +5,11 @@ says where that log is."""
 from __future__ import annotations
 
 import errno
-import sqlite3
 
 from fileexam.domain.cases import BadValue
 from fileexam.store.errors import StoreError
 from fileexam.store.file_check import DamagedFile
+from fileexam.store.sqlite import sqlite3
 
 _OS_REASONS = {  # by errno name, so a name missing on some platform costs nothing
     "ENOSPC": "the disk is full: free some space and try again",

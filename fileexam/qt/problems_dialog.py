@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QDialog, QDialogButtonBox, QHeaderView, QLabel,
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout)
 
 from fileexam.domain.problems import Problem
+from fileexam.qt import screen_fit
 
 
 class ProblemsDialog(QDialog):
@@ -38,7 +40,7 @@ class ProblemsDialog(QDialog):
         buttons.addButton(copy, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.resize(900, 420)
+        screen_fit.keep_on_screen(self, QSize(900, 420))
 
     def copy_all(self) -> None:
         QApplication.clipboard().setText("\n".join(p.format() for p in self.problems))

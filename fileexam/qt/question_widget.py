@@ -5,22 +5,38 @@ from __future__ import annotations
 import html
 import json
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QPainter, QPalette, QPen
-from PySide6.QtWidgets import (QCheckBox, QFrame, QGridLayout, QLabel, QLineEdit, 
+from PySide6.QtWidgets import (QCheckBox, QFrame, QGridLayout, QLabel, QLineEdit,
                                QToolButton, QVBoxLayout, QWidget)
 
 from fileexam.domain.answers import decode_choices
 from fileexam.domain.questions import AnswerType, Question
+from fileexam.qt.contrast import ground_for
+
+_CHOSEN: dict[int, QPalette] = {}  # palette's cache key -> the chosen answer's palette
+
+# The keys a question handles itself (keyPressEvent below), for the shortcuts help.
+FORM_KEYS = [
+    ("F P N A, Y N A…", "answer the focused question with that option (its key is on its button) and move on"),
+    ("1 … 9, 0", "the first … ninth option; 0 = not applicable; in a tick-list, tick or untick that choice"),
+    ("Up / Down, Tab", "previous / next question that applies"),
+    ("Enter", "comment on the focused question (Enter saves, Esc returns); for a number or date, type the answer"),
+    ("Delete", "clear the focused answer"),
+]
 
 
 class QuestionWidget(QFrame):
     """Keyboard first: the scale's keys (or 1..9, 0 for not applicable) answer; Up/Down move; Enter comments."""
 
+    INDENT = 40  # the choices sit under the question's text, past its id
+    MARGIN = 8
+
     answered = Signal(str, object, bool)  # question id, value (None clears), by keyboard
     commentEdited = Signal(str, str)
     focused = Signal(str)
     moveRequested = Signal(str, int)  # question id, +1 / -1
+    lockedKeyPressed = Signal(str)  # an answer's key pressed while the case is complete (locked)
 
     def __init__(self, question: Question, parent: QWidget | None = None):
         super().__init__(parent)
@@ -33,18 +49,20 @@ class QuestionWidget(QFrame):
         self.setAccessibleDescription("Press an answer's key to answer; Up and Down move; Enter adds a comment")
 
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(8, 6, 8, 6)
+        outer.setContentsMargins(self.MARGIN, 6, self.MARGIN, 6)
         outer.setSpacing(4)
         # One label for id and text: a word-wrapped label beside another mis-sizes its row in Qt.
         optional = "" if question.required else "  <i>(optional)</i>"
         self.text_label = QLabel(f"<b>{question.id}</b>&nbsp;&nbsp; {html.escape(question.text)}{optional}")
         self.text_label.setWordWrap(True)  # (a later setSizePolicy would drop its height-for-width)
+        self.text_label.setMinimumWidth(120)  # narrows with the form and wraps (else: a whole line of rich text)
         outer.addWidget(self.text_label)
 
-        # Choices in a grid: up to three on a line, four or more in two columns, so a narrow
-        # laptop screen never needs sideways scrolling.
+        # Choices in a grid: up to three on a line, four or more in two columns, fewer when the form is
+        # narrow (resizeEvent), so that no screen needs sideways scrolling and every choice reads whole.
         self.answer_row = QGridLayout()
-        self.answer_row.setContentsMargins(40, 0, 0, 0)
+        self.answer_row.setContentsMargins(self.INDENT, 0, 0, 0)
+        self._per_row = 0
         self.answer_row.setHorizontalSpacing(6)
         self.answer_row.setVerticalSpacing(4)
         self.buttons: dict[str, QToolButton] = {}
@@ -57,6 +75,7 @@ class QuestionWidget(QFrame):
         self.reason_label = QLabel()
         self.reason_label.setContentsMargins(40, 0, 0, 0)
         self.reason_label.setWordWrap(True)
+        self.reason_label.setMinimumWidth(120)
         self.reason_label.setVisible(False)
         outer.addWidget(self.reason_label)
 
@@ -64,6 +83,7 @@ class QuestionWidget(QFrame):
         self._comment_edit: QLineEdit | None = None  # made when first needed: most questions never have one
         self._comment = ""
         self._value: str | None = None
+        self.locked = False  # the case is complete: answers shown, not changed, until it is reopened
 
     @property
     def comment_edit(self) -> QLineEdit:
@@ -73,6 +93,7 @@ class QuestionWidget(QFrame):
             edit.setAccessibleName(f"Comment on {self.question.id}")
             edit.setTextMargins(40, 0, 0, 0)
             edit.setVisible(False)
+            edit.setReadOnly(self.locked)
             edit.returnPressed.connect(self._comment_done)
             edit.editingFinished.connect(self._comment_saved)
             edit.installEventFilter(self)
@@ -88,19 +109,59 @@ class QuestionWidget(QFrame):
     # ---- building -------------------------------------------------------------
     @property
     def _chosen_palette(self) -> QPalette:
-        palette = QPalette(self.palette())
-        for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
-            palette.setColor(group, QPalette.ColorRole.Button, palette.color(group, QPalette.ColorRole.Highlight))
-            palette.setColor(group, QPalette.ColorRole.ButtonText,
-                             palette.color(group, QPalette.ColorRole.HighlightedText))
-        return palette
+        """The chosen answer's button: the highlight, deepened where needed so that its words read at AA
+        contrast on it; disabled too, so that a locked (complete) case still shows which answer was given.
+        Worked out once per palette: switching cases repaints dozens of buttons."""
+        base = self.palette()
+        found = _CHOSEN.get(base.cacheKey())
+        if found is None:
+            found = QPalette(base)
+            text = base.color(QPalette.ColorGroup.Active, QPalette.ColorRole.HighlightedText)
+            for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive, QPalette.ColorGroup.Disabled):
+                ground = base.color(group, QPalette.ColorRole.Highlight)
+                found.setColor(group, QPalette.ColorRole.Button, ground_for(text, ground))
+                found.setColor(group, QPalette.ColorRole.ButtonText, text)
+            _CHOSEN[base.cacheKey()] = found
+        return found
 
-    def _place_choices(self) -> None:
-        widgets = list(self.buttons.values()) or list(self.checks.values()) or [self.editor]
-        per_row = len(widgets) if len(widgets) <= 3 else 2
+    def _choices(self) -> list[QWidget]:
+        return list(self.buttons.values()) or list(self.checks.values()) or [self.editor]
+
+    def _per_row_for(self, width: int | None) -> int:
+        """Choices on a line: up to three, four or more in two columns; fewer if the width is short of it."""
+        widgets = self._choices()
+        most = len(widgets) if len(widgets) <= 3 else 2
+        if width is None:
+            return most
+        room = width - 2 * self.MARGIN - self.INDENT - 4
+        for n in range(most, 1, -1):
+            columns = [max(w.sizeHint().width() for w in widgets[c::n]) for c in range(n)]
+            if sum(columns) + self.answer_row.horizontalSpacing() * (n - 1) <= room:
+                return n
+        return 1
+
+    def _place_choices(self, width: int | None = None) -> None:
+        per_row = self._per_row_for(width)
+        if per_row == self._per_row:
+            return
+        widgets = self._choices()
+        for w in widgets:
+            self.answer_row.removeWidget(w)
         for i, w in enumerate(widgets):
             self.answer_row.addWidget(w, i // per_row, i % per_row)
-        self.answer_row.setColumnStretch(per_row, 1)
+        for column in range(4):
+            self.answer_row.setColumnStretch(column, 1 if column == per_row else 0)
+        self._per_row = per_row
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._place_choices(event.size().width())
+
+    def minimumSizeHint(self) -> QSize:
+        """As narrow as one choice a line: the form narrows with the window, the choices fold under."""
+        widest = max(max(w.sizeHint().width(), w.minimumWidth()) for w in self._choices())
+        return QSize(2 * self.MARGIN + max(self.INDENT + widest, 120), super().minimumSizeHint().height())
 
     def _build_answer(self) -> None:
         spec = self.question.answer
@@ -131,7 +192,10 @@ class QuestionWidget(QFrame):
                 hint += f" from {spec.minimum:g} to {spec.maximum:g}" if spec.minimum is not None and spec.maximum is not None else ""
             self.editor.setPlaceholderText(f"Type {hint}, then Enter")
             self.editor.setAccessibleName(f"Answer to {self.question.id}")
-            self.editor.setMaximumWidth(320)
+            # As wide as its hint (with the frame and margins), so that the hint is read whole.
+            wide = self.editor.fontMetrics().horizontalAdvance(self.editor.placeholderText()) + 16
+            self.editor.setMinimumWidth(wide)
+            self.editor.setMaximumWidth(max(320, wide))
             self.editor.returnPressed.connect(self._editor_done)
             self.editor.installEventFilter(self)
 
@@ -176,6 +240,17 @@ class QuestionWidget(QFrame):
         answered = "answered " + self._value_label(value) if value else "not answered"
         self.setAccessibleDescription(f"{answered}. " + (reason or "Press an answer's key to answer"))
 
+    def set_locked(self, locked: bool) -> None:
+        """A complete case: the answer controls are disabled (the chosen answer still shows) and an answer's
+        key says why instead of answering. Moving between questions and reading the guidance go on."""
+        if self.locked == locked:
+            return
+        self.locked = locked
+        for w in [*self.buttons.values(), *self.checks.values(), *([self.editor] if self.editor else [])]:
+            w.setEnabled(not locked)
+        if self._comment_edit is not None:
+            self._comment_edit.setReadOnly(locked)
+
     def _value_label(self, value: str) -> str:
         option = self.question.answer.option(value)
         return option.label if option else value
@@ -211,7 +286,7 @@ class QuestionWidget(QFrame):
             QTimer.singleShot(0, lambda: self.moveRequested.emit(self.question.id, 1))
 
     def open_comment(self) -> None:
-        if not self.question.comment and not self._comment:
+        if not self.question.comment and not self._comment or self.locked:
             return
         self.comment_edit.setVisible(True)
         self.comment_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -247,9 +322,18 @@ class QuestionWidget(QFrame):
                 return options[n - 1].value
         return None
 
+    def _would_change(self, event: QKeyEvent) -> bool:
+        """The key would answer, tick, clear or type an answer, or comment."""
+        text = event.text()
+        return (self.key_value(text) is not None or bool(self.checks and text.isdigit())
+                or event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Delete, Qt.Key.Key_Backspace))
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
         mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if mods == Qt.KeyboardModifier.NoModifier and self.locked and self._would_change(event):
+            self.lockedKeyPressed.emit(self.question.id)
+            return
         if mods == Qt.KeyboardModifier.NoModifier:
             value = self.key_value(event.text())
             if value is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QFileDialog, QGridLayout,
                                QHeaderView, QLabel, QPushButton, QSizePolicy, QSplitter, QTableWidget,
@@ -21,7 +21,7 @@ from fileexam.domain.aggregate import ALL_STRANDS, NATIONAL
 from fileexam.formats.report_charts import (NO_CASES, TOO_FEW, Bar, Chart, breakdown_groups,
                                             by_area, by_group, by_measure, by_strand, change, interval,
                                             percent, question_shares)
-from fileexam.qt import plain
+from fileexam.qt import plain, screen_fit
 
 BY_AREA = ""  # the "Figures by" choice that is not a breakdown field
 CHARTS = [("areas", "Areas"), ("strands", "Strands"), ("measures", "Themes and composites"),
@@ -207,7 +207,7 @@ class ResultsView(QDialog):
         self.report = report
         self.rebuild = rebuild
         self.baseline: Path | None = None
-        self.resize(1340, 730)  # fits a 1366 × 768 screen
+        screen_fit.keep_on_screen(self, QSize(1340, 730))  # as much of a 1366 × 768 screen as it allows
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
 

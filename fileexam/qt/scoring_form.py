@@ -7,8 +7,14 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QScrollArea, QVBoxLayout, QWidget
 
 from fileexam.domain.template import InspectionTemplate
+from fileexam.qt.contrast import readable, readable_disabled
 from fileexam.qt.question_widget import QuestionWidget
 from fileexam.services.scoring_session import ScoringSession, condition_text
+
+
+# A wrapped label's own minimum width can be a whole line of rich text; set lower, the form narrows to the
+# width it is given and its labels wrap (the scroll area has no sideways scroll bar).
+NARROW = 120
 
 
 class ScoringForm(QWidget):
@@ -17,6 +23,8 @@ class ScoringForm(QWidget):
     answered = Signal(str, object, bool)  # question, value, by keyboard
     commentEdited = Signal(str, str)
     questionFocused = Signal(str)
+    lockedKeyPressed = Signal(str)  # an answer's key in a complete (locked) case
+    endReached = Signal(str)  # Down (or an answer) on the last question that applies: there is no next one
 
     def __init__(self, template: InspectionTemplate, scroll: QScrollArea, section_list: QListWidget,
                  parent: QWidget | None = None):
@@ -29,6 +37,9 @@ class ScoringForm(QWidget):
         self.widgets: dict[str, QuestionWidget] = {}
         self.section_labels: dict[tuple[str, str], QLabel] = {}
         self.section_first: list[tuple[str, str]] = []  # (set id, section id) in order
+        self.locked = False
+        # Questions that do not apply are greyed, and still read at AA contrast (4.5:1) or better.
+        self.setPalette(readable_disabled(self.palette()))
 
         # No style sheet: it would cost more than the widgets themselves to build (see benchmarks).
         self._section_font = QFont(self.font())
@@ -39,12 +50,15 @@ class ScoringForm(QWidget):
         for qs in template.question_sets:
             theme = QLabel(f"<h2>{qs.title}</h2>")
             theme.setAccessibleName(f"Theme: {qs.title}")
+            theme.setWordWrap(True)
+            theme.setMinimumWidth(NARROW)
             layout.addWidget(theme)
             for section in qs.sections:
                 label = QLabel(section.title)
                 label.setFont(self._section_font)
                 label.setContentsMargins(0, 10, 0, 0)
                 label.setWordWrap(True)
+                label.setMinimumWidth(NARROW)
                 layout.addWidget(label)
                 self.section_labels[(qs.id, section.id)] = label
                 self.section_first.append((qs.id, section.id))
@@ -54,6 +68,7 @@ class ScoringForm(QWidget):
                     w.commentEdited.connect(self.commentEdited)
                     w.focused.connect(self._focused)
                     w.moveRequested.connect(self._move)
+                    w.lockedKeyPressed.connect(self.lockedKeyPressed)
                     layout.addWidget(w)
                     self.widgets[q.id] = w
         layout.addStretch(1)
@@ -61,7 +76,9 @@ class ScoringForm(QWidget):
         self.section_items: dict[tuple[str, str], QListWidgetItem] = {}
         palette = section_list.palette()
         self._text = palette.color(palette.ColorGroup.Active, palette.ColorRole.Text)
-        self._grey = palette.color(palette.ColorGroup.Disabled, palette.ColorRole.Text)
+        # A section that does not apply: greyed, and still readable (AA) on the list's background.
+        self._grey = readable(self._text, palette.color(palette.ColorGroup.Active, palette.ColorRole.Base),
+                              palette.color(palette.ColorGroup.Active, palette.ColorRole.AlternateBase))
         section_list.clear()
         for key in self.section_first:
             qs = template.set_by_id[key[0]]
@@ -85,6 +102,16 @@ class ScoringForm(QWidget):
     def clear(self) -> None:
         self.session = None
         self.setEnabled(False)
+
+    def set_locked(self, locked: bool) -> None:
+        """A complete case: every answer control disabled, an answer's key says how to reopen instead."""
+        self.locked = locked
+        for w in self.widgets.values():
+            w.set_locked(locked)
+
+    def applicable(self) -> list[str]:
+        """The questions that apply to the case shown, in order."""
+        return [qid for qid, on in self.session.applies.items() if on] if self.session else []
 
     def refresh(self, qids: set[str] | None) -> None:
         """Show saved answers and applicability for these questions (None: all), and section progress."""
@@ -131,6 +158,14 @@ class ScoringForm(QWidget):
         self.scroll.ensureWidgetVisible(w, 0, 40)
         self._focused(qid)
 
+    def show_question(self, qid: str | None) -> None:
+        """Make the question the current one (highlighted, in view, its guidance shown) without taking the
+        keyboard focus: arrowing through the case list stays in the list."""
+        if qid is None or qid not in self.widgets or not self.widgets[qid].isEnabled():
+            return
+        self.scroll.ensureWidgetVisible(self.widgets[qid], 0, 40)
+        self._focused(qid)
+
     def _focused(self, qid: str) -> None:
         if self.current and self.current in self.widgets:
             self.widgets[self.current].set_current(False)
@@ -150,6 +185,8 @@ class ScoringForm(QWidget):
         target = self.session.next_applicable(qid, step)
         if target:
             self.focus_question(target)
+        elif step > 0:
+            self.endReached.emit(qid)
 
     def advance_from(self, qid: str) -> None:
         """After a keyboard answer: on to the next question that applies."""
@@ -157,6 +194,8 @@ class ScoringForm(QWidget):
             return
         target = self.session.next_applicable(qid, 1)
         self.focus_question(target or qid)
+        if target is None:
+            self.endReached.emit(qid)
 
     def move_section(self, step: int) -> None:
         """PageUp / PageDown: the first question that applies in the previous / next section that has one."""

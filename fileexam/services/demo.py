@@ -97,8 +97,10 @@ def demo_answers(t: InspectionTemplate, case: Case, rng: random.Random, quality:
 
 
 def shipped_question_sets() -> Path:
-    """The question_sets folder of this checkout (fileexam is installed editable from it)."""
-    return Path(__file__).resolve().parents[2] / "question_sets"
+    """The question_sets folder that comes with fileexam: the checkout's, or the built app folder's."""
+    from fileexam.resources import question_sets
+
+    return question_sets()
 
 
 def create_demo(path: Path, user: str, progress: Progress = no_progress) -> InspectionFile:

@@ -58,7 +58,7 @@ def merge_workbooks(master: InspectionFile, paths: list[Path], who: str, accept_
     a text or a fileexam.passwords.Passwords (asked once, tried on each)."""
     if backup_root is not None and paths:
         from fileexam.store.backups import make_backup
-        make_backup(master.conn, master.path, backup_root)
+        make_backup(master.conn, master.path, backup_root, key=master.cipher_key)
     results = []
     for i, path in enumerate(paths):
         progress(i, len(paths), Path(path).name)

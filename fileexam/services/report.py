@@ -1,19 +1,25 @@
-"""Aggregate a master inspection into the figures of an inspection report (grouping in SQL)."""
+"""Aggregate a master inspection into the figures of an inspection report.
+
+The counted markings' answers are read in one pass over the answers (SQLite hands them over per marking,
+as question ids and one-character codes of their values), then worked on as numpy arrays: a case x
+question matrix of value codes, applicability by class of cases (cases with the same condition inputs),
+points per case and measure, and the roll-ups and intervals of fileexam/domain/aggregate.py. Moderated
+cases are scored apart, in Python, on their agreed marking (docs/METHODS.md, "Moderated cases").
+"""
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fileexam.domain.aggregate import (ALL_STRANDS, NATIONAL, AreaChanges, Figure, QuestionFigure, Spread,
-                                       area_changes, baseline_spreads, compare, group_figures, question_figures,
-                                       score_figures, spreads)
+from fileexam.domain.aggregate import (ALL_STRANDS, NATIONAL, AreaChanges, Figure, QuestionFigure, RowColumns,
+                                       Spread, area_changes, baseline_spreads, column_group_figures,
+                                       column_score_figures, compare, question_figures, spreads)
 from fileexam.domain.question_stats import (ChoiceFigure, DateFigure, NumberFigure, choice_figures, date_figures,
                                             days_between, number_figures)
 from fileexam.domain.answers import condition_value
 from fileexam.domain.applicability import AnswerIs, FieldIs, leaves
-from fileexam.domain.cases import Status
+from fileexam.domain.cases import Case, Status
 from fileexam.domain.questions import THEME, AnswerType
 from fileexam.domain.template import InspectionTemplate
 from fileexam.progress import Progress, no_progress
@@ -60,31 +66,38 @@ class Report:
         return self.figures.get((measure, strand, area))
 
 
-def counted_markings(inspection: InspectionFile) -> tuple[dict[str, str], list[str], int]:
+def counted_markings(inspection: InspectionFile,
+                     cases: list[Case] | None = None) -> tuple[dict[str, str], list[str], int]:
     """The marking that counts for each case: the allocated inspector's complete marking, else the first
-    complete one. Returns (case -> marker, double-marked cases not yet moderated, cases with none)."""
-    first_complete: dict[str, list[tuple[str, str]]] = {}
-    for ref, marker, status, updated in inspection.conn.execute(
+    complete one. Returns (case -> marker, double-marked cases not yet moderated, cases with none).
+    cases: inspection.cases(), when the caller has read them already."""
+    complete = Status.COMPLETE.value
+    first_complete: dict[str, list[str]] = {}  # case -> the markers of its complete markings, first done first
+    for ref, marker, status, _updated in inspection.conn.execute(
             "SELECT case_ref, marker, status, updated_at FROM markings ORDER BY updated_at"):
-        if status == Status.COMPLETE.value:
-            first_complete.setdefault(ref, []).append((updated, marker))
+        if status == complete:
+            done = first_complete.get(ref)
+            if done is None:
+                first_complete[ref] = [marker]
+            else:
+                done.append(marker)
     counted, unmoderated, excluded = {}, [], 0
     decided = {ref for ref, _ in inspection.decisions()}
     calibration = inspection.calibration_cases()  # never counted in the inspection's scores
-    for c in inspection.cases():
-        if c.reference in calibration:
+    for c in inspection.cases() if cases is None else cases:
+        ref = c.reference
+        if ref in calibration:
             continue
-        done = first_complete.get(c.reference)
-        if not done:
+        markers = first_complete.get(ref)
+        if not markers:
             excluded += 1
             continue
-        markers = [m for _, m in done]
-        counted[c.reference] = c.inspector if c.inspector in markers else markers[0]
-        if len(markers) > 1 and c.reference not in decided:
-            held = inspection.marking_rows(c.reference)
-            mine = {q: r[0] for q, r in held.get(counted[c.reference], {}).items()}
-            if any({q: r[0] for q, r in held[m].items()} != mine for m in markers if m != counted[c.reference]):
-                unmoderated.append(c.reference)  # they differ and nobody has settled it yet
+        marker = counted[ref] = c.inspector if c.inspector in markers else markers[0]
+        if len(markers) > 1 and ref not in decided:
+            held = inspection.marking_rows(ref)
+            mine = {q: r[0] for q, r in held.get(marker, {}).items()}
+            if any({q: r[0] for q, r in held[m].items()} != mine for m in markers if m != marker):
+                unmoderated.append(ref)  # they differ and nobody has settled it yet
     return counted, unmoderated, excluded
 
 
@@ -92,8 +105,9 @@ def build_report(inspection: InspectionFile, baseline: Path | None = None, with_
                  progress: Progress = no_progress) -> Report:
     t = inspection.template
     progress(0, 5, "choosing the markings that count")
-    counted, unmoderated, excluded = counted_markings(inspection)
-    cases = {c.reference: c for c in inspection.cases()}
+    case_list = inspection.cases()
+    counted, unmoderated, excluded = counted_markings(inspection, case_list)
+    cases = {c.reference: c for c in case_list}
     if not counted:
         in_progress = len({ref for (ref, _m), st in inspection.statuses().items() if st is Status.IN_PROGRESS})
         raise NothingToReport(f"{inspection.name}: no sampled case has a complete marking yet ({len(cases)} "
@@ -102,72 +116,44 @@ def build_report(inspection: InspectionFile, baseline: Path | None = None, with_
     area_f = t.fields_by_id.get(t.reporting.area_field or "")
     strand_f = t.fields_by_id.get(t.reporting.strand_field or "")
 
-    def label(f, value):
-        return f.value_label(value) if f and isinstance(value, str) else "(none)"
-
-    conn = inspection.conn
-    _temp_tables(conn, t)
+    counted_cases = [cases[ref] for ref in counted]
+    where = dict(zip(counted, zip(_labels(area_f, counted_cases), _labels(strand_f, counted_cases))))
     progress(1, 5, "working out which questions apply")
     # A moderated case counts as its agreed marking: scored apart below, in Python, on the whole of it.
     decisions = inspection.decisions()
     agreed = {ref for ref, _ in decisions if ref in counted}
     plain = {ref: m for ref, m in counted.items() if ref not in agreed}
-    rows = []
-    for ref, marker in plain.items():
-        c = cases[ref]
-        rows.append((ref, marker, label(area_f, c.fields.get(area_f.id) if area_f else None),
-                     label(strand_f, c.fields.get(strand_f.id) if strand_f else None)))
-    conn.executemany("INSERT INTO temp.counted VALUES (?,?,?,?)", rows)
-    classes, applies = _applicable(inspection, t, plain, cases)
-    conn.executemany("INSERT INTO temp.case_class VALUES (?,?)", classes)
-    conn.executemany("INSERT INTO temp.applies VALUES (?,?)", applies)
+    book = _Codebook(t)
+    marked = _read_markings(inspection, book, plain, cases)
 
     progress(2, 5, "adding up scores")
-    case_rows = conn.execute("""
-        SELECT c.case_ref, c.area, c.strand, m.measure, SUM(o.points * o.weight), SUM(o.max_points * o.weight)
-        FROM temp.counted c
-        CROSS JOIN answers a ON a.marker = c.marker AND a.case_ref = c.case_ref  -- one marking per case, by index
-        JOIN temp.case_class k ON k.case_ref = a.case_ref
-        JOIN temp.applies p ON p.class = k.class AND p.question_id = a.question_id
-        JOIN temp.options o ON o.question_id = a.question_id AND o.value = a.value AND o.points IS NOT NULL
-        JOIN temp.members m ON m.question_id = a.question_id
-        GROUP BY c.case_ref, m.measure
-        ORDER BY c.area, c.strand, c.case_ref, m.measure""").fetchall()
-    q_rows = conn.execute("""
-        SELECT a.question_id, c.area, c.strand, a.value AS v, COUNT(*)
-        FROM temp.counted c
-        CROSS JOIN answers a ON a.marker = c.marker AND a.case_ref = c.case_ref
-        JOIN temp.case_class k ON k.case_ref = a.case_ref
-        JOIN temp.applies p ON p.class = k.class AND p.question_id = a.question_id
-        WHERE v IS NOT NULL
-        GROUP BY a.question_id, c.area, c.strand, v""").fetchall()
-    _drop_temp(conn)
+    extra_cases, extra_questions = [], []
     if agreed:
         extra_cases, extra_questions = _agreed_rows(inspection, t, counted, agreed, decisions, cases,
-                                                    lambda c: (label(area_f, c.fields.get(area_f.id) if area_f else None),
-                                                               label(strand_f, c.fields.get(strand_f.id) if strand_f else None)))
-        case_rows = sorted(case_rows + extra_cases, key=lambda r: (r[1], r[2], r[0], r[3]))
-        q_rows = q_rows + extra_questions
+                                                    lambda c: where[c.reference])
+    places = _Places(marked.refs + list(dict.fromkeys(r[0] for r in extra_cases)), where)
+    rows = _score_rows(book, marked, places, extra_cases)
+    case_rows = rows.tuples()
+    q_rows = _question_rows(book, marked, places) + extra_questions
+    typed_rows = _typed_rows(book, marked, where) + extra_questions
 
     progress(3, 5, "intervals")
     few = t.reporting.few_cases
-    figures = score_figures(case_rows, few, with_intervals)
+    figures = column_score_figures(rows, few, with_intervals)
     counted_values = {q.id: tuple(o.value for o in q.answer.scale.options if o.points is not None)
                       for q in t.questions if q.answer.type is AnswerType.SCALE}
     questions = question_figures([r for r in q_rows if r[0] in counted_values], counted_values)
     measures = t.score_names()
     strands = [o.label for o in strand_f.values] if strand_f else []
     areas = [o.label for o in area_f.values] if area_f else []
-    where = {ref: (label(area_f, cases[ref].fields.get(area_f.id) if area_f else None),
-                   label(strand_f, cases[ref].fields.get(strand_f.id) if strand_f else None)) for ref in counted}
     report = Report(t, inspection.name, now(), figures, questions,
                     spreads(figures, measures, strands, areas, max(few, 1)), measures, strands, areas, case_rows,
                     counted, excluded, unmoderated, agreed=agreed, case_groups=where)
     report.breakdown_groups = {name: _groups_of(t.fields_by_id[name], cases, counted)
                                for name in t.reporting.breakdowns if name in t.fields_by_id}
-    report.breakdowns = {name: group_figures(case_rows, groups, few, with_intervals)
+    report.breakdowns = {name: column_group_figures(rows, groups, few, with_intervals)
                          for name, groups in report.breakdown_groups.items()}
-    _typed_questions(report, t, q_rows, cases)
+    _typed_questions(report, t, typed_rows, cases)
     if baseline is not None:
         progress(4, 5, "comparing with the baseline")
         report.baseline_name = Path(baseline).name
@@ -177,6 +163,15 @@ def build_report(inspection: InspectionFile, baseline: Path | None = None, with_
         report.area_changes = area_changes(figures, measures, strands, areas)
     progress(5, 5, "done")
     return report
+
+
+def _labels(f, cases: list[Case]) -> list[str]:
+    """Each case's label of its value of field f: '(none)' without a value (or without the field)."""
+    if f is None:
+        return ["(none)"] * len(cases)
+    values = [c.fields.get(f.id) for c in cases]
+    label = {v: f.value_label(v) for v in set(v for v in values if isinstance(v, str))}
+    return [label[v] if isinstance(v, str) else "(none)" for v in values]
 
 
 def _groups_of(f, cases: dict, counted: dict[str, str]) -> dict[str, list[str]]:
@@ -254,77 +249,326 @@ def _agreed_rows(inspection: InspectionFile, t: InspectionTemplate, counted: dic
     return case_rows, q_rows
 
 
-def _temp_tables(conn: sqlite3.Connection, t: InspectionTemplate) -> None:
-    _drop_temp(conn)
-    conn.executescript("""
-        CREATE TEMP TABLE counted (case_ref TEXT PRIMARY KEY, marker TEXT, area TEXT, strand TEXT);
-        CREATE TEMP TABLE case_class (case_ref TEXT PRIMARY KEY, class INTEGER);
-        CREATE TEMP TABLE applies (class INTEGER, question_id TEXT, PRIMARY KEY (class, question_id));
-        CREATE TEMP TABLE options (question_id TEXT, value TEXT, points REAL, max_points REAL, weight REAL,
-                                   PRIMARY KEY (question_id, value));
-        CREATE TEMP TABLE members (measure TEXT, question_id TEXT, PRIMARY KEY (measure, question_id));
-    """)
-    options, members = [], []
-    for q in t.questions:
-        if not q.answer.scored:
-            continue
-        for o in q.answer.scale.options:
-            options.append((q.id, o.value, o.points, q.answer.scale.max_points, q.weight))
-        if THEME in q.scores:
-            members.append((q.set_id, q.id))
-    for comp in t.composites:
-        members += [(comp.id, q.id) for q in t.composite_members(comp.id)]
-    conn.executemany("INSERT INTO temp.options VALUES (?,?,?,?,?)", options)
-    conn.executemany("INSERT OR IGNORE INTO temp.members VALUES (?,?)", members)
+# ---- the counted answers, as arrays ----------------------------------------------------------------------
+NO_ANSWER, OTHER_VALUE = 0, 1  # value codes: no answer (or a NULL one); a value none of the known ones
+_CHUNK = 4096                  # markings decoded at a time: memory stays small however many cases there are
+_NARROW = 0xE0                 # value codes that fit one byte (latin-1 0x20-0xFF); more: UTF-32
 
 
-def _drop_temp(conn: sqlite3.Connection) -> None:
-    for name in ("counted", "case_class", "applies", "options", "members"):
-        conn.execute(f"DROP TABLE IF EXISTS temp.{name}")
+class _Other:
+    """The value of an answer that is none of the values a scale or a condition names: matches no condition."""
+
+    def __repr__(self) -> str:
+        return "<another value>"
 
 
-def _applicable(inspection: InspectionFile, t: InspectionTemplate, counted: dict[str, str], cases: dict):
-    """Which questions apply to each counted case, as ([(case, class)], [(class, question)]).
+_OTHER = _Other()
+
+
+class _Codebook:
+    """What the template asks for, numbered: questions (template order), the values of scale options and of
+    conditions (each a one-character code in SQL), the points of each (question, value code)."""
+
+    def __init__(self, t: InspectionTemplate):
+        import numpy as np
+
+        self.template = t
+        self.questions = [q.id for q in t.questions]
+        self.index = {qid: i for i, qid in enumerate(self.questions)}
+        fields, triggers = set(), set()
+        named = []
+        for qs in t.question_sets:
+            for section in qs.sections:
+                for cond in [section.applies_when] + [q.applies_when for q in section.questions]:
+                    for leaf in leaves(cond):
+                        if isinstance(leaf, FieldIs):
+                            fields.add(leaf.field)
+                        elif isinstance(leaf, AnswerIs):
+                            triggers.add(leaf.question)
+                            named += list(leaf.values)
+        self.fields, self.triggers = sorted(fields), sorted(triggers)
+        values = [v for q in t.questions if q.answer.type is AnswerType.SCALE for v in q.answer.scale.values]
+        # Stored answers are text: a value that is not (or holds NUL, which SQL text cannot carry) never equals one.
+        self.values = list(dict.fromkeys(v for v in values + named if isinstance(v, str) and "\0" not in v))
+        self.names = [None, _OTHER] + self.values       # code -> the value conditions see
+        n_codes = len(self.names)
+        self.wide = n_codes > _NARROW                   # codes beyond one byte: UTF-32 in Python
+        self.scale = np.array([t.question_by_id[q].answer.type is AnswerType.SCALE for q in self.questions], bool)
+        # raw text needed: typed questions reported by type, and conditions on answers that are not scales
+        self.raw = sorted({q.id for q in t.questions if q.answer.type in (AnswerType.NUMBER, AnswerType.CHOICES,
+                                                                          AnswerType.DATE)}
+                          | {q for q in self.triggers if not (q in self.index and self.scale[self.index[q]])})
+        n_q = len(self.questions)
+        self.points = np.full((n_q, n_codes), np.nan)   # option points x weight; NaN: counts for nothing
+        self.counts = np.zeros((n_q, n_codes), bool)    # the option carries points
+        self.available = np.zeros(n_q)                  # the scale's highest points x weight
+        code = {v: k + 2 for k, v in enumerate(self.values)}
+        for i, q in enumerate(t.questions):
+            if not q.answer.scored:
+                continue
+            self.available[i] = q.answer.scale.max_points * q.weight
+            for o in q.answer.scale.options:
+                if o.points is not None and o.value in code:
+                    self.points[i, code[o.value]] = o.points * q.weight
+                    self.counts[i, code[o.value]] = True
+        members: dict[str, set[str]] = {}
+        for q in t.questions:
+            if q.answer.scored and THEME in q.scores:
+                members.setdefault(q.set_id, set()).add(q.id)
+        for comp in t.composites:
+            members.setdefault(comp.id, set()).update(q.id for q in t.composite_members(comp.id))
+        self.measures = sorted(members)                 # the order of the Check sheet's rows within a case
+        self.member_of = {qid: [m for m, name in enumerate(self.measures) if qid in members[name]]
+                          for qid in self.questions}
+
+    def char(self, code: int) -> str:
+        if not self.wide:
+            return chr(0x20 + code)
+        u = 0x100 + code
+        return chr(u if u < 0xD800 else u + 0x800)    # never a surrogate
+
+    def decode(self, text: str):
+        import numpy as np
+
+        if not self.wide:
+            return np.frombuffer(text.encode("latin-1"), dtype=np.uint8) - np.uint8(0x20)
+        u = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) - np.uint32(0x100)
+        u[u >= 0xD800 - 0x100] -= np.uint32(0x800)
+        return u
+
+    def value_sql(self) -> str:
+        """The SQL expression of an answer's value code, one character."""
+        def text(s: str) -> str:
+            return "'" + s.replace("'", "''") + "'"
+        other = f"CASE WHEN value IS NULL THEN {text(self.char(NO_ANSWER))} ELSE {text(self.char(OTHER_VALUE))} END"
+        if not self.values:
+            return other
+        known = " ".join(f"WHEN {text(v)} THEN {text(self.char(k + 2))}" for k, v in enumerate(self.values))
+        return f"CASE value {known} ELSE {other} END"
+
+
+@dataclass
+class _Marked:
+    """The plain (not moderated) counted cases' markings: value codes, classes and raw typed values."""
+    refs: list[str]                # the cases, in counted order
+    codes: object                  # numpy (cases x questions) value codes
+    classes: object                # numpy: each case's class of applicability
+    applies: object                # numpy (classes x questions): the question applies
+    raw: dict[str, dict[int, str]]  # question -> case position -> stored text (typed and trigger questions)
+
+
+def _read_markings(inspection: InspectionFile, book: _Codebook, plain: dict[str, str], cases: dict) -> _Marked:
+    """One pass over the answers, grouped by marking as the covering index answers_by_marking holds them;
+    only the counted marking of each plain case is kept."""
+    import numpy as np
+
+    conn = inspection.conn
+    refs = list(plain)
+    position = {ref: i for i, ref in enumerate(refs)}
+    n_q = len(book.questions)
+    codes = np.zeros((len(refs), n_q + 1), dtype=np.uint32 if book.wide else np.uint8)  # last: unknown ids
+    expr = book.value_sql()
+    columns: dict[str, object] = {}   # the question ids of a marking, as SQL gives them -> their columns
+    held: dict[int, tuple[object, list[int], list[str]]] = {}  # markings not yet decoded, by their columns
+    count = 0
+
+    def flush():
+        for cols, at, texts in held.values():  # markings that answered the same questions: one block each
+            block = book.decode("".join(texts)).reshape(len(at), len(cols))
+            codes[np.array(at, dtype=np.int64)[:, None], cols[None, :]] = block
+        held.clear()
+
+    for marker, ref, ids, text in conn.execute(
+            f"SELECT marker, case_ref, group_concat(question_id, ','), group_concat({expr}, '') "
+            "FROM answers GROUP BY marker, case_ref"):
+        i = position.get(ref)
+        if i is None or plain[ref] != marker:
+            continue  # not a counted marking, or a moderated case (scored apart)
+        cols = columns.get(ids)
+        if cols is None:
+            cols = np.array([book.index.get(q, n_q) for q in ids.split(",")], dtype=np.int64)
+            if len(columns) < 50_000:
+                columns[ids] = cols
+        if len(cols) != len(text):  # a question id holding a comma: read this marking row by row
+            found = conn.execute(f"SELECT question_id, {expr} FROM answers WHERE marker=? AND case_ref=?",
+                                 [marker, ref]).fetchall()
+            cols = np.array([book.index.get(q, n_q) for q, _ in found], dtype=np.int64)
+            text = "".join(c for _, c in found)
+        same = held.get(id(cols))
+        if same is None:
+            held[id(cols)] = (cols, [i], [text])
+        else:
+            same[1].append(i)
+            same[2].append(text)
+        count += 1
+        if count % _CHUNK == 0:
+            flush()
+    flush()
+    codes = codes[:, :n_q]
+
+    raw: dict[str, dict[int, str]] = {q: {} for q in book.raw}
+    if book.raw:
+        marks = ",".join("?" * len(book.raw))
+        for ref, marker, qid, value in conn.execute(
+                f"SELECT case_ref, marker, question_id, value FROM answers WHERE question_id IN ({marks})", book.raw):
+            i = position.get(ref)
+            if i is not None and plain[ref] == marker:
+                raw[qid][i] = value
+    classes, applies = _classes(book, refs, cases, codes, raw)
+    return _Marked(refs, codes, classes, applies, raw)
+
+
+def _classes(book: _Codebook, refs: list[str], cases: dict, codes, raw: dict[str, dict[int, str]]):
+    """Each case's class of applicability, and which questions apply to each class.
 
     Applicability depends only on the fields and answers that conditions name, so cases fall into a
     few classes with the same values of those; each class is worked out once.
     """
-    fields, questions = set(), set()
-    for qs in t.question_sets:
-        for section in qs.sections:
-            for cond in [section.applies_when] + [q.applies_when for q in section.questions]:
-                for leaf in leaves(cond):
-                    if isinstance(leaf, FieldIs):
-                        fields.add(leaf.field)
-                    elif isinstance(leaf, AnswerIs):
-                        questions.add(leaf.question)
-    triggers: dict[str, dict[str, str]] = {}
-    if questions:
-        marks = ",".join("?" * len(questions))
-        for ref, marker, qid, value in inspection.conn.execute(
-                f"SELECT case_ref, marker, question_id, value FROM answers WHERE question_id IN ({marks})",
-                sorted(questions)):
-            if counted.get(ref) == marker:
-                triggers.setdefault(ref, {})[qid] = value
+    import numpy as np
+
+    t = book.template
+    columns = [[_hashable(cases[ref].fields.get(f)) for ref in refs] for f in book.fields]
+    for qid in book.triggers:
+        q = t.question_by_id[qid]
+        if qid in book.index and book.scale[book.index[qid]]:
+            names = book.names
+            columns.append([names[c] for c in codes[:, book.index[qid]].tolist()])
+        else:
+            held = raw[qid]
+            columns.append([_hashable(condition_value(q, held.get(i))) for i in range(len(refs))])
     class_of: dict[tuple, int] = {}
-    case_classes, applies = [], []
-    fields, questions = sorted(fields), sorted(questions)
-    for ref in counted:
-        c = cases[ref]
-        field_values = {f: c.fields.get(f) for f in fields}
-        answers = {q: condition_value(t.question_by_id[q], triggers.get(ref, {}).get(q)) for q in questions}
-        key = (tuple(_hashable(field_values[f]) for f in fields), tuple(_hashable(answers[q]) for q in questions))
-        k = class_of.get(key)
-        if k is None:
-            k = class_of[key] = len(class_of)
-            flags = t.which_apply(field_values, {q: v for q, v in answers.items() if v is not None})
-            applies += [(k, qid) for qid, on in flags.items() if on]
-        case_classes.append((ref, k))
-    return case_classes, applies
+    classes = np.array([class_of.setdefault(key, len(class_of)) for key in zip(*columns)] if columns
+                       else [0] * len(refs), dtype=np.int64)
+    if not columns:
+        class_of[()] = 0
+    applies = np.zeros((len(class_of), len(book.questions)), dtype=bool)
+    n_fields = len(book.fields)
+    for key, k in class_of.items():
+        fields = dict(zip(book.fields, key[:n_fields]))
+        answers = {q: v for q, v in zip(book.triggers, key[n_fields:]) if v is not None}
+        flags = t.which_apply(fields, answers)
+        applies[k] = [flags.get(qid, False) for qid in book.questions]
+    return classes, applies
 
 
 def _hashable(v):
     return tuple(v) if isinstance(v, list) else v
+
+
+class _Places:
+    """The cases of the score rows (plain cases first, in counted order, then moderated ones), each with
+    its (Area, strand) as a small code into `pairs`."""
+
+    def __init__(self, refs: list[str], where: dict[str, tuple[str, str]]):
+        import numpy as np
+
+        self.refs = refs
+        codes: dict[tuple[str, str], int] = {}
+        self.pair = np.array([codes.setdefault(where[ref], len(codes)) for ref in refs], dtype=np.int64)
+        self.pairs = list(codes)
+
+    def check_order(self):
+        """Each case's place in the Check sheet's order: by Area, strand, then case reference."""
+        import numpy as np
+
+        pair_rank = np.empty(len(self.pairs), dtype=np.int64)
+        pair_rank[sorted(range(len(self.pairs)), key=self.pairs.__getitem__)] = np.arange(len(self.pairs))
+        ref_rank = np.empty(len(self.refs), dtype=np.int64)
+        ref_rank[sorted(range(len(self.refs)), key=self.refs.__getitem__)] = np.arange(len(self.refs))
+        rank = np.empty(len(self.refs), dtype=np.int64)
+        rank[np.lexsort((ref_rank, pair_rank[self.pair]))] = np.arange(len(self.refs))
+        return rank
+
+
+def _score_rows(book: _Codebook, marked: _Marked, places: _Places, extra: list[tuple]) -> RowColumns:
+    """Achieved and available per case and measure (a row where at least one question counted), the
+    moderated cases' rows added, in the Check sheet's order: Area, strand, case, measure."""
+    import numpy as np
+
+    n = len(marked.refs)
+    n_m = len(book.measures)
+    achieved = np.zeros((n_m, n))
+    available = np.zeros((n_m, n))
+    counted = np.zeros((n_m, n), dtype=bool)
+    for qid in sorted(book.questions):  # added in question order, as SQLite's SUM added them
+        j = book.index[qid]
+        if not book.member_of[qid] or not book.counts[j].any():
+            continue
+        col = marked.codes[:, j]
+        ok = book.counts[j][col] & marked.applies[marked.classes, j]
+        points = book.points[j][col]
+        for m in book.member_of[qid]:
+            np.add(achieved[m], points, out=achieved[m], where=ok)
+            np.add(available[m], book.available[j], out=available[m], where=ok)
+            counted[m] |= ok
+    m_of, case_of = np.nonzero(counted)                # measure-major: put in order below
+    measure_code = {name: m for m, name in enumerate(book.measures)}
+    for r in extra:
+        measure_code.setdefault(r[3], len(measure_code))
+    measure_names = list(measure_code)
+    measure_rank = np.empty(len(measure_names), dtype=np.int64)
+    measure_rank[sorted(range(len(measure_names)), key=measure_names.__getitem__)] = np.arange(len(measure_names))
+    position = {ref: i for i, ref in enumerate(places.refs[n:], start=n)}
+    row_case = np.concatenate([case_of, np.array([position[r[0]] for r in extra], dtype=np.int64)])
+    row_measure = np.concatenate([m_of, np.array([measure_code[r[3]] for r in extra], dtype=np.int64)])
+    row_achieved = np.concatenate([achieved[m_of, case_of], np.array([r[4] for r in extra], dtype=float)])
+    row_available = np.concatenate([available[m_of, case_of], np.array([r[5] for r in extra], dtype=float)])
+    order = np.lexsort((measure_rank[row_measure], places.check_order()[row_case]))
+    row_case, row_measure = row_case[order], row_measure[order]
+    area_code: dict[str, int] = {}
+    strand_code: dict[str, int] = {}
+    pair_area = np.array([area_code.setdefault(a, len(area_code)) for a, _ in places.pairs], dtype=np.int64)
+    pair_strand = np.array([strand_code.setdefault(s, len(strand_code)) for _, s in places.pairs], dtype=np.int64)
+    row_pair = places.pair[row_case]
+    return RowColumns(np.array(places.refs, dtype=object)[row_case].tolist(), pair_area[row_pair],
+                      pair_strand[row_pair], row_measure, row_achieved[order], row_available[order],
+                      list(area_code), list(strand_code), measure_names)
+
+
+def _question_rows(book: _Codebook, marked: _Marked, places: _Places) -> list[tuple]:
+    """(question, Area, strand, value, cases) for scale questions over the plain cases that answered and to
+    which the question applies, as SQL's GROUP BY gave them. Values that are no option (no code of their
+    own) count together, as the None value: question_figures counts them as not applicable all the same."""
+    import numpy as np
+
+    n_codes = len(book.names)
+    group = places.pair[:len(marked.refs)]
+    names = places.pairs
+    rows = []
+    for qid in sorted(book.questions):
+        j = book.index[qid]
+        if not book.scale[j]:
+            continue
+        col = marked.codes[:, j].astype(np.int64)
+        ok = (col != NO_ANSWER) & marked.applies[marked.classes, j]
+        if not ok.any():
+            continue
+        counts = np.bincount(group[ok] * n_codes + col[ok], minlength=len(names) * n_codes)
+        for g, code in zip(*np.nonzero(counts.reshape(len(names), n_codes))):
+            area, strand = names[g]
+            value = book.names[code] if code != OTHER_VALUE else None
+            rows.append((qid, area, strand, value, int(counts[g * n_codes + code])))
+    rows.sort(key=lambda r: (r[0], r[1], r[2], r[3] is None, r[3] or ""))
+    return rows
+
+
+def _typed_rows(book: _Codebook, marked: _Marked, where: dict[str, tuple[str, str]]) -> list[tuple]:
+    """(question, Area, strand, value, cases) for the questions reported by their type (numbers, choices,
+    dates), over the plain cases that answered and to which the question applies."""
+    t = book.template
+    found: dict[tuple, int] = {}
+    for qid in book.raw:
+        if t.question_by_id[qid].answer.type not in (AnswerType.NUMBER, AnswerType.CHOICES, AnswerType.DATE):
+            continue
+        j = book.index[qid]
+        applies = marked.applies[:, j]
+        for i, value in marked.raw[qid].items():
+            if value is not None and applies[marked.classes[i]]:
+                key = (qid, *where[marked.refs[i]], value)
+                found[key] = found.get(key, 0) + 1
+    # in SQL's order: by question, Area, strand, then value (text before the odd value stored as bytes)
+    ordered = sorted(found.items(), key=lambda kv: (*kv[0][:3], isinstance(kv[0][3], bytes), kv[0][3]))
+    return [(*key, n) for key, n in ordered]
 
 
 # ---- baselines ---------------------------------------------------------------

@@ -48,7 +48,7 @@ def purge(inspection: InspectionFile, before: str, who: str, backup_root: Path |
         result.backups_deleted.append(f)
     for copy in _saved_copies(inspection):
         try:
-            with InspectionFile.open(copy, check="quick") as c:
+            with InspectionFile.open(copy, check="quick", key=inspection.cipher_key) as c:
                 if c.meta().get("inspection_id") != inspection.meta().get("inspection_id"):
                     raise StoreError("it now holds another inspection")
                 c.purge(before, who, fields_only)
@@ -56,7 +56,7 @@ def purge(inspection: InspectionFile, before: str, who: str, backup_root: Path |
         except (StoreError, OSError) as exc:
             result.copies_not_reached.append((copy, str(exc)))
     if backup_root is not None:
-        result.backup_after = make_backup(inspection.conn, path, backup_root)
+        result.backup_after = make_backup(inspection.conn, path, backup_root, key=inspection.cipher_key)
     return result
 
 

@@ -10,12 +10,12 @@ inspection holds. A file that is not ours, or is damaged, is refused with nothin
 from __future__ import annotations
 
 import os
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from fileexam.store.errors import StoreError
 from fileexam.store.schema_names import MIGRATION_SET
+from fileexam.store.sqlite import CipherKey, connect, is_not_a_database, looks_encrypted, sqlite3
 
 APPLICATION_ID = 0x4658414D  # "FXAM" in the SQLite header (offset 68): this file is a fileexam inspection
 REQUIRED_META = ("inspection_id", "name", "template_fingerprint")
@@ -35,20 +35,41 @@ class DamagedFile(StoreError):
                          f"fileexam restore \"{path}\"  (it lists them, newest first; --from N restores one)")
 
 
+class NeedsPassphrase(StoreError):
+    """Not an SQLite header, but the shape of an encrypted file: its passphrase is needed to tell more.
+    Nothing was written to it. `salt` (its first 16 bytes, not secret) is what the key is derived with."""
+
+    def __init__(self, path: Path, salt: bytes):
+        self.path, self.salt = Path(path), bytes(salt)
+        super().__init__(f"{path} is encrypted (or it is not an inspection file at all): if it is an encrypted "
+                         "inspection, give its passphrase")
+
+
+class WrongPassphrase(StoreError):
+    """The passphrase given does not open an encrypted file. Tried on a read-only connection only, so
+    nothing was changed. The text never holds the passphrase."""
+
+    def __init__(self, path: Path, hint: str = ""):
+        self.path = Path(path)
+        super().__init__(f"wrong passphrase for {path}; nothing was changed (passphrases are case-sensitive)"
+                         + (f". {hint}" if hint else ""))
+
+
 @dataclass
 class FileCheck:
     legacy: bool = False     # an inspection made before application_id: recognised by its tables
     writable: bool = True    # the file and its folder can be written
+    encrypted: bool = False  # an encrypted inspection (opened with its key)
 
 
 def read_uri(path: Path, immutable: bool = False) -> str:
     return path.resolve().as_uri() + ("?mode=ro&immutable=1" if immutable else "?mode=ro")
 
 
-def connect_read_only(path: Path) -> sqlite3.Connection:
-    """A connection that cannot write. On a read-only folder a WAL file's -shm cannot be made: then
-    the file is read as immutable (nobody can be changing it there)."""
-    conn = sqlite3.connect(read_uri(path), uri=True, isolation_level=None, timeout=5.0)
+def connect_read_only(path: Path, key: CipherKey | None = None) -> sqlite3.Connection:
+    """A connection that cannot write (keyed first, for an encrypted file). On a read-only folder a WAL
+    file's -shm cannot be made: then the file is read as immutable (nobody can be changing it there)."""
+    conn = connect(read_uri(path), key, uri=True, isolation_level=None, timeout=5.0)
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         return conn
@@ -59,7 +80,7 @@ def connect_read_only(path: Path) -> sqlite3.Connection:
     except BaseException:  # a damaged file: nothing may stay open on it
         conn.close()
         raise
-    conn = sqlite3.connect(read_uri(path, immutable=True), uri=True, isolation_level=None)
+    conn = connect(read_uri(path, immutable=True), key, uri=True, isolation_level=None)
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except BaseException:
@@ -81,29 +102,46 @@ def read_header(path: Path) -> bytes:
 CHECKS = ("full", "quick", "none")
 
 
-def check_inspection_file(path: Path, check: str = "quick") -> FileCheck:
+def check_inspection_file(path: Path, check: str = "quick", key: CipherKey | None = None) -> FileCheck:
     """Raise NotAnInspection or DamagedFile (StoreError) unless `path` is a sound inspection file.
 
     check: "full" runs SQLite's integrity_check (every index against its table: 0.24 s on a 1,200-case
     file here), "quick" its quick_check (0.04 s; it misses an index that no longer matches its table),
-    "none" only recognises the file and its content."""
+    "none" only recognises the file and its content.
+
+    An encrypted file (see sqlite.looks_encrypted) raises NeedsPassphrase without `key`; with a key that
+    does not open it, WrongPassphrase (never DamagedFile). The key is only ever tried here, on a read-only
+    connection: a read-write one with a wrong key would fold a crash-left -wal into the file. A key given
+    for a plain file is not used."""
     path = Path(path)
     try:
         header = read_header(path)
+        size = path.stat().st_size
     except OSError as exc:
         raise StoreError(f"{path} cannot be read: {exc.strerror or 'it cannot be opened'}") from None
-    if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
+    encrypted = looks_encrypted(header, size)
+    if encrypted:
+        if key is None:
+            raise NeedsPassphrase(path, header[:16])
+    elif len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
         raise NotAnInspection(f"{path} is not an inspection file (it is not an SQLite database)")
-    app_id = int.from_bytes(header[68:72], "big")
-    if app_id not in (0, APPLICATION_ID):
-        raise NotAnInspection(f"{path} is another application's database, not a fileexam inspection file")
+    else:
+        key = None
+        app_id = int.from_bytes(header[68:72], "big")
+        if app_id not in (0, APPLICATION_ID):
+            raise NotAnInspection(f"{path} is another application's database, not a fileexam inspection file")
     had = {suffix: Path(str(path) + suffix).exists() for suffix in ("-wal", "-shm")}
-    found = FileCheck(writable=is_writable(path))
+    found = FileCheck(writable=is_writable(path), encrypted=encrypted)
     ours = passed = False
     conn = None
     try:
-        conn = connect_read_only(path)
-        ours = _recognise(conn, path, found)
+        try:
+            conn = connect_read_only(path, key)
+        except sqlite3.DatabaseError as exc:
+            if encrypted and is_not_a_database(exc):
+                raise WrongPassphrase(path) from None
+            raise
+        ours = _recognise(conn, path, found, encrypted)
         if check != "none":
             _integrity(conn, path, full=check == "full")
         _check_content(conn, path)
@@ -137,10 +175,11 @@ def _unreadable(path: Path, ours: bool, exc: BaseException) -> StoreError:
                              "inspection file at all")
 
 
-def _recognise(conn: sqlite3.Connection, path: Path, check: FileCheck) -> bool:
+def _recognise(conn: sqlite3.Connection, path: Path, check: FileCheck, encrypted: bool = False) -> bool:
     app_id = conn.execute("PRAGMA application_id").fetchone()[0]
     if app_id not in (0, APPLICATION_ID):
-        raise NotAnInspection(f"{path} is another application's database, not a fileexam inspection file")
+        raise NotAnInspection(f"{path} is " + ("an encrypted database of another program" if encrypted else
+                                               "another application's database") + ", not a fileexam inspection file")
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     if app_id == 0:
         ours = "_sqlite_migrations" in tables and REQUIRED_TABLES <= tables and conn.execute(
@@ -189,16 +228,17 @@ def _is_corruption(exc: sqlite3.DatabaseError) -> bool:
     return "malformed" in said or "not a database" in said
 
 
-def integrity_problems(path: Path, full: bool = True, limit: int = 5) -> list[str]:
+def integrity_problems(path: Path, full: bool = True, limit: int = 5, key: CipherKey | None = None) -> list[str]:
     """What SQLite's integrity_check (quick_check when not full) finds wrong in `path`: [] when sound.
 
     Safe beside a connection this process holds to the file (the app's own): it reads only through a
     read-only SQLite connection of its own, never with Python's open() (closing such a handle would
     drop the locks SQLite holds for the other connection), and it removes nothing next to the file.
-    Raises StoreError when the check cannot be run (the file has gone, or is busy): that is not damage."""
+    Raises StoreError when the check cannot be run (the file has gone, or is busy): that is not damage.
+    key: an encrypted file's key (the one it was opened with)."""
     path = Path(path)
     try:
-        conn = connect_read_only(path)
+        conn = connect_read_only(path, key)
     except sqlite3.DatabaseError as exc:
         if _is_corruption(exc):
             return [f"SQLite cannot read it ({exc})"]
@@ -215,7 +255,7 @@ def integrity_problems(path: Path, full: bool = True, limit: int = 5) -> list[st
     return [] if rows == ["ok"] else [str(r).replace("\n", " ") for r in rows]
 
 
-def check_held_file(path: Path, check: str = "full") -> None:
+def check_held_file(path: Path, check: str = "full", key: CipherKey | None = None) -> None:
     """Raise DamagedFile when SQLite's check ("full": integrity_check, "quick": quick_check) finds
     damage in an inspection file this process may already have open (see integrity_problems); the
     same words as check_inspection_file. StoreError when the check cannot be run."""
@@ -223,7 +263,7 @@ def check_held_file(path: Path, check: str = "full") -> None:
         raise ValueError(f"check must be one of {CHECKS}")
     if check == "none":
         return
-    problems = integrity_problems(Path(path), full=check == "full")
+    problems = integrity_problems(Path(path), full=check == "full", key=key)
     if problems:
         if problems[0].startswith("SQLite cannot read it"):
             raise DamagedFile(Path(path), problems[0])

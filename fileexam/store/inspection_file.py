@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -17,17 +16,20 @@ from fileexam.formats.definitions import load_file, load_text
 from fileexam.store.errors import StoreError
 from fileexam.store.file_check import APPLICATION_ID, check_inspection_file, connect_read_only
 from fileexam.store.schema_names import KNOWN, MIGRATION_SET
+from fileexam.store.sqlite import CipherKey, connect, sqlite3
 
 
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
-def _connect(path: Path, writable: bool = True) -> sqlite3.Connection:
+def _connect(path: Path, writable: bool = True, key: CipherKey | None = None) -> sqlite3.Connection:
     # Autocommit mode: each write is wrapped in atomic(), i.e. exactly one transaction.
+    # key: an encrypted file's; only ever a key that a read-only connection has already opened the file
+    # with (check_inspection_file), or a new file's.
     if not writable:
-        return connect_read_only(path)
-    conn = sqlite3.connect(str(path), isolation_level=None, timeout=5.0)
+        return connect_read_only(path, key)
+    conn = connect(path, key, isolation_level=None, timeout=5.0)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")  # a typed answer survives a power cut, not only a crash
     conn.execute("PRAGMA foreign_keys=ON")
@@ -38,6 +40,9 @@ def _connect(path: Path, writable: bool = True) -> sqlite3.Connection:
 # Inspection files this process has open (resolved path -> connections). While one is open, nothing
 # may open the path by other means than SQLite: a plain open() and close() would drop SQLite's locks.
 _OPEN: dict[str, int] = {}
+# The keys of the encrypted ones among them, in memory only, dropped when the last is closed: another
+# connection to a file open here (a worker thread's) is keyed without asking again.
+_HELD_KEYS: dict[str, CipherKey] = {}
 
 
 class _Atomic:
@@ -78,6 +83,19 @@ def _apply_migrations(conn: sqlite3.Connection) -> None:
     migrations.apply(Database(conn))
 
 
+def _try_key(path: Path, key: CipherKey) -> None:
+    """WrongPassphrase unless `key` opens `path`, tried on a read-only connection of its own."""
+    from fileexam.store.file_check import WrongPassphrase
+    from fileexam.store.sqlite import is_not_a_database
+    try:
+        conn = connect_read_only(path, key)
+    except sqlite3.DatabaseError as exc:
+        if is_not_a_database(exc):
+            raise WrongPassphrase(path) from None
+        raise
+    conn.close()
+
+
 def _open_read_only(path: Path) -> bool:
     from fileexam.store.file_check import is_writable
     return not is_writable(path)
@@ -93,14 +111,22 @@ def _applied(conn: sqlite3.Connection) -> list[str]:
 
 
 class InspectionFile:
-    def __init__(self, path: Path, conn: sqlite3.Connection, read_only: bool = False):
+    def __init__(self, path: Path, conn: sqlite3.Connection, read_only: bool = False,
+                 cipher_key: CipherKey | None = None):
         self.path = path
         self.conn = conn
         self.read_only = read_only
+        self.cipher_key = cipher_key  # an encrypted file's key (never the passphrase); None for a plain file
         self._template: InspectionTemplate | None = None
         self._db = None
         self._key = str(Path(path).resolve())
         _OPEN[self._key] = _OPEN.get(self._key, 0) + 1
+        if cipher_key is not None:
+            _HELD_KEYS[self._key] = cipher_key
+
+    @property
+    def encrypted(self) -> bool:
+        return self.cipher_key is not None
 
     @property
     def db(self):
@@ -138,7 +164,9 @@ class InspectionFile:
 
     # ---- creating and opening -------------------------------------------------
     @classmethod
-    def create(cls, path: Path | str, template_path: Path | str, name: str, who: str) -> "InspectionFile":
+    def create(cls, path: Path | str, template_path: Path | str, name: str, who: str,
+               key: CipherKey | None = None) -> "InspectionFile":
+        """A new inspection file; with `key` (sqlite.new_key(passphrase)), encrypted from its first byte."""
         path, template_path = Path(path), Path(template_path)
         if path.exists():
             raise StoreError(f"{path} already exists: choose another file name, or open it")
@@ -149,7 +177,7 @@ class InspectionFile:
             from fileexam.domain.problems import ProblemsFound
             raise ProblemsFound([p for p in loaded.problems if p.is_error])
         t: InspectionTemplate = loaded.definition
-        conn = _connect(path)
+        conn = _connect(path, True, key)
         try:
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             _apply_migrations(conn)
@@ -166,31 +194,43 @@ class InspectionFile:
                         "created_by": who, "fileexam_version": __version__,
                         "template_id": t.id, "template_fingerprint": t.fingerprint}
                 conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", meta.items())
-                cls._audit(conn, who, "create", reason=f"inspection '{name}' from template {t.id} {t.version}")
+                cls._audit(conn, who, "create", reason=f"inspection '{name}' from template {t.id} {t.version}"
+                           + ("; encrypted with a passphrase" if key is not None else ""))
         except BaseException:
             conn.close()
-            path.unlink(missing_ok=True)
+            for extra in ("", "-wal", "-shm"):
+                Path(str(path) + extra).unlink(missing_ok=True)
             raise
-        return cls(path, conn)
+        return cls(path, conn, cipher_key=key)
 
     @classmethod
-    def open(cls, path: Path | str, read_only: bool = False, check: str = "quick") -> "InspectionFile":
+    def open(cls, path: Path | str, read_only: bool = False, check: str = "quick",
+             key: CipherKey | None = None) -> "InspectionFile":
         """Open an inspection file. A file that is not one is never written to; a damaged one is
         refused (DamagedFile names the damage and how to bring back a backup). check: "full",
-        "quick" or "none" (see file_check.check_inspection_file)."""
+        "quick" or "none" (see file_check.check_inspection_file).
+
+        An encrypted file needs its key (sqlite.derive(passphrase, NeedsPassphrase.salt)): without one,
+        NeedsPassphrase; with a wrong one, WrongPassphrase, and nothing was written. A file already open
+        in this process is keyed with the key it was opened with when none is given."""
         path = Path(path)
         if path.is_dir():
             raise StoreError(f"{path} is a folder: give the inspection file in it (NAME.fileexam)")
         if not path.is_file():
             raise StoreError(f"{path}: no such inspection file")
-        if str(path.resolve()) in _OPEN:
+        held = str(path.resolve())
+        if held in _OPEN:
             # Open already in this process, so checked then; reading its header with open() now would
             # drop the locks SQLite holds for the other connection.
             can_write, legacy = not _open_read_only(path), False
+            key = key or _HELD_KEYS.get(held)
+            if key is not None:
+                _try_key(path, key)  # on a read-only connection, before any that can write
         else:
-            found = check_inspection_file(path, check)
+            found = check_inspection_file(path, check, key)
             can_write, legacy = found.writable, found.legacy
-        conn = _connect(path, can_write and not read_only)
+            key = key if found.encrypted else None
+        conn = _connect(path, can_write and not read_only, key)
         try:
             applied = _applied(conn)
             newer = [name for name in applied if name not in KNOWN]
@@ -208,9 +248,9 @@ class InspectionFile:
                 else:
                     if read_only:  # an upgrade is a write, even for a command that only reads
                         conn.close()
-                        conn = _connect(path, True)
+                        conn = _connect(path, True, key)
                     if len(applied) < len(KNOWN):
-                        cls._backup_before_upgrade(conn, path, applied[-1] if applied else "none")
+                        cls._backup_before_upgrade(conn, path, applied[-1] if applied else "none", key)
                         try:
                             _apply_migrations(conn)
                         except sqlite3.OperationalError as exc:  # e.g. a table the record says is missing exists
@@ -220,16 +260,16 @@ class InspectionFile:
                     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")  # recognised at once from now on
                     if read_only:
                         conn.close()
-                        conn = _connect(path, False)
+                        conn = _connect(path, False, key)
         except BaseException:
             conn.close()
             raise
-        return cls(path, conn, read_only=read_only or not can_write)
+        return cls(path, conn, read_only=read_only or not can_write, cipher_key=key)
 
     @staticmethod
-    def _backup_before_upgrade(conn: sqlite3.Connection, path: Path, schema: str) -> None:
+    def _backup_before_upgrade(conn: sqlite3.Connection, path: Path, schema: str, key: CipherKey | None = None) -> None:
         target = path.with_name(f"{path.stem}.before-upgrade-{schema}{path.suffix}")
-        dest = sqlite3.connect(str(target))
+        dest = connect(target, key)  # the same key and salt: it opens with the same passphrase
         try:
             conn.backup(dest)
         finally:
@@ -240,6 +280,7 @@ class InspectionFile:
             _OPEN[self._key] -= 1
             if not _OPEN[self._key]:
                 del _OPEN[self._key]
+                _HELD_KEYS.pop(self._key, None)
             self.conn.close()
 
     def __enter__(self):
@@ -419,7 +460,7 @@ class InspectionFile:
         """A consistent copy of the open inspection (SQLite's backup API), e.g. after the file went missing.
         Recorded in the copy's own audit log (the original may be gone), so a later purge finds it."""
         target = Path(target)
-        dest = sqlite3.connect(str(target))
+        dest = connect(target, self.cipher_key)  # an encrypted file's copy: encrypted, same passphrase
         try:
             self.conn.backup(dest)
             self._audit(dest, who or "fileexam", "copy saved", reason=f"copied from {path_text(self.path)}")

@@ -155,25 +155,75 @@ def test_undo__ctrl_z_puts_back_the_last_answer(qtbot, window):
     assert window.form.widgets["DI01"].buttons["fully"].isChecked()
 
 
-def test_complete_case__change_refused__reopen_asks_a_reason(qtbot, window, monkeypatch):
-    ref = case_with(window, strand="magistrates")
+def complete_by_keyboard(qtbot, window, ref) -> None:
     window.select_case(ref)
     qtbot.waitUntil(lambda: window.form.current == window.session.first_unanswered())
     for _ in range(60):
         answer_by_key(qtbot, window)
         if window.session.first_unanswered() is None:
             break
-    window.ui.actionMarkComplete.trigger()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert window.session.status is Status.COMPLETE
-    before = window.inspection.answers(ref, USER)["DI01"].value
+
+
+def test_complete_case__visibly_locked__a_key_says_how_to_reopen_in_the_status_bar__no_box(qtbot, window):
+    ref = case_with(window, strand="magistrates")
+    complete_by_keyboard(qtbot, window, ref)
+    banner = window.ui.lockBanner
+    assert banner.isVisible() and "complete" in banner.text() and "Ctrl+Shift+R" in banner.text()
+    di01 = window.form.widgets["DI01"]
+    controls = list(di01.buttons.values())
+    assert controls and not any(b.isEnabled() for b in controls)
+    chosen = window.inspection.answers(ref, USER)["DI01"].value
+    assert di01.buttons[chosen].isChecked()  # the answer given still shows
     window.form.focus_question("DI01")
-    qtbot.keyClick(window.form.widgets["DI01"], "P")
-    assert window.inspection.answers(ref, USER)["DI01"].value == before
-    assert window.last_message[0] == "Not saved" and "Reopen" in window.last_message[1]
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is di01)  # moving and reading go on
+    before = window.inspection.answers(ref, USER)
+    boxes_before = set(QApplication.topLevelWidgets())
+    for key in ("P", "N", Qt.Key.Key_Delete, Qt.Key.Key_Return):
+        qtbot.keyClick(di01, key)
+    assert window.inspection.answers(ref, USER) == before
+    new_boxes = [w for w in QApplication.topLevelWidgets() if w not in boxes_before and w.isVisible()]
+    assert new_boxes == []  # nothing modal to dismiss
+    said = window.ui.statusbar.currentMessage()
+    assert f"Case {ref} is complete" in said and "Ctrl+Shift+R" in said
+    assert window.saved_label.text() == ""  # one message in the status bar, not two that disagree
+    assert not window.form.widgets["DI01"].comment_edit.isVisible()
+    # the mouse cannot answer either: the buttons are disabled
+    qtbot.mouseClick(di01.buttons["partially"], Qt.MouseButton.LeftButton)
+    assert window.inspection.answers(ref, USER) == before
+
+
+def test_complete_case__reopen_asks_a_reason__unlocks(qtbot, window, monkeypatch):
+    ref = case_with(window, strand="magistrates")
+    complete_by_keyboard(qtbot, window, ref)
     monkeypatch.setattr(window, "ask_reason", lambda ref: "Moderator asked for a second look")
-    window.ui.actionReopen.trigger()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_R,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert window.session.status is Status.IN_PROGRESS
     assert window.inspection.audit(ref)[-1]["reason"] == "Moderator asked for a second look"
+    assert not window.ui.lockBanner.isVisible()
+    assert all(b.isEnabled() for b in window.form.widgets["DI01"].buttons.values())
+    window.form.focus_question("DI01")
+    qtbot.keyClick(window.form.widgets["DI01"], "P")
+    assert window.inspection.answers(ref, USER)["DI01"].value == "partially"
+
+
+def test_case_completed_in_another_window__a_key_here_says_so_without_a_box(qtbot, make_window):
+    w1, w2 = make_window(), make_window()
+    ref = case_with(w1, strand="magistrates")
+    w2.select_case(ref)
+    w1.activateWindow()
+    qtbot.waitUntil(w1.isActiveWindow)
+    complete_by_keyboard(qtbot, w1, ref)
+    w2.activateWindow()
+    qtbot.waitUntil(w2.isActiveWindow)
+    w2.form.focus_question("DI02")
+    before = set(QApplication.topLevelWidgets())
+    qtbot.keyClick(w2.form.widgets["DI02"], "N")
+    assert [w for w in QApplication.topLevelWidgets() if w not in before and w.isVisible()] == []
+    assert "is complete" in w2.ui.statusbar.currentMessage()
+    assert w2.ui.lockBanner.isVisible()  # now shown locked here too
 
 
 def test_close_and_reopen__same_case_and_question(qtbot, make_window):
@@ -268,12 +318,13 @@ def test_controls_have_accessible_names(window):
             assert b.accessibleName()
 
 
-def test_user_without_allocation__sees_every_case(qtbot, make_window):
+def test_user_without_allocation__lands_on_the_home__every_case_listed(qtbot, make_window):
     from fileexam.qt.app import qsettings
     from fileexam.qt.main_window import MainWindow
     w = MainWindow(qsettings(), "Team Lead")
     qtbot.addWidget(w)
     w.open_inspection(make_window.path)
+    assert w.page == "home" and w.session is None
     assert not w.ui.mineOnly.isChecked() and w.proxy.rowCount() == 56
 
 
@@ -288,3 +339,84 @@ def test_two_windows_on_one_file__both_save_and_see_each_other(qtbot, make_windo
     for w in (w1, w2):  # each answer is its own transaction: neither window's write is lost
         held = w.inspection.answers(ref, "A. Khan")
         assert (held["DI01"].value, held["DI02"].value) == ("fully", "partially")
+
+
+# ---- the keyboard: the case list, the last question, the shortcuts help ------------------------------
+def test_case_list__down_shows_each_case_and_keeps_the_focus__enter_or_right_goes_into_the_form(qtbot, window):
+    table = window.ui.caseTable
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)  # Go → Case list
+    qtbot.waitUntil(table.hasFocus)
+    seen = [window.session.reference]
+    for _ in range(3):
+        qtbot.keyClick(table, Qt.Key.Key_Down)
+        qtbot.wait(20)  # the form's deferred arrival must not take the focus either
+        assert table.hasFocus(), QApplication.focusWidget()
+        seen.append(window.session.reference)
+    assert len(set(seen)) == 4  # each Down showed the next case
+    shown = [window.proxy.data(window.proxy.index(r, 0)) for r in range(window.proxy.rowCount())]
+    assert seen == shown[shown.index(seen[0]):][:4]
+    assert window.form.current and window.form.widgets[window.form.current].property("current")
+    qtbot.keyClick(table, Qt.Key.Key_Up)
+    assert table.hasFocus() and window.session.reference == seen[2]
+    qtbot.keyClick(table, Qt.Key.Key_Return)
+    w = focused_question(qtbot, window)
+    assert w.question.id == window.form.current
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(table.hasFocus)
+    qtbot.keyClick(table, Qt.Key.Key_Down)
+    qtbot.keyClick(table, Qt.Key.Key_Right)
+    assert focused_question(qtbot, window) and window.session.reference == seen[3]
+
+
+def test_case_list__a_mouse_click_shows_the_case__the_list_keeps_the_focus(qtbot, window):
+    table = window.ui.caseTable
+    rect = table.visualRect(window.proxy.index(2, 0))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.wait(20)
+    assert window.session.reference == window.proxy.data(window.proxy.index(2, 0)) and table.hasFocus()
+
+
+def test_last_question__says_so_and_how_to_complete(qtbot, window):
+    ref = case_with(window, strand="crown_court")
+    window.select_case(ref)
+    applicable = window.form.applicable()
+    window.form.focus_question(applicable[0])
+    assert window.ui.positionLabel.text() == f"Question 1 of {len(applicable)} that apply"
+    last = applicable[-1]
+    window.form.focus_question(applicable[-2])
+    qtbot.keyClick(window.form.widgets[applicable[-2]], Qt.Key.Key_Down)
+    assert window.form.current == last
+    label = window.ui.positionLabel.text()
+    assert "Last question of this case" in label and "Ctrl+Enter marks it complete" in label
+    qtbot.keyClick(window.form.widgets[last], Qt.Key.Key_Down)  # there is no next: the status bar says so too
+    assert window.form.current == last
+    assert window.ui.statusbar.currentMessage() == "Last question of this case — Ctrl+Enter marks it complete"
+    window.ui.statusbar.clearMessage()
+    w = window.form.widgets[last]
+    if w.question.answer.scale is not None:  # answering the last one says it as well
+        qtbot.keyClick(w, w.question.answer.scale.options[0].key or "1")
+        assert "Last question of this case" in window.ui.statusbar.currentMessage()
+
+
+def test_shortcuts_help__made_from_the_actions__lists_every_shortcut(qtbot, window):
+    from PySide6.QtGui import QAction, QKeySequence
+
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    dialog = window.keys_dialog
+    assert dialog.isVisible()
+    text = dialog.text.toPlainText()
+    for keys in ("Ctrl+Shift+R", "Ctrl+E", "Ctrl+I", "Ctrl+M", "Ctrl+R", "Ctrl+Shift+M", "Ctrl+Return or Ctrl+Enter",
+                 "Ctrl+H", "Ctrl+K", "Ctrl+L", "Ctrl+Shift+E", "PgDown", "F1"):
+        assert keys in text, keys
+    menus = [window.ui.menuFile, window.ui.menuCase, window.ui.menuGo, window.ui.menuInspection, window.ui.menuHelp]
+    for menu in menus:
+        for action in menu.actions():
+            for shortcut in action.shortcuts():
+                assert shortcut.toString(QKeySequence.SequenceFormat.NativeText) in text, action.objectName()
+                assert action.text().partition("\t")[0].replace("&", "").rstrip("…") in text, action.objectName()
+    assert "Enter or Right" in text and "F P N A" in text  # the keys the list and the form handle themselves
+    # Nothing to keep in step by hand: an action added to a menu is in the help.
+    extra = QAction("Jump to the moon", window)
+    extra.setShortcut(QKeySequence("Ctrl+Alt+J"))
+    window.ui.menuGo.addAction(extra)
+    assert "Jump to the moon" in window.keys_help() and "Ctrl+Alt+J" in window.keys_help()

@@ -95,3 +95,117 @@ def test_moderation_view__disagreements_filter_and_settle_with_reason(qtbot, win
     assert view.stats.row_of("A. Khan & B. Evans") is not None
     q = master.template.question_by_id[p.question]
     assert view.stats.row_of(f"{p.question} {q.text}") is not None
+
+
+# ---- where each role lands ------------------------------------------------------------------------------
+def open_as(qtbot, user, path):
+    from fileexam.qt.app import qsettings
+    from fileexam.qt.main_window import MainWindow
+
+    w = MainWindow(qsettings(), user, InlineRunner())
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    w.activateWindow()
+    assert w.open_inspection(path)
+    return w
+
+
+def table_rows(table):
+    return [[table.item(r, c).text() for c in range(table.columnCount())] for r in range(table.rowCount())]
+
+
+def test_team_lead__lands_on_the_home__coverage_per_inspector_and_area__no_scoring_form(qtbot, merged_file):
+    from fileexam.services.merge import master_coverage
+    cov = master_coverage(merged_file)
+    path = merged_file.path
+    answers_before = merged_file.count_answers()
+    merged_file.close()
+    w = open_as(qtbot, "T. Lead", path)
+    assert w.page == "home" and w.home.isVisible()
+    assert not w.ui.splitter.isVisible() and w.session is None  # no scoring form
+    assert table_rows(w.home.by_inspector) == [[g.group, str(g.expected), str(g.complete), str(g.in_progress),
+                                                str(g.missing)] for g in cov.by_inspector]
+    assert table_rows(w.home.by_area) == [[g.group, str(g.expected), str(g.complete), str(g.in_progress),
+                                           str(g.missing)] for g in cov.by_area]
+    assert "36 of 56" in w.home.summary.text() and "3 workbook(s) merged" in w.home.summary.text()
+    assert {b.text().split("  ")[0] for b in w.home.buttons} == {"Merge workbooks…", "Results…", "Moderation…",
+                                                                  "Write report workbook…"}
+    assert w.home.cases.rowCount() == len(cov.missing)  # the cases with no complete marking, to chase or mark
+    for name in ("actionMarkComplete", "actionUndo", "actionComment", "actionNextUnfinished", "actionReopen"):
+        assert not getattr(w.ui, name).isEnabled(), name
+    # stray keys on the home record nothing
+    focus = w.focusWidget()  # the window's focus, whether or not the window is active yet
+    assert focus is w.home.cases
+    for key in ("F", "P", "Y", "N", "1", "0"):
+        qtbot.keyClick(focus, key)
+    qtbot.keyClick(w, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert w.inspection.count_answers() == answers_before and w.page == "home"
+
+
+def test_team_lead__mark_this_case__then_scores_it_under_their_name(qtbot, merged_file):
+    from PySide6.QtWidgets import QApplication
+
+    from fileexam.qt.question_widget import QuestionWidget
+    path = merged_file.path
+    merged_file.close()
+    w = open_as(qtbot, "T. Lead", path)
+    ref = w.home.current_case()
+    assert ref is not None
+    qtbot.mouseClick(w.home.mark_button, Qt.MouseButton.LeftButton)  # the explicit step: Mark this case
+    assert w.page == "scoring" and w.session.reference == ref
+    assert "your answers are recorded as T. Lead" in w.ui.caseTitle.text()
+    qtbot.waitUntil(lambda: isinstance(QApplication.focusWidget(), QuestionWidget))
+    q = QApplication.focusWidget()
+    key = q.question.answer.scale.options[0].key if q.question.answer.scale else "1"
+    qtbot.keyClick(q, key)
+    assert q.question.id in w.inspection.answers(ref, "T. Lead")
+    qtbot.keyClick(w, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)  # back to the home
+    assert w.page == "home" and not w.ui.splitter.isVisible()
+    qtbot.keyClick(w.home.cases, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)  # Ctrl+K marks the chosen one
+    assert w.page == "scoring"
+    w.show_home()
+    w.home.cases.setCurrentCell(1, 0)
+    other = w.home.current_case()
+    qtbot.keyClick(w.home.cases, Qt.Key.Key_Return)  # and so does Enter on a case
+    assert w.page == "scoring" and w.session.reference == other
+
+
+def test_inspector_with_an_allocation__lands_on_it__unless_the_file_holds_others_merged_work(qtbot, area_file,
+                                                                                             tmp_path):
+    from fileexam.services.merge import merge_workbooks
+    path = area_file.path
+    area_file.close()
+    w = open_as(qtbot, "A. Khan", path)
+    assert w.page == "scoring" and w.session.case.inspector == "A. Khan" and w.ui.mineOnly.isChecked()
+    merge_workbooks(w.inspection, EXAMPLES, "A. Khan")  # now a master, with B. Evans' and C. Murphy's work
+    w.close()
+    w2 = open_as(qtbot, "A. Khan", path)
+    assert w2.page == "home"
+
+
+def test_moderator__reaches_the_moderation_window_from_the_home(qtbot, merged_file):
+    path = merged_file.path
+    merged_file.close()
+    w = open_as(qtbot, "M. Moderator", path)
+    assert w.page == "home"
+    button = next(b for b in w.home.buttons if b.text().startswith("Moderation"))
+    assert "Ctrl+Shift+M" in button.text()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    view = w.moderation_view
+    qtbot.addWidget(view)
+    assert view.isVisible() and view.user == "M. Moderator"
+
+
+def test_merge_from_the_home__its_coverage_follows(qtbot, area_file, monkeypatch):
+    path = area_file.path
+    area_file.close()
+    w = open_as(qtbot, "T. Lead", path)
+    assert "<b>0 of 56</b>" in w.home.summary.text() and "No workbook merged yet" in w.home.summary.text()
+    qtbot.mouseClick(next(b for b in w.home.buttons if b.text().startswith("Merge")), Qt.MouseButton.LeftButton)
+    dialog = w.merge_dialog
+    dialog.add_paths([str(p) for p in EXAMPLES])
+    with qtbot.waitSignal(dialog.merged):
+        qtbot.mouseClick(dialog.merge_button, Qt.MouseButton.LeftButton)
+    assert "<b>36 of 56</b>" in w.home.summary.text()
+    assert ["A. Khan", "14", "12", "0", "2"] in table_rows(w.home.by_inspector)

@@ -17,17 +17,17 @@ from PySide6.QtGui import (QAction, QBrush, QColor, QConicalGradient,
     QPainter, QPalette, QPixmap, QRadialGradient,
     QTransform)
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QComboBox,
-    QGridLayout, QGroupBox, QHBoxLayout, QHeaderView,
-    QLabel, QLineEdit, QListWidget, QListWidgetItem,
-    QMainWindow, QMenu, QMenuBar, QProgressBar,
-    QScrollArea, QSizePolicy, QSplitter, QStatusBar,
-    QTableView, QTextBrowser, QVBoxLayout, QWidget)
+    QGridLayout, QGroupBox, QHeaderView, QLabel,
+    QLineEdit, QListWidget, QListWidgetItem, QMainWindow,
+    QMenu, QMenuBar, QProgressBar, QScrollArea,
+    QSizePolicy, QSplitter, QStatusBar, QTableView,
+    QTextBrowser, QVBoxLayout, QWidget)
 
 class Ui_MainWindow(object):
     def setupUi(self, MainWindow):
         if not MainWindow.objectName():
             MainWindow.setObjectName(u"MainWindow")
-        MainWindow.resize(1400, 860)
+        MainWindow.resize(1280, 680)
         self.actionNew = QAction(MainWindow)
         self.actionNew.setObjectName(u"actionNew")
         self.actionOpen = QAction(MainWindow)
@@ -72,6 +72,12 @@ class Ui_MainWindow(object):
         self.actionSaveCopy.setObjectName(u"actionSaveCopy")
         self.actionModeration = QAction(MainWindow)
         self.actionModeration.setObjectName(u"actionModeration")
+        self.actionHome = QAction(MainWindow)
+        self.actionHome.setObjectName(u"actionHome")
+        self.actionCaseList = QAction(MainWindow)
+        self.actionCaseList.setObjectName(u"actionCaseList")
+        self.actionMarkThisCase = QAction(MainWindow)
+        self.actionMarkThisCase.setObjectName(u"actionMarkThisCase")
         self.centralwidget = QWidget(MainWindow)
         self.centralwidget.setObjectName(u"centralwidget")
         self.centralLayout = QVBoxLayout(self.centralwidget)
@@ -92,31 +98,34 @@ class Ui_MainWindow(object):
 
         self.casePanelLayout.addWidget(self.searchEdit)
 
-        self.filterLayout = QHBoxLayout()
+        self.filterLayout = QGridLayout()
         self.filterLayout.setObjectName(u"filterLayout")
         self.areaFilter = QComboBox(self.casePanel)
         self.areaFilter.setObjectName(u"areaFilter")
+        self.areaFilter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
 
-        self.filterLayout.addWidget(self.areaFilter)
+        self.filterLayout.addWidget(self.areaFilter, 0, 0, 1, 1)
 
         self.strandFilter = QComboBox(self.casePanel)
         self.strandFilter.setObjectName(u"strandFilter")
+        self.strandFilter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
 
-        self.filterLayout.addWidget(self.strandFilter)
+        self.filterLayout.addWidget(self.strandFilter, 0, 1, 1, 1)
 
         self.statusFilter = QComboBox(self.casePanel)
         self.statusFilter.setObjectName(u"statusFilter")
+        self.statusFilter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
 
-        self.filterLayout.addWidget(self.statusFilter)
-
-
-        self.casePanelLayout.addLayout(self.filterLayout)
+        self.filterLayout.addWidget(self.statusFilter, 1, 0, 1, 1)
 
         self.mineOnly = QCheckBox(self.casePanel)
         self.mineOnly.setObjectName(u"mineOnly")
         self.mineOnly.setChecked(True)
 
-        self.casePanelLayout.addWidget(self.mineOnly)
+        self.filterLayout.addWidget(self.mineOnly, 1, 1, 1, 1)
+
+
+        self.casePanelLayout.addLayout(self.filterLayout)
 
         self.caseTable = QTableView(self.casePanel)
         self.caseTable.setObjectName(u"caseTable")
@@ -125,6 +134,7 @@ class Ui_MainWindow(object):
         self.caseTable.setSortingEnabled(True)
         self.caseTable.setAlternatingRowColors(True)
         self.caseTable.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.caseTable.setWordWrap(False)
 
         self.casePanelLayout.addWidget(self.caseTable)
 
@@ -142,22 +152,33 @@ class Ui_MainWindow(object):
         self.scoringPanelLayout.setContentsMargins(0, 0, 0, 0)
         self.caseTitle = QLabel(self.scoringPanel)
         self.caseTitle.setObjectName(u"caseTitle")
+        self.caseTitle.setWordWrap(True)
 
         self.scoringPanelLayout.addWidget(self.caseTitle)
+
+        self.lockBanner = QLabel(self.scoringPanel)
+        self.lockBanner.setObjectName(u"lockBanner")
+        self.lockBanner.setWordWrap(True)
+
+        self.scoringPanelLayout.addWidget(self.lockBanner)
 
         self.caseHeader = QGroupBox(self.scoringPanel)
         self.caseHeader.setObjectName(u"caseHeader")
         self.caseHeader.setCheckable(True)
-        self.caseFieldsLayout = QGridLayout(self.caseHeader)
+        self.caseFieldsLayout = QVBoxLayout(self.caseHeader)
         self.caseFieldsLayout.setObjectName(u"caseFieldsLayout")
+        self.caseFieldsLayout.setContentsMargins(6, 2, 6, 4)
 
         self.scoringPanelLayout.addWidget(self.caseHeader)
 
         self.formSplitter = QSplitter(self.scoringPanel)
         self.formSplitter.setObjectName(u"formSplitter")
         self.formSplitter.setOrientation(Qt.Orientation.Horizontal)
+        self.formSplitter.setChildrenCollapsible(False)
         self.sectionList = QListWidget(self.formSplitter)
         self.sectionList.setObjectName(u"sectionList")
+        self.sectionList.setWordWrap(True)
+        self.sectionList.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.formSplitter.addWidget(self.sectionList)
         self.questionScroll = QScrollArea(self.formSplitter)
         self.questionScroll.setObjectName(u"questionScroll")
@@ -166,28 +187,28 @@ class Ui_MainWindow(object):
         self.questionHost.setObjectName(u"questionHost")
         self.questionScroll.setWidget(self.questionHost)
         self.formSplitter.addWidget(self.questionScroll)
-
-        self.scoringPanelLayout.addWidget(self.formSplitter)
-
-        self.scoringPanelLayout.setStretch(2, 1)
-        self.splitter.addWidget(self.scoringPanel)
-        self.guidancePanel = QWidget(self.splitter)
+        self.guidancePanel = QWidget(self.formSplitter)
         self.guidancePanel.setObjectName(u"guidancePanel")
         self.guidanceLayout = QVBoxLayout(self.guidancePanel)
         self.guidanceLayout.setObjectName(u"guidanceLayout")
         self.guidanceLayout.setContentsMargins(0, 0, 0, 0)
-        self.guidanceTitle = QLabel(self.guidancePanel)
-        self.guidanceTitle.setObjectName(u"guidanceTitle")
-        self.guidanceTitle.setWordWrap(True)
-
-        self.guidanceLayout.addWidget(self.guidanceTitle)
-
         self.guidanceText = QTextBrowser(self.guidancePanel)
         self.guidanceText.setObjectName(u"guidanceText")
 
         self.guidanceLayout.addWidget(self.guidanceText)
 
-        self.splitter.addWidget(self.guidancePanel)
+        self.formSplitter.addWidget(self.guidancePanel)
+
+        self.scoringPanelLayout.addWidget(self.formSplitter)
+
+        self.positionLabel = QLabel(self.scoringPanel)
+        self.positionLabel.setObjectName(u"positionLabel")
+        self.positionLabel.setWordWrap(True)
+
+        self.scoringPanelLayout.addWidget(self.positionLabel)
+
+        self.scoringPanelLayout.setStretch(3, 1)
+        self.splitter.addWidget(self.scoringPanel)
 
         self.centralLayout.addWidget(self.splitter)
 
@@ -221,11 +242,16 @@ class Ui_MainWindow(object):
         self.menuFile.addAction(self.actionSaveCopy)
         self.menuFile.addSeparator()
         self.menuFile.addAction(self.actionQuit)
+        self.menuCase.addAction(self.actionMarkThisCase)
+        self.menuCase.addSeparator()
         self.menuCase.addAction(self.actionUndo)
         self.menuCase.addAction(self.actionComment)
         self.menuCase.addSeparator()
         self.menuCase.addAction(self.actionMarkComplete)
         self.menuCase.addAction(self.actionReopen)
+        self.menuGo.addAction(self.actionHome)
+        self.menuGo.addAction(self.actionCaseList)
+        self.menuGo.addSeparator()
         self.menuGo.addAction(self.actionNextUnfinished)
         self.menuGo.addAction(self.actionFindCase)
         self.menuGo.addSeparator()
@@ -320,6 +346,18 @@ class Ui_MainWindow(object):
 #if QT_CONFIG(shortcut)
         self.actionModeration.setShortcut(QCoreApplication.translate("MainWindow", u"Ctrl+Shift+M", None))
 #endif // QT_CONFIG(shortcut)
+        self.actionHome.setText(QCoreApplication.translate("MainWindow", u"Team lead &home", None))
+#if QT_CONFIG(shortcut)
+        self.actionHome.setShortcut(QCoreApplication.translate("MainWindow", u"Ctrl+H", None))
+#endif // QT_CONFIG(shortcut)
+        self.actionCaseList.setText(QCoreApplication.translate("MainWindow", u"Case &list", None))
+#if QT_CONFIG(shortcut)
+        self.actionCaseList.setShortcut(QCoreApplication.translate("MainWindow", u"Ctrl+L", None))
+#endif // QT_CONFIG(shortcut)
+        self.actionMarkThisCase.setText(QCoreApplication.translate("MainWindow", u"Mar&k this case", None))
+#if QT_CONFIG(shortcut)
+        self.actionMarkThisCase.setShortcut(QCoreApplication.translate("MainWindow", u"Ctrl+K", None))
+#endif // QT_CONFIG(shortcut)
 #if QT_CONFIG(accessibility)
         self.casePanel.setAccessibleName(QCoreApplication.translate("MainWindow", u"Cases", None))
 #endif // QT_CONFIG(accessibility)
@@ -344,11 +382,17 @@ class Ui_MainWindow(object):
         self.caseTable.setAccessibleName(QCoreApplication.translate("MainWindow", u"Case list", None))
 #endif // QT_CONFIG(accessibility)
 #if QT_CONFIG(accessibility)
+        self.caseTable.setAccessibleDescription(QCoreApplication.translate("MainWindow", u"Up and Down choose a case; Enter or Right goes into its scoring form", None))
+#endif // QT_CONFIG(accessibility)
+#if QT_CONFIG(accessibility)
         self.progressBar.setAccessibleName(QCoreApplication.translate("MainWindow", u"Progress of my allocation", None))
 #endif // QT_CONFIG(accessibility)
         self.caseTitle.setText(QCoreApplication.translate("MainWindow", u"No case selected", None))
 #if QT_CONFIG(accessibility)
         self.caseTitle.setAccessibleName(QCoreApplication.translate("MainWindow", u"Current case", None))
+#endif // QT_CONFIG(accessibility)
+#if QT_CONFIG(accessibility)
+        self.lockBanner.setAccessibleName(QCoreApplication.translate("MainWindow", u"Case locked", None))
 #endif // QT_CONFIG(accessibility)
         self.caseHeader.setTitle(QCoreApplication.translate("MainWindow", u"Case details", None))
 #if QT_CONFIG(accessibility)
@@ -360,9 +404,12 @@ class Ui_MainWindow(object):
 #if QT_CONFIG(accessibility)
         self.questionScroll.setAccessibleName(QCoreApplication.translate("MainWindow", u"Questions", None))
 #endif // QT_CONFIG(accessibility)
-        self.guidanceTitle.setText(QCoreApplication.translate("MainWindow", u"Guidance", None))
 #if QT_CONFIG(accessibility)
         self.guidanceText.setAccessibleName(QCoreApplication.translate("MainWindow", u"Guidance for the focused question", None))
+#endif // QT_CONFIG(accessibility)
+        self.positionLabel.setText("")
+#if QT_CONFIG(accessibility)
+        self.positionLabel.setAccessibleName(QCoreApplication.translate("MainWindow", u"Where you are in the case", None))
 #endif // QT_CONFIG(accessibility)
         self.menuFile.setTitle(QCoreApplication.translate("MainWindow", u"&File", None))
         self.menuCase.setTitle(QCoreApplication.translate("MainWindow", u"&Case", None))

@@ -1,0 +1,126 @@
+"""Help → About: the version, the question sets' versions (those that came with fileexam, and the open
+inspection's), and where the settings, data, backups and logs are kept, each with a button that opens the
+folder. Also the words the app says at start when one of those folders cannot be written."""
+
+from __future__ import annotations
+
+import html
+import platform
+from pathlib import Path
+
+from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import QSize, Qt, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QGridLayout, QLabel, QLineEdit, QPushButton,
+                               QVBoxLayout, QWidget)
+
+from fileexam import __version__, resources
+from fileexam.qt import screen_fit
+
+CONSEQUENCE = {  # what a folder that cannot be written costs the user
+    "Settings": "your name and the window's layout will not be kept",
+    "Data": "the demo inspection cannot be made",
+    "Backups": "no backups of your inspection files will be made",
+    "Logs": "an unexpected error cannot be written down for support",
+}
+
+
+def unwritable_message(bad: dict[str, tuple[Path, str]] | None = None) -> str | None:
+    """Plain words for the folders that cannot be written (None when all can): which, why, what it costs."""
+    bad = resources.unwritable() if bad is None else bad
+    if not bad:
+        return None
+    lines = ["fileexam cannot write to these folders:", ""]
+    for name, (folder, reason) in bad.items():
+        lines.append(f"{name}: {folder} ({reason}): {CONSEQUENCE.get(name, 'it cannot be used')}.")
+    lines += ["", "Your answers are still saved: they go into the inspection file itself, wherever you keep it.",
+              "Ask your IT support to let you write to these folders, or to set FILEEXAM_HOME to a folder "
+              "you can write."]
+    return "\n".join(lines)
+
+
+def shipped_sets() -> list[tuple[str, str, str]]:
+    """(kind, title, version) of each question set and template that came with fileexam, template first."""
+    from fileexam.formats.definitions import load_file, yaml_files
+
+    try:
+        files, _ = yaml_files([resources.question_sets()])
+    except OSError:
+        return []
+    found = []
+    for path in files:
+        loaded = load_file(path)
+        d = loaded.definition
+        if d is not None:
+            found.append(("template" if loaded.kind == "inspection-template" else "set", d.title, d.version))
+    return sorted(found, key=lambda row: (row[0] != "template", row[1]))
+
+
+def open_folder(folder: Path) -> bool:
+    folder.mkdir(parents=True, exist_ok=True)
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+
+class AboutDialog(QDialog):
+    def __init__(self, inspection=None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("About fileexam")
+        layout = QVBoxLayout(self)
+        how = "installed app" if resources.frozen() else f"Python {platform.python_version()}"
+        head = QLabel(f"<b>fileexam {html.escape(__version__)}</b><br>File examination for inspectorates."
+                      f"<br>{how}, Qt for Python {pyside_version}")
+        head.setObjectName("aboutVersion")
+        head.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(head)
+
+        self.sets = QLabel(self._sets_html(inspection))
+        self.sets.setObjectName("aboutQuestionSets")
+        self.sets.setWordWrap(True)
+        self.sets.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.sets)
+
+        layout.addWidget(QLabel("<b>Where fileexam keeps your things</b>"))
+        grid = QGridLayout()
+        bad = resources.unwritable()
+        self.paths: dict[str, QLineEdit] = {}
+        self.open_buttons: dict[str, QPushButton] = {}
+        for row, (name, folder) in enumerate(resources.user_folders().items()):
+            grid.addWidget(QLabel(f"{name}:"), row, 0)
+            path = QLineEdit(str(folder))
+            path.setReadOnly(True)
+            path.setAccessibleName(f"{name} folder")
+            path.setMinimumWidth(420)
+            path.setCursorPosition(0)
+            grid.addWidget(path, row, 1)
+            button = QPushButton("Open")
+            button.setAccessibleName(f"Open the {name.lower()} folder")
+            button.clicked.connect(lambda _=False, f=folder: open_folder(f))
+            grid.addWidget(button, row, 2)
+            self.paths[name], self.open_buttons[name] = path, button
+            if name in bad:
+                warn = QLabel(f"Cannot be written ({bad[name][1]}): {CONSEQUENCE[name]}.")
+                warn.setObjectName(f"aboutUnwritable{name}")
+                warn.setWordWrap(True)
+                grid.addWidget(warn, row, 3)
+        layout.addLayout(grid)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        screen_fit.keep_on_screen(self, QSize(720, 420))
+
+    @staticmethod
+    def _sets_html(inspection) -> str:
+        def rows(items) -> str:
+            return "".join(f"<br>&nbsp;&nbsp;{html.escape(t)} {html.escape(v)}" for t, v in items)
+
+        text = "<b>Question sets that came with fileexam</b>"
+        shipped = shipped_sets()
+        text += (rows((f"{t} (inspection template)" if kind == "template" else t, v) for kind, t, v in shipped)
+                 if shipped else "<br>&nbsp;&nbsp;(not found)")
+        template = getattr(inspection, "template", None) if inspection is not None else None
+        if template is not None:
+            text += (f"<br><br><b>This inspection ({html.escape(inspection.name)}) uses</b>"
+                     + rows([(f"{template.title} (inspection template)", template.version)]
+                            + [(s.title, s.version) for s in template.question_sets]))
+        return text
