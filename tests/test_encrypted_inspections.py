@@ -502,7 +502,7 @@ def test_cli__no_terminal_no_variable__says_how_to_give_the_passphrase(enc, monk
     assert "is encrypted" in err and "FILEEXAM_PASSPHRASE" in err and "Traceback" not in err
 
 
-def test_cli__passphrase_from_the_variable__answer_export_report(enc, monkeypatch, capsys, tmp_path):
+def test_cli__passphrase_from_the_variable__answer_export_restore(enc, monkeypatch, capsys, tmp_path):
     path = enc.path
     ref = enc.cases()[0].reference
     enc.close()
@@ -586,3 +586,31 @@ def test_before_upgrade_copy__encrypted_with_the_same_key(tmp_path, key):
     with pytest.raises(NeedsPassphrase):
         check_inspection_file(copy, "full")
     assert check_inspection_file(copy, "full", derive(PASSPHRASE, key.salt)).encrypted
+
+
+def test_rekey__interrupted_after_the_backups__every_file_whole__run_again_finishes(enc, key, monkeypatch):
+    from functools import lru_cache
+
+    from fileexam.store import rekey as rekeying
+    root = settings.data_dir() / "backups"
+    made = [backups.make_backup(enc.conn, enc.path, root, key=key) for _ in range(2)]
+    path = enc.path
+    enc.close()
+    old = lru_cache(maxsize=None)(lambda salt: derive(PASSPHRASE, salt))
+    new = lru_cache(maxsize=None)(lambda salt: derive(OTHER, salt))
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+    with monkeypatch.context() as m:
+        m.setattr(rekeying, "_rekey_file", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            rekeying.rekey(path, old, new, root, "TL")
+    assert check_inspection_file(path, "full", key).encrypted  # the file: whole, under the old passphrase
+    for p in made:  # the backups: whole, under the new one
+        assert check_inspection_file(p, "full", new(p.read_bytes()[:16])).encrypted
+    result = rekeying.rekey(path, old, new, root, "TL")
+    assert result.file_rekeyed and len(result.copies_rekeyed) == 2 and not result.copies_not_reached
+    salt = path.read_bytes()[:16]
+    for p in [path, *made]:  # all under one new key and salt again
+        assert p.read_bytes()[:16] == salt
+        assert check_inspection_file(p, "full", derive(OTHER, salt)).encrypted
