@@ -247,17 +247,74 @@ def cmd_sample_import(args) -> int:
         user = who_am_i(args)
         passwords.prime([Path(args.sample)])
         with progress_bar("import") as bar:
-            report = import_sample(f, Path(args.sample), user, args.sheet, bar, password=passwords)
+            report = import_sample(f, Path(args.sample), user, args.sheet, bar, password=passwords,
+                                   design=Path(args.design) if args.design else None)
     for p in report.problems:
         print(p.format())
     if passwords.missed:
         print(f"The sample is encrypted: run the command in a terminal to be asked its password, or set "
               f"{ENV_VAR}.", file=sys.stderr)
     if not report.imported:
-        print(f"Nothing imported: {len(report.errors)} error(s). Correct the sample and import it again.",
+        ineligible = f" ({report.ineligible} ineligible under the design's rules)" if report.ineligible else ""
+        print(f"Nothing imported: {len(report.errors)} error(s){ineligible}. Correct the sample and import it again.",
               file=sys.stderr)
         return 1
     print(f"Imported {report.added} new case(s); {report.unchanged} already present and unchanged.")
+    if report.design is not None:
+        d = report.design
+        print(f"Sample design {d.id} {d.version}: every row meets its {len(d.rules)} eligibility rule(s)"
+              + ("; stored with the cases" if report.design_stored else "; already stored") + "."
+              + (f" {report.reserves_added} reserve case(s) kept (neither allocated nor shown until one takes the "
+                 "place of an excluded case)." if report.reserves_added else ""))
+    return 0
+
+
+@command("sample draw", "draw a sample and its reserves from a case-management extract by a sample design")
+def cmd_sample_draw(args) -> int:
+    from fileexam.services.sample_draw import draw_sample
+
+    require_xlsx(args.out, "--out")
+    with progress_bar("draw") as bar:
+        report = draw_sample(Path(args.design), Path(args.caselist), Path(args.out), args.sheet, bar)
+    for p in report.problems:
+        print(p.format())
+    if not report.written:
+        print(f"Nothing written: {len(report.errors)} error(s). Correct the case list (or the design) and draw "
+              "again.", file=sys.stderr)
+        return 1
+    d = report.design
+    print(f"Wrote {args.out}: {report.drawn:,} case(s) drawn and {report.reserves:,} reserve(s) in "
+          f"{len(report.strata)} strata, from {report.rows:,} row(s) of {Path(args.caselist).name}, "
+          f"{report.eligible:,} eligible (design {d.id} {d.version}, seed {d.seed}).")
+    for r in report.rules:
+        print(f"  {r.excluded:>7,} row(s) excluded by {r.id}: {r.label or r.test}")
+    short = [s for s in report.strata if s.note]
+    if short:
+        print(f"{len(short)} stratum(s) short of the design (above); the Design sheet says which.", file=sys.stderr)
+    return 0
+
+
+@command("sample exclude", "mark a sampled case not examinable, with a reason; the next reserve of its stratum replaces it")
+def cmd_sample_exclude(args) -> int:
+    from fileexam.services.sample_exclusion import exclude_case, reason_label
+    from fileexam.store import sample_records
+
+    with _open(args.file) as f:
+        user = who_am_i(args)
+        ex = exclude_case(f, args.case, args.reason, user, args.note or "")
+        case = f.case(ex.reference)
+        replaced = sample_records.reserve(f, ex.replaced_by) if ex.replaced_by else None
+        label = reason_label(f.template, ex.reason)
+        has_design = sample_records.stored_design(f) is not None
+    print(f"Case {ex.reference} is not examinable ({label}); recorded in the audit log.")
+    if replaced is not None:
+        print(f"Reserve {replaced.reference} (reserve {replaced.rank} of its stratum) takes its place, allocated to "
+              f"{case.inspector or 'nobody (unallocated)'}.")
+    elif has_design:
+        print("No reserve is left in its stratum: the achieved sample falls short of the design there.",
+              file=sys.stderr)
+    else:
+        print("This inspection has no sample design, so no reserve replaces it.", file=sys.stderr)
     return 0
 
 
@@ -303,6 +360,14 @@ def cmd_status(args) -> int:
             print(f"{title:<{width}}  {'complete':>8}  {'in progress':>11}  {'not started':>11}  {'total':>5}")
             for r in rows:
                 print(f"{r.group:<{width}}  {r.complete:>8}  {r.in_progress:>11}  {r.not_started:>11}  {r.total:>5}")
+        from fileexam.services.sample_exclusion import reason_label
+        from fileexam.store.sample_records import exclusions
+        excluded = exclusions(f)
+        if excluded:  # counted above as not started: said here, with what replaced each
+            print(f"\nNot examinable ({len(excluded)}, left out of every figure): "
+                  + ", ".join(f"{ref} ({reason_label(t, ex.reason)}"
+                              + (f"; replaced by {ex.replaced_by})" if ex.replaced_by else ")")
+                              for ref, ex in list(excluded.items())[:20]) + (" …" if len(excluded) > 20 else ""))
         from fileexam.services.retention import due
         reminders = due(f)
     for r in reminders:  # on stderr: a script reading the table is not disturbed
@@ -388,21 +453,58 @@ def print_merge_report(report) -> None:
         for ref, marker, others in w.conflicts:
             print(f"    conflict: case {ref} marked by {marker} and by {', '.join(others)} "
                   "(not chosen for double marking): both markings kept; settle it")
+        for line in w.exclusions:
+            print(f"    {line}")
     cov = report.coverage
+    expected = cov.expected
     print()
-    print(f"Coverage: {len(cov.cases) - len(cov.missing)} of {len(cov.cases)} sampled case(s) back complete; "
-          f"{len(cov.missing)} missing; {len(cov.twice)} complete twice.")
+    print(f"Coverage: {len(expected) - len(cov.missing)} of {len(expected)} sampled case(s) back complete; "
+          f"{len(cov.missing)} missing; {len(cov.twice)} complete twice"
+          + (f"; {len(cov.excluded)} not examinable (not expected)." if cov.excluded else "."))
     for title, groups in (("Inspector", cov.by_inspector), ("Area", cov.by_area)):
         width = max([len(title)] + [len(g.group) for g in groups])
-        print(f"\n{title:<{width}}  {'expected':>8}  {'complete':>8}  {'in progress':>11}  {'missing':>7}")
+        extra = f"  {'not examinable':>14}" if cov.excluded else ""
+        print(f"\n{title:<{width}}  {'expected':>8}  {'complete':>8}  {'in progress':>11}  {'missing':>7}{extra}")
         for g in groups:
-            print(f"{g.group:<{width}}  {g.expected:>8}  {g.complete:>8}  {g.in_progress:>11}  {g.missing:>7}")
+            print(f"{g.group:<{width}}  {g.expected:>8}  {g.complete:>8}  {g.in_progress:>11}  {g.missing:>7}"
+                  + (f"  {g.excluded:>14}" if cov.excluded else ""))
     if cov.missing:
         shown = ", ".join(f"{c.reference} ({c.inspector or 'unallocated'})" for c in cov.missing[:20])
         print(f"\nMissing: {shown}" + (" …" if len(cov.missing) > 20 else ""))
+    if report.accounting is not None:
+        print()
+        for line in accounting_lines(report.accounting):
+            print(line)
     if refused:  # said again last, where the eye ends up after the coverage tables
         print(f"\n{len(refused)} workbook(s) REFUSED: " + ", ".join(w.path.name for w in refused)
               + " (reasons above)", file=sys.stderr)
+
+
+def accounting_lines(acc) -> list[str]:
+    """The sample's accounting, as the merge prints it: the whole sample against its design, then each
+    stratum with a case not examinable or that can no longer reach its design (no reserve left, or too few
+    eligible cases drawn). Every stratum is in the report's Sample sheet and on the team lead home."""
+    total = acc.total()
+    head = ["designed", "drawn", "examined", "excluded", "replaced", "missing"]
+    strata = [s for s in acc.strata if s.key is not None]
+    shown = [s for s in strata if s.excluded_total or s.unreachable]
+    rows = [[s.label + (f"  (can reach {s.active} of {s.designed})" if s.unreachable else ""), s.designed,
+             len(s.drawn), len(s.examined), s.excluded_total, len(s.replaced), len(s.missing)] for s in shown]
+    rows.append(["All strata", total.designed, len(total.drawn), len(total.examined), total.excluded_total,
+                 len(total.replaced), len(total.missing)])
+    width = max(len("Stratum"), *(len(r[0]) for r in rows))
+    unreachable = [s for s in strata if s.unreachable]
+    out = [f"Sample against its design: {len(total.examined)} of {total.designed} designed case(s) examined in "
+           f"{len(strata)} strata; {len(unreachable)} stratum(s) can no longer reach the design"
+           + (" (below, with every stratum holding a case not examinable)." if shown else "."),
+           f"{'Stratum':<{width}}  " + "  ".join(f"{h:>8}" for h in head)]
+    for r in rows:
+        out.append(f"{r[0]:<{width}}  " + "  ".join(f"{v:>8}" for v in r[1:]))
+    reasons = [r for r in acc.reasons if total.excluded.get(r)]
+    if reasons:
+        out.append("Not examinable, by reason: " + "; ".join(f"{acc.reasons[r]} {len(total.excluded[r])}"
+                                                            for r in reasons))
+    return out
 
 
 @command("report", "aggregate a master inspection into the report workbook (and JSON)")
@@ -448,10 +550,17 @@ def cmd_report(args) -> int:
     in_area = sum(1 for a, _s in report.case_groups.values() if a == area)
     print(f"Wrote {args.out}" + (f" (the report for {area}: {in_area} of its cases)" if area else "")
           + f": {len(report.counted)} case(s) counted, {report.excluded} without a complete marking"
+          + (f", {report.not_examinable} not examinable" if report.not_examinable else "")
           + (f", compared with {report.baseline_name}" if report.baseline_name else "") + ".", file=say)
     if not args.json:
         for line in summary_lines(report, area):
             print(line)
+        if report.weighted and not area:
+            print(f"  {report.weights_note} Method: docs/METHODS.md, \"Weights\".")
+        short = report.accounting.short if report.accounting is not None else []
+        if short:
+            print(f"  The achieved sample falls short of its design in {len(short)} stratum(s) "
+                  f"({sum(s.shortfall for s in short)} case(s)): the report's Sample sheet names them.")
     if args.out_dir:
         skipped = [a for a in report.areas if a not in areas]
         print(f"Wrote {len(areas)} Area report(s) to {args.out_dir}"
@@ -765,7 +874,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE")
     p.add_argument("sample", metavar="SAMPLE.xlsx")
     p.add_argument("--sheet", help="the sheet to read (default: the first)")
+    p.add_argument("--design", metavar="DESIGN.yaml",
+                   help="a sample design whose eligibility rules every row must meet (a sample drawn by "
+                        "'fileexam sample draw' carries its own)")
     p.set_defaults(func=cmd_sample_import)
+    p = sample.add_parser("draw", help=COMMANDS["sample draw"])
+    p.add_argument("caselist", metavar="CASELIST.xlsx|.csv")
+    p.add_argument("--design", required=True, metavar="DESIGN.yaml")
+    p.add_argument("--out", required=True, metavar="SAMPLE.xlsx")
+    p.add_argument("--sheet", help="the case list's sheet to read (default: the first)")
+    p.set_defaults(func=cmd_sample_draw)
+    p = with_user(sample.add_parser("exclude", help=COMMANDS["sample exclude"]))
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("--reason", required=True,
+                   help="one of the template's reasons, by value or label (file_unavailable, file_deleted, "
+                        "wrong_case_type, not_progressed in the Area template)")
+    p.add_argument("--note", help="what the inspector found, kept with the reason")
+    p.set_defaults(func=cmd_sample_exclude)
 
     p = sub.add_parser("export", help=COMMANDS["export"])
     p.add_argument("file", metavar="FILE")
@@ -879,14 +1005,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Arguments that are paths (argparse dests); every other string argument is text.
 PATH_ARGS = {"file", "master", "paths", "old", "new", "out", "out_dir", "sample", "workbooks", "template",
-             "baseline", "source"}
+             "baseline", "source", "caselist", "design"}
 # Paths whose text is kept: the file's name in the inspection file or a workbook, the absolute path in the
 # backups' folder name (restore) or the app's recent list. SQLite, XML and that hash need UTF-8, so such a
 # name with other bytes is refused up front. Every other path is only opened, which works with any bytes
 # (POSIX allows them), and is printed back as the same bytes (see _print_bytes_back).
 PATHS_KEPT_AS_TEXT = {("new", "template"): "name", ("sample import", "sample"): "name",
                       ("merge", "workbooks"): "name", ("report", "baseline"): "name",
-                      ("restore", "file"): "absolute", ("app", "file"): "absolute"}
+                      ("restore", "file"): "absolute", ("app", "file"): "absolute",
+                      ("sample import", "design"): "name", ("sample draw", "design"): "name",
+                      ("sample draw", "caselist"): "name"}
 READ_ONLY = {"validate", "diff", "status"}  # commands that change nothing, whatever their options
 
 

@@ -3,8 +3,8 @@ place (a folder name with a space, as under Program Files), started with no Pyth
 PYTHON* variables, its settings and data in a fresh folder. It runs the built executable:
 
   --version; validate question_sets/; the command-line walk-through of the README (user, new, sample import
-  of the .xlsx and the .csv, answer, status, export --encrypt, merge with the example workbooks, report
-  with --charts); the app offscreen on the demo (FILEEXAM_SMOKE=results: the main window, then the Results
+  of the .xlsx and the .csv, answer, status, export --encrypt, an encrypted inspection file (SQLCipher),
+  merge with the example workbooks, report with --charts); the app offscreen on the demo (FILEEXAM_SMOKE=results: the main window, then the Results
   view with its chart, and closing with exit code 0) and on the merged master; and that no unexpected
   error was logged.
 
@@ -104,6 +104,15 @@ def walk_through(s: Smoke) -> None:
     password = {"FILEEXAM_WORKBOOK_PASSWORD": PASSWORD}
     s.run("export --encrypt", ["export", "area.fileexam", "a-khan.xlsx", "--marker", "A. Khan", "--encrypt"],
           "1 answer(s) by A. Khan", env=password, check=encrypted)
+    def ciphered() -> str | None:  # SQLCipher: no plain SQLite header, the whole file encrypted
+        head = (work / "secret.fileexam").read_bytes()[:16]
+        return "secret.fileexam is plain SQLite" if head == b"SQLite format 3\x00" else None
+    passphrase = {"FILEEXAM_PASSPHRASE": "three random words"}
+    s.run("new --encrypt (SQLCipher)", ["new", "secret.fileexam", "--template", str(sets / "area-inspection.yaml"),
+                                        "--name", "Encrypted", "--encrypt"], "Created secret.fileexam", env=passphrase,
+          check=ciphered)
+    s.run("sample import, encrypted file", ["sample", "import", "secret.fileexam",
+                                                  str(examples / "area-sample.xlsx")], "Imported 56", env=passphrase)
     s.run("new master", ["new", "master.fileexam", "--template", str(sets / "area-inspection.yaml"),
                          "--name", "Area inspection 2026"], "Created master.fileexam")
     s.run("sample import (.csv)", ["sample", "import", "master.fileexam", str(examples / "area-sample.csv")],

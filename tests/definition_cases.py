@@ -353,3 +353,95 @@ LOADER_ONLY_CASES: list[Case] = [
     one("integer too long to read", points("9" * 5000), "number-out-of-range", schema=False),
     tmpl("few cases too long to read", reporting("few_cases: " + "9" * 5000), "number-out-of-range", schema=False),
 ]
+
+# ---- Sample designs (kind: sample-design, issue 18): checked against the template they name ------------
+DESIGN_HEAD = ('kind: sample-design\nid: demo-design\ntitle: Demo design\nversion: "1.0"\ntemplate: template.yaml\n'
+               'seed: 1\n')
+GOOD_DESIGN = DESIGN_HEAD + """\
+strata: [area, strand]
+quotas:
+  - where: {area: North}
+    cases: 10
+    reserves: 2
+  - where: {area: South}
+    total: 15
+    allocation: equal
+    reserves: 1
+eligibility:
+  - id: no-stalking
+    label: Stalking cases left out
+    field: flags
+    not_in: [stalking]
+  - id: window
+    applies_to: {strand: crown_court}
+    column: Date finalised
+    from: "2024-01-01"
+    to: "2024-12-31"
+  - id: hearings
+    column: Hearings
+    at_least: 1
+"""
+
+
+def design(name, text, code, schema=True, template=GOOD_TEMPLATE):
+    return Case(name, {"design.yaml": text, "template.yaml": template, "demo.yaml": GOOD_SET}, code, schema)
+
+
+def _quota(old: str, new: str) -> str:
+    assert old in GOOD_DESIGN
+    return GOOD_DESIGN.replace(old, new)
+
+
+CASES += [
+    design("valid design", GOOD_DESIGN, None),
+    design("design names no template file", GOOD_DESIGN.replace("template: template.yaml",
+                                                                "template: nothere.yaml   # <-"),
+           "design-template-missing", schema=False),
+    design("design's template has errors", GOOD_DESIGN.replace("template: template.yaml", "template: template.yaml   # <-"),
+           "design-template-invalid", schema=False, template=GOOD_TEMPLATE.replace("title: Demo inspection\n", "")),
+    design("design names a question set as its template",
+           GOOD_DESIGN.replace("template: template.yaml", "template: demo.yaml   # <-"), "not-a-template", schema=False),
+    design("stratum on a field of several values", _quota("strata: [area, strand]", "strata: [area, flags]   # <-"),
+           "stratum-field-not-choice", schema=False),
+    design("stratum on an unknown field", _quota("strata: [area, strand]", "strata: [area, strnad]   # <-"),
+           "unknown-field", schema=False),
+    design("quota with both cases and total", _quota("  - where: {area: North}\n    cases: 10\n",
+                                                     "  - where: {area: North}   # <-\n    cases: 10\n    total: 5\n"),
+           "quota-needs-size"),
+    design("quota with neither cases nor total", _quota("  - where: {area: North}\n    cases: 10\n",
+                                                        "  - where: {area: North}   # <-\n"), "quota-needs-size"),
+    design("two quotas claim one stratum", _quota("  - where: {area: South}\n", "  - where: {strand: crown_court}   # <-\n"),
+           "quota-overlap", schema=False),
+    design("quota that matches no stratum", _quota("  - where: {area: South}\n", "  - where: {area: []}   # <-\n"),
+           "quota-matches-nothing", schema=False),
+    design("quota on a field that is not a stratum",
+           _quota("  - where: {area: South}\n", "  - where: {area: South, flags: stalking}   # <-\n"),
+           "quota-where-not-stratum", schema=False),
+    design("quota on an unknown value", _quota("  - where: {area: South}\n", "  - where: {area: Sooth}   # <-\n"),
+           "unknown-value", schema=False),
+    design("unknown allocation", _quota("    allocation: equal\n", "    allocation: fair   # <-\n"), "unknown-value"),
+    design("rule reads neither a field nor a column",
+           _quota("  - id: hearings\n    column: Hearings\n", "  - id: hearings   # <-\n"), "rule-field-or-column"),
+    design("rule reads a field and a column",
+           _quota("  - id: hearings\n    column: Hearings\n", "  - id: hearings   # <-\n    column: Hearings\n"
+                                                            "    field: area\n"), "rule-field-or-column"),
+    design("rule without a test", _quota("  - id: hearings\n    column: Hearings\n    at_least: 1\n",
+                                         "  - id: hearings   # <-\n    column: Hearings\n"), "rule-needs-test"),
+    design("rule with two tests", _quota("    at_least: 1\n", "    at_least: 1\n    in: [x]\n")
+           .replace("  - id: hearings\n", "  - id: hearings   # <-\n"), "rule-needs-test"),
+    design("date window on a choice field", _quota("  - id: hearings\n    column: Hearings\n    at_least: 1\n",
+                                                   "  - id: hearings   # <-\n    field: area\n    from: \"2024-01-01\"\n"),
+           "rule-test-mismatch", schema=False),
+    design("rule id twice", _quota("  - id: hearings\n", "  - id: window   # <-\n"), "duplicate-rule", schema=False),
+    design("rule value not on the field", _quota("    not_in: [stalking]\n", "    not_in: [stalkng]   # <-\n"),
+           "unknown-value", schema=False),
+    design("design without a seed", GOOD_DESIGN.replace("seed: 1\n", "").replace("kind: sample-design",
+                                                                                 "kind: sample-design   # <-"),
+           "missing-key"),
+    design("seed written as text", GOOD_DESIGN.replace("seed: 1", "seed: one   # <-"), "wrong-type"),
+    design("date that is not a date", _quota('    from: "2024-01-01"\n', '    from: "2024-13-01"   # <-\n'), "bad-value",
+           schema=False),
+    design("window the wrong way round", _quota('    from: "2024-01-01"\n    to: "2024-12-31"\n',
+                                                '    from: "2024-12-31"   # <-\n    to: "2024-01-01"\n'),
+           "bad-range", schema=False),
+]

@@ -13,7 +13,7 @@ from fileexam.cli import COMMANDS, main
 
 def test_validate__shipped_folder__exit_0(capsys):
     assert main(["validate", str(ROOT / "question_sets")]) == 0
-    assert "5 file(s) checked: 0 error(s), 0 warning(s)" in capsys.readouterr().err
+    assert "6 file(s) checked: 0 error(s), 0 warning(s)" in capsys.readouterr().err
 
 
 def test_validate__bad_file__exit_1_with_path_line_code(tmp_path, capsys):

@@ -576,12 +576,13 @@ def test_before_upgrade_copy__encrypted_with_the_same_key(tmp_path, key):
     new_encrypted(path, key, sample=False).close()
     from fileexam.store.sqlite import connect
     conn = connect(path, key, isolation_level=None)  # as an older fileexam left it: the last migration not yet run
-    conn.execute("DROP TABLE calibration_cases")
-    conn.execute("DELETE FROM _sqlite_migrations WHERE name='m006_calibration'")
+    for table in ("sample_designs", "sample_strata", "case_strata", "sample_reserves", "sample_exclusions"):
+        conn.execute(f"DROP TABLE {table}")
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name='m007_sample_design'")
     conn.close()
     with InspectionFile.open(path, key=key) as f:
-        assert "calibration_cases" in {r[0] for r in f.conn.execute("SELECT name FROM sqlite_master")}
-    copy = path.with_name("older.before-upgrade-m005_moderation.fileexam")
+        assert "sample_exclusions" in {r[0] for r in f.conn.execute("SELECT name FROM sqlite_master")}
+    copy = path.with_name("older.before-upgrade-m006_calibration.fileexam")
     assert copy.read_bytes()[:16] == key.salt and b"SQLite format 3" not in copy.read_bytes()
     with pytest.raises(NeedsPassphrase):
         check_inspection_file(copy, "full")

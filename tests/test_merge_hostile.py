@@ -21,7 +21,7 @@ from openpyxl import load_workbook
 from conftest import AREA_TEMPLATE, ROOT
 from fileexam.cli import main
 from fileexam.domain.cases import BadValue
-from fileexam.formats.exchange_workbook import (ANSWERS_HEADERS, DataHasher, hash_about, hash_definitions,
+from fileexam.formats.exchange_workbook import (DataHasher, hash_about, hash_definitions,
                                                 read_exchange, row_blob, row_check)
 from fileexam.services.export import export_workbook
 from fileexam.services.merge import merge_workbooks
@@ -60,7 +60,7 @@ def _texts(row):
 
 def _resign(wb):
     hasher = DataHasher()
-    for name in ("Cases", "Answers"):
+    for name in [n for n in ("Cases", "Answers", "Exclusions") if n in wb.sheetnames]:  # Exclusions: version 3
         ws = wb[name]
         header = [c.value for c in ws[1]]
         hasher.sheet(name, header[:-1])

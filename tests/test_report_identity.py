@@ -262,6 +262,8 @@ def test_area_template__every_figure_as_before(tmp_path, n, seed):
     cmp = compare_reports(new, old)
     assert cmp.inexact == 0  # whole points and weights: the same to the bit
     assert old.agreed and old.unmoderated and old.excluded and old.breakdowns and old.numbers and old.choices
+    calibration = f.calibration_cases()
+    assert calibration and not set(calibration) & set(old.counted)  # marked, and never counted
     assert len({k[2] for k in old.figures}) > 10  # Areas, '(none)' and a value off the list
     few_cases = [fig for fig in old.figures.values() if fig.ci and len(fig.cases) <= 1000]
     assert few_cases and (n < 1000 or any(len(fig.cases) > 1000 for fig in old.figures.values()))

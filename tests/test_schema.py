@@ -16,6 +16,7 @@ from fileexam.formats.definitions import load_file
 SCHEMAS = {
     "question-set": json.loads((ROOT / "question_sets/schema/question-set.schema.json").read_text()),
     "inspection-template": json.loads((ROOT / "question_sets/schema/inspection-template.schema.json").read_text()),
+    "sample-design": json.loads((ROOT / "question_sets/schema/sample-design.schema.json").read_text()),
 }
 SHIPPED = sorted((ROOT / "question_sets").glob("*.yaml"))
 

@@ -20,7 +20,7 @@ def template():
 
 def test_validate__shipped_folder__no_errors_no_warnings():
     report = validate([ROOT / "question_sets"])
-    assert len(report.files) == 5
+    assert len(report.files) == 6  # the four sets, the template, and the follow-up's sample design
     assert [p.format() for p in report.problems] == []
 
 

@@ -209,7 +209,8 @@ def test_migrations__file_with_first_schema__upgraded_in_place_with_backup(tmp_p
     for idx in ("answers_by_question", "answers_by_marker", "audit_by_case", "cases_by_inspector",
                 "answers_by_marking"):
         db.execute(f"DROP INDEX {idx}")
-    for table in ("merges", "double_marking", "moderation_decisions", "moderation_signoffs", "calibration_cases"):
+    for table in ("merges", "double_marking", "moderation_decisions", "moderation_signoffs", "calibration_cases",
+                  "sample_designs", "sample_strata", "case_strata", "sample_reserves", "sample_exclusions"):
         db.execute(f"DROP TABLE {table}")
     db.execute("DELETE FROM _sqlite_migrations WHERE name != 'm001_initial'")
     db.conn.commit()

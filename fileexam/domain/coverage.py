@@ -1,4 +1,5 @@
-"""Coverage of the sample: which cases came back complete, from whom, and which are missing."""
+"""Coverage of the sample: which cases came back complete, from whom, which are missing, and which were
+marked not examinable (with the reason; they are neither expected nor missing)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,11 @@ class CaseCoverage:
     area: str
     complete_by: list[str]
     in_progress_by: list[str]
+    excluded: str | None = None   # not examinable: the reason's label
 
     @property
     def missing(self) -> bool:
-        return not self.complete_by
+        return not self.complete_by and self.excluded is None
 
 
 @dataclass
@@ -28,6 +30,7 @@ class GroupCoverage:
     expected: int = 0
     complete: int = 0
     in_progress: int = 0
+    excluded: int = 0             # not examinable: not among the expected
 
     @property
     def missing(self) -> int:
@@ -48,8 +51,20 @@ class Coverage:
     def twice(self) -> list[CaseCoverage]:
         return [c for c in self.cases if len(c.complete_by) > 1]
 
+    @property
+    def excluded(self) -> list[CaseCoverage]:
+        return [c for c in self.cases if c.excluded is not None]
 
-def coverage(t: InspectionTemplate, cases: list[Case], statuses: dict[tuple[str, str], Status]) -> Coverage:
+    @property
+    def expected(self) -> list[CaseCoverage]:
+        """The sampled cases still to be examined or examined: every case not marked not examinable."""
+        return [c for c in self.cases if c.excluded is None]
+
+
+def coverage(t: InspectionTemplate, cases: list[Case], statuses: dict[tuple[str, str], Status],
+             excluded: dict[str, str] | None = None) -> Coverage:
+    """excluded: case -> the label of the reason it is not examinable."""
+    excluded = excluded or {}
     by_case: dict[str, dict[str, list[str]]] = {}
     for (ref, marker), status in statuses.items():
         slot = "complete" if status is Status.COMPLETE else "in progress"
@@ -60,7 +75,8 @@ def coverage(t: InspectionTemplate, cases: list[Case], statuses: dict[tuple[str,
         area = c.fields.get(area_field.id) if area_field else None
         marks = by_case.get(c.reference, {})
         out.append(CaseCoverage(c.reference, c.inspector, area_field.value_label(area) if area and area_field else "",
-                                sorted(marks.get("complete", [])), sorted(marks.get("in progress", []))))
+                                sorted(marks.get("complete", [])), sorted(marks.get("in progress", [])),
+                                excluded.get(c.reference)))
     result = Coverage(out)
     result.by_inspector = _groups(out, lambda c: c.inspector or "(unallocated)")
     result.by_area = _groups(out, lambda c: c.area or "(none)")
@@ -71,6 +87,9 @@ def _groups(cases: list[CaseCoverage], key) -> list[GroupCoverage]:
     groups: dict[str, GroupCoverage] = {}
     for c in cases:
         g = groups.setdefault(key(c), GroupCoverage(key(c)))
+        if c.excluded is not None:
+            g.excluded += 1
+            continue
         g.expected += 1
         if c.complete_by:
             g.complete += 1
@@ -80,4 +99,5 @@ def _groups(cases: list[CaseCoverage], key) -> list[GroupCoverage]:
 
 
 def counts(cov: Coverage) -> Counter:
-    return Counter("complete" if c.complete_by else "in progress" if c.in_progress_by else "missing" for c in cov.cases)
+    return Counter("not examinable" if c.excluded is not None else "complete" if c.complete_by else
+                   "in progress" if c.in_progress_by else "missing" for c in cov.cases)

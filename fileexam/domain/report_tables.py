@@ -171,8 +171,14 @@ def national_table(r, area: str | None = None) -> Table:
     else:
         cols += _figure_columns(r)
         title = f"National figures: every measure by strand ({_against(r)})"
+    weighted = bool(getattr(r, "weighted", None)) and not area
+    if weighted:
+        cols += [Column("weighted", "Weighted score", SHARE, 9, "Weighted by stratum"),
+                 Column("weighted_low", "95% low", SHARE, 8, "Weighted by stratum"),
+                 Column("weighted_high", "95% high", SHARE, 8, "Weighted by stratum")]
     cols.append(Column("note", "Note", LONG_TEXT, 17))
-    t = Table("national", title, _rules(r), cols, sheet="Summary" if area else "National")
+    note = _rules(r) + (" " + r.weights_note if weighted else "")
+    t = Table("national", title, note, cols, sheet="Summary" if area else "National")
     for m in r.measures:
         for strand in strands_of(r):
             f = r.figure(m, strand, area or NATIONAL)
@@ -181,6 +187,11 @@ def national_table(r, area: str | None = None) -> Table:
             if area:
                 nf = figure_cells(r.figure(m, strand, NATIONAL))
                 row.update(national_score=nf["score"], national_cases=nf["cases"])
+            if weighted:
+                w = r.weighted.get((m, strand))
+                has = w is not None and w.value is not None
+                row.update(weighted=w.value if has else NO_CASES, weighted_low=w.ci[0] if has and w.ci else None,
+                           weighted_high=w.ci[1] if has and w.ci else None)
             t.rows.append(row)
     return t
 
@@ -529,6 +540,74 @@ def breakdown_table(r, name: str, area: str | None = None,
     return t
 
 
+# ---- the sample against its design (issue 18) ----------------------------------------------------------
+def sample_table(r) -> Table | None:
+    """Per stratum: designed, eligible, drawn, sampling fraction, examined, excluded by reason, replaced,
+    missing and the shortfall against the design."""
+    acc = getattr(r, "accounting", None)
+    if acc is None:
+        return None
+    total = acc.total()
+    used = [k for k in acc.reasons if total.excluded.get(k)]
+    cols = [Column("stratum", "Stratum", LONG_TEXT, 30), Column("designed", "Designed", COUNT, 8),
+            Column("eligible", "Eligible", COUNT, 8), Column("drawn", "Drawn", COUNT, 7),
+            Column("fraction", "Sampling fraction", SHARE, 9), Column("examined", "Examined", COUNT, 8)]
+    cols += [Column(f"excluded_{k}", acc.reasons[k], COUNT, 9, "Not examinable") for k in used]
+    cols += [Column("replaced", "Replaced by a reserve", COUNT, 9), Column("missing", "Missing", COUNT, 8),
+             Column("short", "Short of the design", COUNT, 8), Column("note", "Note", LONG_TEXT, 24)]
+    short = acc.short
+    note = ("Designed: the design's quota. Drawn: cases drawn into the sample; sampling fraction: drawn / eligible. "
+            "Examined: cases with a complete marking, not excluded. Drawn + replaced = examined + not examinable + "
+            "missing. " + (f"The achieved sample falls short of the design in {len(short)} stratum(s): "
+                           f"{sum(s.shortfall for s in short)} case(s) in all." if short else
+                           "The achieved sample meets the design in every stratum.")
+            + " The Sample cases sheet names the cases behind every figure.")
+    t = Table("sample", "The sample against its design: every stratum", note, cols, sheet="Sample")
+    for s in [x for x in acc.strata if x.designed or x.drawn or x.replaced] + [total]:
+        row = {"stratum": s.label, "designed": s.designed, "eligible": s.eligible, "drawn": len(s.drawn),
+               "fraction": s.fraction, "examined": len(s.examined), "replaced": len(s.replaced),
+               "missing": len(s.missing), "short": s.shortfall,
+               "note": (f"short by {s.shortfall}" + (f"; {s.unreplaced} exclusion(s) with no reserve left"
+                                                     if s.unreplaced else "")) if s.shortfall and s.key else ""}
+        for k in used:
+            row[f"excluded_{k}"] = len(s.excluded.get(k, []))
+        if s is total:
+            row["_mark"] = True
+        t.rows.append(row)
+    return t
+
+
+def sample_cases_table(r) -> Table | None:
+    """Every sampled case: its stratum, how it came into the sample, and what became of it."""
+    acc = getattr(r, "accounting", None)
+    if acc is None:
+        return None
+    replaces = {v: k for k, v in acc.replaced_by.items()}
+    cols = [Column("case", "Case", TEXT, 16), Column("stratum", "Stratum", LONG_TEXT, 30),
+            Column("came", "Came into the sample", LONG_TEXT, 22), Column("state", "State", LONG_TEXT, 24),
+            Column("replaced_by", "Replaced by", TEXT, 16), Column("note", "Note", LONG_TEXT, 30)]
+    t = Table("sample_cases", "Sample cases: each sampled case, its stratum and what became of it",
+              "Examined: counted in the figures (a calibration case is examined but never counted). Not examinable: "
+              "left out of every figure, with the reason.", cols, sheet="Sample cases")
+    for s in acc.strata:
+        state: dict[str, str] = {}
+        for ref in s.examined:
+            state[ref] = "examined"
+        for ref in s.in_progress:
+            state[ref] = "missing: in progress"
+        for ref in s.not_started:
+            state[ref] = "missing: not started"
+        for reason, refs in s.excluded.items():
+            for ref in refs:
+                state[ref] = "not examinable: " + acc.reasons.get(reason, reason)
+        for ref in s.drawn + s.replaced:
+            t.rows.append({"case": ref, "stratum": s.label,
+                           "came": f"reserve, in place of {replaces[ref]}" if ref in replaces else "drawn",
+                           "state": state.get(ref, ""), "replaced_by": acc.replaced_by.get(ref, ""),
+                           "note": acc.notes.get(ref, "")})
+    return t
+
+
 # ---- all of them -----------------------------------------------------------------------------------
 def report_tables(r, area: str | None = None) -> list[Table]:
     """Every table of the report, in the workbook's order."""
@@ -543,6 +622,8 @@ def report_tables(r, area: str | None = None) -> list[Table]:
     tables += [x for x in (numbers_table(r, area), choices_table(r, area), dates_table(r, area)) if x]
     local = area_breakdowns(r, area) if area else {}
     tables += [breakdown_table(r, name, area, local.get(name, {}) if area else None) for name in r.breakdowns]
+    if area is None:
+        tables += [x for x in (sample_table(r), sample_cases_table(r)) if x is not None]
     return tables
 
 
@@ -567,6 +648,8 @@ def summary_lines(r, area: str | None = None) -> list[str]:
             line += f"  {row['direction']}"
         if "fewer than" in row.get("note", ""):
             line += f"  [fewer than {_few(r)} cases]"
+        if isinstance(row.get("weighted"), float):
+            line += f"  [weighted {row['weighted'] * 100:.1f}%]"
         out.append(line)
     return out
 

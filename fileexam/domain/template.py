@@ -94,6 +94,15 @@ class Retention:
                 "answers_after_signoff_days": self.answers_after_signoff_days}
 
 
+# Why a sampled case cannot be examined (issue 18): the reasons the inspectorate's reports give.
+DEFAULT_EXCLUSION_REASONS: tuple[Option, ...] = (
+    Option("file_unavailable", "File unavailable"),
+    Option("file_deleted", "File deleted"),
+    Option("wrong_case_type", "Wrong case type"),
+    Option("not_progressed", "Not live or not sufficiently progressed"),
+)
+
+
 @dataclass(frozen=True)
 class Reporting:
     direction_threshold_pp: float = 1.0
@@ -136,6 +145,12 @@ class InspectionTemplate:
     reference_label: str = "Case reference"
     source: Source = field(default=NOWHERE, compare=False)
     retention: Retention | None = None
+    exclusion_reasons_given: tuple[Option, ...] = ()  # the template's own list; empty: DEFAULT_EXCLUSION_REASONS
+
+    @property
+    def exclusion_reasons(self) -> tuple[Option, ...]:
+        """Why a sampled case may be marked not examinable (the template's list, or the default one)."""
+        return self.exclusion_reasons_given or DEFAULT_EXCLUSION_REASONS
 
     @cached_property
     def fields_by_id(self) -> dict[str, CaseField]:
@@ -239,7 +254,9 @@ class InspectionTemplate:
             "question_sets": [{"id": s.id, "fingerprint": s.fingerprint} for s in self.question_sets],
             "composites": [c.canonical() for c in self.composites],
             "reporting": self.reporting.canonical(),
-        } | ({"retention": self.retention.canonical()} if self.retention else {})  # absent: fingerprint as before
+        } | ({"retention": self.retention.canonical()} if self.retention else {}) | (  # absent: fingerprint as before
+            {"exclusion_reasons": [{"value": o.value, "label": o.label} for o in self.exclusion_reasons_given]}
+            if self.exclusion_reasons_given else {})
 
     @cached_property
     def fingerprint(self) -> str:

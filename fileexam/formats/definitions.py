@@ -14,7 +14,7 @@ from fileexam.formats.template_yaml import parse_template
 from fileexam.formats.yaml_reader import describe_type
 from fileexam.formats.yaml_source import YMap, parse_yaml_bytes, read_yaml
 
-KINDS = ("question-set", "inspection-template")
+KINDS = ("question-set", "inspection-template", "sample-design")
 
 
 @dataclass
@@ -36,7 +36,7 @@ def _kind_of(data, shown: str, problems: list[Problem]) -> str | None:
     kind = data.get("kind")
     if kind is None:
         problems.append(problem("missing-key", shown, data.line, key="kind",
-                                what="the file (use 'question-set' or 'inspection-template')"))
+                                what="the file (use 'question-set', 'inspection-template' or 'sample-design')"))
         return None
     if kind not in KINDS:
         problems.append(problem("unknown-kind", shown, data.line_of("kind"),
@@ -90,6 +90,8 @@ def _finish(loaded: Loaded, data, shown: str, as_set: bool, resolve_set=None) ->
         return loaded
     if as_set:
         return loaded
+    if kind == "sample-design":
+        return _finish_design(loaded, data, shown)
 
     base = loaded.path.parent
     loaded_sets: dict[str, Loaded] = {}
@@ -113,6 +115,60 @@ def _finish(loaded: Loaded, data, shown: str, as_set: bool, resolve_set=None) ->
         problems += check_template(t)
     loaded.definition = t if not any(p.is_error for p in problems) else None
     loaded.sets = loaded_sets  # type: ignore[attr-defined]
+    return loaded
+
+
+def _finish_design(loaded: Loaded, data, shown: str) -> Loaded:
+    """A sample design: parsed and checked against the template it names (relative to the design)."""
+    from fileexam.formats.sample_design_yaml import parse_design
+
+    def load_design_template(name: str):
+        target = loaded.path.parent / name
+        if not target.suffix:
+            target = target.with_suffix(".yaml")
+        if not target.is_file():
+            return None, [], None
+        sub = load_file(target)
+        loaded.template_loaded = sub  # type: ignore[attr-defined]
+        return (sub.definition if sub.kind == "inspection-template" else None), sub.problems, sub.kind
+
+    design, more, template = parse_design(data, shown, load_design_template)
+    loaded.problems += more
+    loaded.definition = design if not any(p.is_error for p in loaded.problems) else None
+    loaded.template = template  # type: ignore[attr-defined]
+    return loaded
+
+
+def load_design(path: Path | str) -> Loaded:
+    """A sample design file, or a Loaded whose problems say why it is not one."""
+    loaded = load_file(path)
+    if loaded.kind not in (None, "sample-design") and loaded.definition is not None:
+        loaded.definition = None
+        loaded.problems.append(problem("unknown-kind", str(path), 1,
+                                       kind=f"{loaded.kind}' (a sample design is needed here)"))
+    return loaded
+
+
+def design_from_text(text: str, shown: str, template: InspectionTemplate) -> Loaded:
+    """A design stored in an inspection (or carried by a sample workbook), read against the given template
+    (its own `template` file is not looked for)."""
+    from fileexam.formats.sample_design_yaml import check_against, parse_design
+
+    data, problems = parse_yaml_bytes(text.encode("utf-8"), shown)
+    loaded = Loaded(Path(shown), problems=problems, text=text)
+    if data is None:
+        return loaded
+    kind = loaded.kind = _kind_of(data, shown, problems)
+    if kind != "sample-design":
+        if kind is not None:
+            problems.append(problem("unknown-kind", shown, 1, kind=f"{kind}' (a sample design is needed here)"))
+        return loaded
+    design, more, _ = parse_design(data, shown, lambda _name: (template, [], "inspection-template"))
+    problems += more
+    if design is not None:
+        problems += check_against(design, template, shown)
+    loaded.definition = design if not any(p.is_error for p in problems) else None
+    loaded.template = template  # type: ignore[attr-defined]
     return loaded
 
 

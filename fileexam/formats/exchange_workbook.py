@@ -1,7 +1,7 @@
 """The exchange workbook: what an inspector hands to the team lead. Layout documented in exports/FORMAT.md.
 
-Sheets: About, Cases, Answers (the data, covered by a SHA-256), Grid and
-Questions (for people). Reading checks the format, the sheets, the headers,
+Sheets: About, Cases, Answers, Exclusions (the data, covered by a SHA-256), Grid
+and Questions (for people). Reading checks the format, the sheets, the headers,
 the counts and the hash, and says where anything is wrong.
 """
 
@@ -21,11 +21,13 @@ from fileexam.domain.problems import Problem, cell_problem, did_you_mean
 from fileexam.progress import Progress, no_progress
 
 FORMAT_ID = "fileexam-exchange"
-FORMAT_VERSION = 2      # 2: the hash covers About and Definitions too
-READS = ("1", "2")      # version 1 workbooks (fileexam 0.x) are still read: their About is not covered
+FORMAT_VERSION = 3      # 2: the hash covers About and Definitions too; 3: the Exclusions sheet (issue 18)
+READS = ("1", "2", "3")  # version 1 workbooks (fileexam 0.x) are still read: their About is not covered
 CASES_FIXED = ["reference", "marker", "status", "inspector"]
 ANSWERS_HEADERS = ["reference", "marker", "question_set", "question_id", "value", "points", "comment",
                    "answered_at", "revision"]
+# Sampled cases marked not examinable, and the reserve that took each one's place (format version 3).
+EXCLUSIONS_HEADERS = ["reference", "stratum", "reason", "note", "excluded_by", "excluded_at", "replaced_by"]
 
 
 @dataclass
@@ -45,6 +47,7 @@ class ExchangeData:
     questions: list[list] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)  # when read
     encrypted: bool = False                           # when read: it was an encrypted workbook
+    exclusions: list[list] = field(default_factory=list)  # rows: EXCLUSIONS_HEADERS (format version 3)
 
 
 ROW_CHECK = "row_check"
@@ -146,6 +149,15 @@ def write_exchange(path: Path, data: ExchangeData, progress: Progress = no_progr
         sheet.finish()
         done += count
 
+        sheet = book.sheet("Exclusions", EXCLUSIONS_HEADERS + [ROW_CHECK], [16, 30, 18, 40, 12, 28, 16, 14],
+                           strict=True)
+        hasher.sheet("Exclusions", EXCLUSIONS_HEADERS)
+        for row in data.exclusions:
+            blob = row_blob(row)
+            sheet.append(list(row) + [row_check(row, blob)])
+            hasher.row(row, blob)
+        sheet.finish()
+
         sheet = book.sheet("Grid", data.grid_headers, [16, 10, 12] + [14] * (len(data.grid_headers) - 3))
         for row in data.grid:
             sheet.append(row)
@@ -178,7 +190,7 @@ def write_exchange(path: Path, data: ExchangeData, progress: Progress = no_progr
         sheet.ws.hide()  # for fileexam (the diff of a question set), not for people
 
         about = dict(data.about)
-        about.update(cases=str(len(data.cases)), answers=str(count))
+        about.update(cases=str(len(data.cases)), answers=str(count), exclusions=str(len(data.exclusions)))
         about.pop("data_sha256", None)
         hash_definitions(hasher, definition_rows)
         hash_about(hasher, about)
@@ -196,7 +208,8 @@ def write_exchange(path: Path, data: ExchangeData, progress: Progress = no_progr
 
 
 ABOUT_KEYS = ["format", "format_version", "inspection_id", "inspection_name", "template_id", "template_version",
-              "template_fingerprint", "marker", "fileexam_version", "exported_at", "cases", "answers", "data_sha256"]
+              "template_fingerprint", "marker", "fileexam_version", "exported_at", "cases", "answers", "exclusions",
+              "data_sha256"]
 ABOUT_REQUIRED = ["format", "format_version", "template_fingerprint", "marker", "cases", "answers", "data_sha256"]
 _SET_KEY = re.compile(r"^set\.([A-Za-z0-9][A-Za-z0-9_.-]*)\.(version|fingerprint)$")
 ALL_MARKERS = "(all markers)"
@@ -223,7 +236,8 @@ def read_exchange(path: Path | str, now: datetime | None = None, password=None) 
     if not path.is_file():
         return bad("table-unreadable", what="exchange workbook", reason="there is no such file")
     try:
-        sheets, formulas = _load_sheets(path, ("About", "Cases", "Answers", "Definitions"), password, data)
+        sheets, formulas = _load_sheets(path, ("About", "Cases", "Answers", "Exclusions", "Definitions"), password,
+                                        data)
     except UnsafeWorkbook as exc:
         return bad("table-unreadable", what="exchange workbook", reason=str(exc))
     except OSError as exc:
@@ -245,6 +259,9 @@ def read_exchange(path: Path | str, now: datetime | None = None, password=None) 
 
     if not _read_about(data, sheets["About"], bad):
         return data
+    version = data.about["format_version"]
+    if version not in ("1", "2") and "Exclusions" not in sheets:
+        return bad("exchange-sheet-missing", "Exclusions", name="Exclusions")
 
     def table(name: str, expected: list[str] | None):
         rows = sheets[name]
@@ -275,18 +292,22 @@ def read_exchange(path: Path | str, now: datetime | None = None, password=None) 
                    found=", ".join(c_header))
     data.field_ids = c_header[len(CASES_FIXED):-1]
     _, a_rows = table("Answers", ANSWERS_HEADERS + [ROW_CHECK])
+    x_rows = table("Exclusions", EXCLUSIONS_HEADERS + [ROW_CHECK])[1] if version not in ("1", "2") else []
     if data.problems:
         return data
     c_header = c_header[:-1]
     data.cases = [_texts(r[:-1]) for _, r in c_rows]
     data.answers = [_texts(r[:-1]) for _, r in a_rows]
-    data.row_numbers = {"Cases": [i for i, _ in c_rows], "Answers": [i for i, _ in a_rows]}
+    data.exclusions = [_texts(r[:-1]) for _, r in x_rows]
+    data.row_numbers = {"Cases": [i for i, _ in c_rows], "Answers": [i for i, _ in a_rows],
+                        "Exclusions": [i for i, _ in x_rows]}
     data.definitions = _definitions(sheets.get("Definitions", []))
 
-    version = data.about["format_version"]
     hasher = DataHasher()
-    for name, headers, raw, rows in (("Cases", c_header, c_rows, data.cases),
-                                     ("Answers", ANSWERS_HEADERS, a_rows, data.answers)):
+    hashed = [("Cases", c_header, c_rows, data.cases), ("Answers", ANSWERS_HEADERS, a_rows, data.answers)]
+    if version not in ("1", "2"):  # version 3 covers the Exclusions sheet, after Answers
+        hashed.append(("Exclusions", EXCLUSIONS_HEADERS, x_rows, data.exclusions))
+    for name, headers, raw, rows in hashed:
         hasher.sheet(name, headers)
         changed = []
         for (i, r), values in zip(raw, rows):
@@ -300,7 +321,10 @@ def read_exchange(path: Path | str, now: datetime | None = None, password=None) 
         hash_definitions(hasher, _definition_rows(sheets.get("Definitions", [])))
         hash_about(hasher, data.about)
 
-    for key, rows in (("cases", data.cases), ("answers", data.answers)):
+    counted = [("cases", data.cases), ("answers", data.answers)]
+    if version not in ("1", "2"):
+        counted.append(("exclusions", data.exclusions))
+    for key, rows in counted:
         if data.about.get(key) != str(len(rows)):
             bad("exchange-count", "About", None, what=key, said=data.about.get(key, "nothing"), found=len(rows))
     if data.about.get("data_sha256") != hasher.hexdigest():
@@ -356,7 +380,9 @@ def _read_about(data: ExchangeData, rows: list[tuple[int, list]], bad) -> bool:
     for key in ABOUT_REQUIRED:
         if key not in seen:
             bad("exchange-about-key", "About", None, None, reason=f"the key '{key}' is missing")
-    for key in ("cases", "answers"):
+    if data.about.get("format_version") not in ("1", "2") and "exclusions" not in seen:
+        bad("exchange-about-key", "About", None, None, reason="the key 'exclusions' is missing")
+    for key in ("cases", "answers", "exclusions"):
         value = data.about.get(key, "0")
         if not value.isdigit() or len(value) > 9:
             bad("exchange-bad-cell", "About", seen.get(key), "B", reason=f"'{value[:30]}' is not a count of rows")
@@ -464,6 +490,36 @@ def _check_cells(data: ExchangeData, bad, now: datetime) -> None:
         if len(data.problems) > 200:
             bad("exchange-bad-cell", "Answers", None, None, reason="more problems not listed: correct these first")
             return
+    _check_exclusions(data, bad, latest, about_marker, one_marker)
+
+
+def _check_exclusions(data: ExchangeData, bad, latest: datetime, about_marker: str, one_marker: bool) -> None:
+    """The Exclusions sheet's cells: a case, a reason, who and when, once per case; in an inspector's
+    workbook every exclusion is the inspector's own. The reason and the reserve are the merge's to check."""
+    seen: dict[str, int] = {}
+    for i, row in zip(data.row_numbers.get("Exclusions", []), data.exclusions):
+        ref, _stratum, reason, _note, by, at, replaced_by = row
+        for col, v in (("reference", ref), ("reason", reason), ("excluded_by", by)):
+            if not v or not v.strip():
+                bad("exchange-bad-cell", "Exclusions", i, col, reason=f"the {col.replace('_', ' ')} is empty")
+        if by and one_marker and by != about_marker:
+            bad("exchange-wrong-marker", "Exclusions", i, "excluded_by", found=by[:60], marker=about_marker[:60])
+        t = _parse_time(at)
+        if t is None:
+            bad("exchange-bad-cell", "Exclusions", i, "excluded_at",
+                reason=f"'{(at or '')[:40]}' is not a time (ISO 8601 with a time zone, as exported)")
+        elif t > latest:
+            bad("exchange-bad-cell", "Exclusions", i, "excluded_at",
+                reason=f"{at} is later than now: check the clock of the laptop it came from")
+        else:
+            row[5] = canonical_time(t)
+        if replaced_by and replaced_by == ref:
+            bad("exchange-bad-cell", "Exclusions", i, "replaced_by", reason="a case cannot take its own place")
+        if ref in seen:
+            bad("exchange-duplicate", "Exclusions", i, "reference", what=f"the exclusion of case {(ref or '')[:40]}",
+                first=seen[ref])
+        elif ref:
+            seen[ref] = i
 
 
 def _ranges(rows: list[int]) -> str:

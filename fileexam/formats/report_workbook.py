@@ -40,7 +40,7 @@ def write_report(path: Path, report, merges: list[dict] | None = None, coverage=
         tables = report_tables(r, area)
         last_by_area = max(i for i, t in enumerate(tables) if t.key.startswith("by_area/"))
         for i, t in enumerate(tables):
-            write_table(layout, t)
+            write_table(layout, t, printed=t.key != "sample_cases")  # a per-case list belongs on screen
             if i == last_by_area:
                 progress(1, 6, "charts")
                 write_charts(layout, r, area)
@@ -90,8 +90,9 @@ def _facts(r, area: str | None) -> list[tuple[str, object]]:
     facts += [("Sampled cases without a complete marking (left out)", r.excluded),
               ("Double-marked, not yet moderated (the allocated inspector's marking counts)",
                f"{len(r.unmoderated)}: {unmoderated}" if r.unmoderated else "none"),
-              ("Scored on an agreed (moderated) marking", len(r.agreed)),
-              ("Baseline", r.baseline_name or "none: no direction of travel is shown"),
+              ("Scored on an agreed (moderated) marking", len(r.agreed))]
+    facts += _sample_facts(r)
+    facts += [("Baseline", r.baseline_name or "none: no direction of travel is shown"),
               ("Scores", "points achieved out of points available among the cases where each question applies; "
                          "'not applicable' counts in neither"),
               ("Intervals", "95%: Wilson for shares of cases; a bootstrap over cases (1,000 resamples, fixed seed) "
@@ -104,6 +105,35 @@ def _facts(r, area: str | None) -> list[tuple[str, object]]:
               ("Not printed", "Check and Trace (the per-case rows: open them in Excel); Data and Chart data are "
                               "hidden")]
     return facts
+
+
+def _sample_facts(r) -> list[tuple[str, object]]:
+    """The sample against its design (issue 18): what was designed, drawn, examined, excluded and replaced,
+    where it falls short, and whether national figures are weighted."""
+    out: list[tuple[str, object]] = []
+    if getattr(r, "not_examinable", 0):
+        out.append(("Sampled cases not examinable (left out of every figure)", r.not_examinable))
+    acc = getattr(r, "accounting", None)
+    if acc is None:
+        return out
+    total = acc.total()
+    reasons = "; ".join(f"{acc.reasons.get(k, k)} {len(v)}" for k, v in total.excluded.items() if v)
+    out.append(("The sample against its design",
+                f"designed {total.designed}, drawn {len(total.drawn)}, examined {len(total.examined)}, not examinable "
+                f"{total.excluded_total}" + (f" ({reasons})" if reasons else "") + f", replaced by reserves "
+                f"{len(total.replaced)}, missing {len(total.missing)}: the Sample sheet, per stratum, and Sample "
+                "cases, each case"))
+    short = acc.short
+    if short:
+        named = ", ".join(f"{s.label} ({len(s.examined)} of {s.designed})" for s in short[:6])
+        more = f" and {len(short) - 6} more" if len(short) > 6 else ""
+        out.append(("Short of the design", f"{len(short)} stratum(s), {sum(s.shortfall for s in short)} case(s) in "
+                                           f"all: {named}{more}"))
+    else:
+        out.append(("Short of the design", "no stratum: every stratum has its designed number of examined cases"))
+    if getattr(r, "weights_note", ""):
+        out.append(("Weights", r.weights_note + (" Method: docs/METHODS.md, \"Weights\"." if r.weighted else "")))
+    return out
 
 
 def _merges(layout, merges: list[dict], coverage, area: str | None) -> None:

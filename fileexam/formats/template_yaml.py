@@ -14,7 +14,7 @@ from fileexam.formats.yaml_reader import Reader
 from fileexam.formats.yaml_source import short
 
 TEMPLATE_KEYS = {"kind", "id", "title", "version", "description", "reference_label",
-                 "question_sets", "case_fields", "composites", "reporting", "retention"}
+                 "question_sets", "case_fields", "composites", "reporting", "retention", "exclusion_reasons"}
 RETENTION_KEYS = {"private_fields_days", "answers_after_signoff_days"}
 MAX_RETENTION_DAYS = 36_500
 FIELD_KEYS = {"id", "label", "type", "values", "required", "export", "editable", "description"}
@@ -99,11 +99,12 @@ def parse_template(data, path: str, load_set: SetLoader) -> tuple[InspectionTemp
 
     reporting = _parse_reporting(top)
     retention = _parse_retention(top)
+    reasons = _parse_reasons(top)
     if any(p.is_error for p in problems):
         return None, problems
     t = InspectionTemplate(tid, title, version, tuple(fields), tuple(sets), tuple(composites), reporting,
                            top.text("description"), top.text("reference_label") or "Case reference",
-                           Source(path, top.line), retention)
+                           Source(path, top.line), retention, reasons)
     return t, problems
 
 
@@ -184,6 +185,30 @@ def _parse_reporting(top: Reader) -> Reporting:
     return Reporting(float(threshold), share, r.text("area_field") or None,
                      r.text("strand_field") or None, int(few), breakdowns, tuple(combined), tuple(intervals),
                      r.source())
+
+
+def _parse_reasons(top: Reader) -> tuple[Option, ...]:
+    """exclusion_reasons: why a sampled case may be marked not examinable (text, or {value, label})."""
+    out: list[Option] = []
+    seen: set[str] = set()
+    for item, line in top.items("exclusion_reasons"):
+        if isinstance(item, str):
+            opt = Option(item.strip(), item.strip())
+        else:
+            o = Reader.of(item, top.path, top.problems, "an exclusion reason", line)
+            if o is None:
+                continue
+            o.allow_only({"value", "label"})
+            v = o.ident("value")
+            opt = Option(v, o.text("label") or v)
+        if not opt.value:
+            continue
+        if opt.value in seen:
+            top.problems.append(problem("duplicate-option", top.path, line, value=opt.value, where="exclusion_reasons"))
+            continue
+        seen.add(opt.value)
+        out.append(opt)
+    return tuple(out)
 
 
 def _parse_retention(top: Reader) -> Retention | None:

@@ -33,12 +33,15 @@ class CaseListModel(QAbstractTableModel):
     MARKS = {Status.COMPLETE: ("✓", QColor("#1d6b31")), Status.IN_PROGRESS: ("◐", QColor("#8a4b00")),
              Status.NOT_STARTED: ("○", QColor("#4a4a4a"))}
     RANK = {Status.NOT_STARTED: 0, Status.IN_PROGRESS: 1, Status.COMPLETE: 2}
+    NOT_EXAMINABLE = "not examinable"           # a case marked not examinable (issue 18): its own mark
+    EXCLUDED_MARK = ("⊘", QColor("#6b1d1d"))
 
     def __init__(self, template: InspectionTemplate, parent=None):
         super().__init__(parent)
         self.template = template
         self.rows: list[CaseRow] = []
         self._index: dict[str, int] = {}
+        self.excluded: dict[str, str] = {}       # case -> the reason's label: not examinable
 
     def set_cases(self, cases: list[Case], statuses: dict, last_changes: dict[str, str]) -> None:
         self.beginResetModel()
@@ -98,7 +101,7 @@ class CaseListModel(QAbstractTableModel):
         if col == 0:
             return c.reference
         if col == self.STATUS:
-            return self.MARKS[row.status][0]
+            return self.EXCLUDED_MARK[0] if c.reference in self.excluded else self.MARKS[row.status][0]
         if col == self.AREA:
             return self._field_text(c, rep.area_field)
         if col == self.STRAND:
@@ -117,10 +120,13 @@ class CaseListModel(QAbstractTableModel):
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return self.text(row, col)
+        excluded = self.excluded.get(c.reference)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return row.status.value if col == self.STATUS else self.text(row, col)
+            if col == self.STATUS:
+                return f"{self.NOT_EXAMINABLE}: {excluded}" if excluded else row.status.value
+            return self.text(row, col)
         if role == Qt.ItemDataRole.ForegroundRole and col == self.STATUS:
-            return self.MARKS[row.status][1]
+            return self.EXCLUDED_MARK[1] if excluded else self.MARKS[row.status][1]
         if role == Qt.ItemDataRole.TextAlignmentRole and col == self.STATUS:
             return Qt.AlignmentFlag.AlignCenter
         if role == self.SortRole:
@@ -128,11 +134,12 @@ class CaseListModel(QAbstractTableModel):
         if role == self.ReferenceRole:
             return c.reference
         if role == self.StatusRole:
-            return row.status.value
+            return self.NOT_EXAMINABLE if excluded else row.status.value
         if role == self.InspectorRole:
             return c.inspector or ""
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{c.reference}, {row.status.value}" if col != self.STATUS else row.status.value
+            said = f"{self.NOT_EXAMINABLE}: {excluded}" if excluded else row.status.value
+            return f"{c.reference}, {said}" if col != self.STATUS else said
         return None
 
 

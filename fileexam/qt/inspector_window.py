@@ -158,9 +158,17 @@ class InspectorWindow:
 
     def _reload_cases(self, cases=None) -> None:
         f = self.inspection
+        self.model.excluded = self._excluded_labels()
         self.model.set_cases(*(cases or (f.cases(), f.statuses(), f.last_changes())))
         self._fit_case_columns()
         self._update_progress()
+
+    def _excluded_labels(self) -> dict[str, str]:
+        """Case -> the label of why it is not examinable (issue 18)."""
+        from fileexam.services.sample_exclusion import reason_label
+        from fileexam.store.sample_records import exclusions
+        t = self.inspection.template
+        return {ref: reason_label(t, ex.reason) for ref, ex in exclusions(self.inspection).items()}
 
     def _fit_case_columns(self) -> None:
         """Each column as wide as its widest text; the list as wide as its reference, status, Area and
@@ -251,9 +259,16 @@ class InspectorWindow:
             f"{html.escape(self.user)} (Ctrl+H: back to the home)")
         self.ui.caseTitle.setText(f"<b>{html.escape(case.reference)}</b> — {html.escape(' · '.join(bits))}"
                                   f" — <i>{self.session.status.value}</i>{whose}")
-        locked = self.session.status is Status.COMPLETE
+        excluded = self.model.excluded.get(case.reference) if self.model is not None else None
+        if excluded:
+            self.ui.caseTitle.setText(self.ui.caseTitle.text() + f" — <b>not examinable</b> ({html.escape(excluded)})")
+        locked = self.session.status is Status.COMPLETE or bool(excluded)
         self.form.set_locked(locked)
-        if locked:
+        if excluded:
+            self.ui.lockBanner.setText(
+                f"<b>This case is not examinable</b> ({html.escape(excluded)}): its answers count in no figure, and "
+                "the next reserve of its stratum took its place in the sample.")
+        elif locked:
             keys = self.ui.actionReopen.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
             self.ui.lockBanner.setText(
                 f"<b>This case is complete and locked.</b> To change an answer, reopen it: Case → Reopen case… "
@@ -323,6 +338,10 @@ class InspectorWindow:
             return
         keys = self.ui.actionReopen.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
         self.saved_label.setText("")
+        if self.model is not None and self.session.reference in self.model.excluded:
+            self.ui.statusbar.showMessage(f"Case {self.session.reference} is not examinable, so nothing was changed",
+                                          10000)
+            return
         self.ui.statusbar.showMessage(f"Case {self.session.reference} is complete, so nothing was changed: "
                                       f"reopen it ({keys}) to change an answer", 10000)
 
@@ -490,7 +509,8 @@ class InspectorWindow:
         n = self.proxy.rowCount()
         for k in range(1, n + 1):
             i = (current + k) % n
-            if self.proxy.data(self.proxy.index(i, 0), CaseListModel.StatusRole) != Status.COMPLETE.value:
+            if self.proxy.data(self.proxy.index(i, 0), CaseListModel.StatusRole) not in (
+                    Status.COMPLETE.value, CaseListModel.NOT_EXAMINABLE):
                 self.ui.caseTable.setCurrentIndex(self.proxy.index(i, 0))
                 return
         self.ui.statusbar.showMessage("Every case in the list is complete", 5000)

@@ -13,7 +13,7 @@ import re
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
-                               QSizePolicy, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                               QSizePolicy, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from fileexam.domain.coverage import Coverage, GroupCoverage
 from fileexam.store.inspection_file import InspectionFile
@@ -21,6 +21,11 @@ from fileexam.store.inspection_file import InspectionFile
 COVERAGE_COLUMNS = ["Cases", "Complete", "In progress", "Missing"]
 CASE_COLUMNS = ["URN", "Area", "Strand", "Inspector", "Marking"]
 SHOW = [("missing", "Missing: no complete marking"), ("progress", "In progress"), ("all", "All cases")]
+SAMPLE_COLUMNS = ["Stratum", "Designed", "Drawn", "Examined", "Excluded", "Replaced", "Missing", "Cannot reach"]
+SAMPLE_TIPS = ["Area, strand, finalised or live (the design's strata)", "The design's quota", "Cases drawn into the sample",
+               "Complete, not excluded", "Marked not examinable (hover a number for the reasons and cases)",
+               "Reserves promoted into the sample", "Neither excluded nor complete",
+               "Designed cases the stratum can no longer reach: no reserve left, or too few eligible cases"]
 
 
 def action_button(action: QAction) -> QPushButton:
@@ -106,8 +111,36 @@ class TeamLeadHome(QWidget):
         self.cases.horizontalHeader().setStretchLastSection(True)
         self.cases.itemActivated.connect(lambda _item: self.markRequested.emit())
         right.addWidget(self.cases, 1)
-        body.addLayout(right, 1)
+        # The sample against its design (issue 18), beside the cases: a tab shown only when there is a design.
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("homeTabs")
+        self.tabs.setDocumentMode(True)
+        cases_page = QWidget()
+        right.setContentsMargins(0, 0, 0, 0)
+        cases_page.setLayout(right)
+        self.tabs.addTab(cases_page, "&Cases")
+        sample_page = QWidget()
+        sample_layout = QVBoxLayout(sample_page)
+        sample_layout.setContentsMargins(0, 4, 0, 0)
+        self.sample_summary = QLabel()
+        self.sample_summary.setObjectName("homeSampleSummary")
+        self.sample_summary.setWordWrap(True)
+        self.sample_summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        sample_layout.addWidget(self.sample_summary)
+        self.sample = QTableWidget(0, len(SAMPLE_COLUMNS))
+        self.sample.setObjectName("homeSample")
+        self.sample.setAccessibleName("Sample by stratum")
+        self.sample.setHorizontalHeaderLabels(SAMPLE_COLUMNS)
+        for j, tip in enumerate(SAMPLE_TIPS):
+            self.sample.horizontalHeaderItem(j).setToolTip(tip)
+        self._table_look(self.sample)
+        self.sample.horizontalHeader().setStretchLastSection(True)
+        sample_layout.addWidget(self.sample, 1)
+        self.tabs.addTab(sample_page, "&Sample by stratum")
+        self.tabs.tabBar().setVisible(False)
+        body.addWidget(self.tabs, 1)
         layout.addLayout(body, 1)
+        self.accounting = None
         self.coverage: Coverage | None = None
         self._rows: list[tuple[str, str, str, str, str]] = []
 
@@ -144,15 +177,17 @@ class TeamLeadHome(QWidget):
         mine = any(c.inspector == user for c in cov.cases)
         self.title.setText(f"<h2>{html.escape(inspection.name)}</h2>")
         merges = [m for m in inspection.merges() if m.get("outcome") == "merged"]
-        complete = len(cov.cases) - len(cov.missing)
         merged = (f"{len(merges)} workbook(s) merged, the last on {merges[-1]['at'][:16].replace('T', ' at ')}."
                   if merges else "No workbook merged yet: Merge workbooks takes the ones your inspectors export.")
         role = ("Your own allocation is here too: choose one of your cases and Mark this case to score it."
                 if mine else "Nothing here records an answer: to score a case yourself, choose it and Mark this case.")
+        expected = len(cov.expected)
+        complete = expected - len(cov.missing)
+        excluded = f" {len(cov.excluded)} not examinable." if cov.excluded else ""
         self.summary.setText(
             f"Team lead home for <b>{html.escape(user)}</b>. {html.escape(role)}<br>"
-            f"<b>{complete} of {len(cov.cases)}</b> sampled case(s) back complete; <b>{len(cov.missing)}</b> missing; "
-            f"{len(cov.twice)} complete twice. {html.escape(merged)}")
+            f"<b>{complete} of {expected}</b> sampled case(s) back complete; <b>{len(cov.missing)}</b> missing; "
+            f"{len(cov.twice)} complete twice.{excluded} {html.escape(merged)}")
         self._fill_coverage(self.by_inspector, cov.by_inspector)
         self._fill_coverage(self.by_area, cov.by_area)
         # One above the other, as wide as each other: the narrower one's first column takes the difference.
@@ -167,11 +202,14 @@ class TeamLeadHome(QWidget):
         for c in cov.cases:
             case = by_ref.get(c.reference)
             value = case.fields.get(strand.id) if case is not None and strand is not None else None
-            marking = ("complete: " + ", ".join(c.complete_by) if c.complete_by else
+            marking = ("not examinable: " + c.excluded if c.excluded is not None else
+                       "complete: " + ", ".join(c.complete_by) if c.complete_by else
                        "in progress: " + ", ".join(c.in_progress_by) if c.in_progress_by else "not started")
             self._rows.append((c.reference, c.area, strand.value_label(value) if value else "",
                                c.inspector or UNALLOCATED, marking))
         self._fill_cases()
+        from fileexam.services.sample_accounting import accounting_of
+        self._fill_sample(accounting_of(inspection, cases=list(by_ref.values())))
 
     def _fill_coverage(self, table: QTableWidget, groups: list[GroupCoverage]) -> None:
         table.setRowCount(len(groups))
@@ -190,8 +228,8 @@ class TeamLeadHome(QWidget):
     def _fill_cases(self) -> None:
         show = self.show_choice.currentData()
         keep = self.current_case()
-        rows = [r for r in self._rows if show == "all" or show == "missing" and not r[4].startswith("complete")
-                or show == "progress" and r[4].startswith("in progress")]
+        rows = [r for r in self._rows if show == "all" or show == "missing" and not r[4].startswith(
+                ("complete", "not examinable")) or show == "progress" and r[4].startswith("in progress")]
         t = self.cases
         t.setSortingEnabled(False)
         t.setRowCount(len(rows))
@@ -209,6 +247,44 @@ class TeamLeadHome(QWidget):
             at = next((i for i in range(t.rowCount()) if t.item(i, 0).text() == keep), 0)
             t.setCurrentCell(at, 0)
 
+    def _fill_sample(self, acc) -> None:
+        """The sample's accounting per stratum; the tab is shown only when the inspection has a design."""
+        self.accounting = acc
+        self.tabs.tabBar().setVisible(acc is not None)
+        if acc is None:
+            self.tabs.setCurrentIndex(0)
+            self.sample.setRowCount(0)
+            return
+        total = acc.total()
+        reasons = "; ".join(f"{acc.reasons.get(k, k)} {len(v)}" for k, v in total.excluded.items() if v)
+        unreachable = [s for s in acc.strata if s.key is not None and s.unreachable]
+        self.sample_summary.setText(
+            f"Designed <b>{total.designed}</b>, drawn {len(total.drawn)}, examined <b>{len(total.examined)}</b>, "
+            f"not examinable {total.excluded_total}" + (f" ({html.escape(reasons)})" if reasons else "")
+            + f", replaced by reserves {len(total.replaced)}, missing {len(total.missing)}. "
+            + (f"<b>{len(unreachable)}</b> stratum(s) can no longer reach the design (no reserve left, or too few "
+               "eligible cases)." if unreachable else "Every stratum can still reach its design: "
+               f"{len(acc.short)} still wait for cases to come back."))
+        rows = [s for s in acc.strata if s.designed or s.drawn or s.replaced] + [total]
+        t = self.sample
+        t.setRowCount(len(rows))
+        for i, s in enumerate(rows):
+            values = [s.label, s.designed, len(s.drawn), len(s.examined), s.excluded_total, len(s.replaced),
+                      len(s.missing), s.unreachable]
+            for j, value in enumerate(values):
+                item = QTableWidgetItem(str(value))
+                if j:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if s.excluded and j == 4:
+                    item.setToolTip("; ".join(f"{acc.reasons.get(k, k)}: {', '.join(v)}" for k, v in s.excluded.items()))
+                t.setItem(i, j, item)
+        t.resizeColumnsToContents()
+
+    def show_sample(self) -> None:
+        """The Sample by stratum tab (a test, or a link from elsewhere)."""
+        if self.accounting is not None:
+            self.tabs.setCurrentIndex(1)
+
     def current_case(self) -> str | None:
         row = self.cases.currentRow()
         item = self.cases.item(row, 0) if row >= 0 else None
@@ -216,6 +292,7 @@ class TeamLeadHome(QWidget):
 
     def choose_case(self, reference: str) -> bool:
         """Show every case and select this one (a test, or a link from elsewhere)."""
+        self.tabs.setCurrentIndex(0)
         self.show_choice.setCurrentIndex(self.show_choice.findData("all"))
         for i in range(self.cases.rowCount()):
             if self.cases.item(i, 0).text() == reference:

@@ -86,7 +86,29 @@ def build_exchange(inspection: InspectionFile, marker: str | None = None) -> Exc
     about.update({"marker": marker or "(all markers)", "fileexam_version": __version__, "exported_at": now()})
     return ExchangeData(about, [f.id for f in exported], case_rows, answer_rows(), grid_headers, grid_rows(),
                         questions=_question_rows(t), answer_count=inspection.count_answers(marker),
-                        definitions=inspection.definitions(), merges=inspection.merges() if marker is None else [])
+                        definitions=inspection.definitions(), merges=inspection.merges() if marker is None else [],
+                        exclusions=exclusion_rows(inspection, marker))
+
+
+def exclusion_rows(inspection: InspectionFile, marker: str | None = None) -> list[list]:
+    """The cases marked not examinable (EXCLUSIONS_HEADERS rows): in a marker's workbook, those the marker
+    excluded; in everyone's, all. Each says which reserve took its place."""
+    from fileexam.store import sample_records
+    from fileexam.formats.sample_design_yaml import stratum_label
+
+    held = sample_records.exclusions(inspection)
+    if not held:
+        return []
+    strata = sample_records.case_strata(inspection)
+    design = sample_records.design(inspection)
+    rows = []
+    for ex in held.values():
+        if marker is not None and ex.who != marker:
+            continue
+        key = strata.get(ex.reference)
+        label = stratum_label(inspection.template, design, key[0]) if key and design else ""
+        rows.append([ex.reference, label or None, ex.reason, ex.note or None, ex.who, ex.at, ex.replaced_by])
+    return rows
 
 
 def export_workbook(inspection: InspectionFile, out: Path | str, marker: str | None = None,

@@ -12,7 +12,7 @@ from fileexam.domain.coverage import Coverage, coverage
 from fileexam.domain.diff import diff_sets
 from fileexam.domain.merge import CasePlan, plan_case
 from fileexam.formats.definitions import load_text
-from fileexam.formats.exchange_workbook import CASES_FIXED, ExchangeData, read_exchange
+from fileexam.formats.exchange_workbook import ALL_MARKERS, CASES_FIXED, ExchangeData, read_exchange
 from fileexam.progress import Progress, no_progress
 from fileexam.store.inspection_file import InspectionFile
 
@@ -30,6 +30,7 @@ class WorkbookResult:
     conflicts: list[tuple[str, str, list[str]]] = field(default_factory=list)  # case, marker, other markers
     changed_rows: dict = field(default_factory=dict)
     encrypted: bool = False    # it was an encrypted workbook (recorded in the merge log; the password never is)
+    exclusions: list[str] = field(default_factory=list)  # cases marked not examinable, as merged (said in words)
 
     def line(self) -> str:
         if self.outcome == "refused":
@@ -37,6 +38,8 @@ class WorkbookResult:
         sealed = ", encrypted" if self.encrypted else ""
         text = (f"{self.path.name} ({self.marker}{sealed}): {self.outcome} — {self.new} new, {self.updated} updated, "
                 f"{self.unchanged} unchanged, {self.older} older (kept the master's), {len(self.conflicts)} conflict(s)")
+        if self.exclusions:
+            text += f", {len(self.exclusions)} case(s) not examinable"
         return text + ("".join(f"; {r}" for r in self.reasons))
 
 
@@ -44,6 +47,7 @@ class WorkbookResult:
 class MergeReport:
     workbooks: list[WorkbookResult]
     coverage: Coverage
+    accounting: object = None   # domain.sample_accounting.Accounting, when the master holds a sample design
 
     @property
     def refused(self) -> list[WorkbookResult]:
@@ -64,11 +68,16 @@ def merge_workbooks(master: InspectionFile, paths: list[Path], who: str, accept_
         progress(i, len(paths), Path(path).name)
         results.append(merge_one(master, Path(path), who, accept_changed, password))
     progress(len(paths), len(paths), "coverage")
-    return MergeReport(results, master_coverage(master))
+    from fileexam.services.sample_accounting import accounting_of
+    return MergeReport(results, master_coverage(master), accounting_of(master))
 
 
 def master_coverage(master: InspectionFile) -> Coverage:
-    return coverage(master.template, master.cases(), master.statuses())
+    from fileexam.services.sample_exclusion import reason_label
+    from fileexam.store import sample_records
+    t = master.template
+    excluded = {ref: reason_label(t, ex.reason) for ref, ex in sample_records.exclusions(master).items()}
+    return coverage(t, master.cases(), master.statuses(), excluded)
 
 
 TAMPERED = {"exchange-hash", "exchange-count"}  # edits after export: --accept-changed may take them
@@ -100,23 +109,27 @@ def merge_one(master: InspectionFile, path: Path, who: str, accept_changed: bool
     # Check, plan and write in one write transaction: a concurrent merge waits, then plans on what
     # this one wrote (two merges of one workbook never both count as new).
     with master.write_transaction():
-        problems = _check_rows(master, data)
+        actions, excluded, x_problems = _exclusion_plan(master, data)
+        problems = x_problems + _check_rows(master, data, {a.replacement for a in actions if a.replacement})
         reasons = _check_versions(master, data) + _listed(problems)
         if reasons:
             result.reasons = reasons + result.reasons
             return _refuse(master, who, result, data)
+        result.exclusions = excluded
+        _apply_exclusions(master, actions, path.name)
         plans = _plan(master, data)
         for p in plans:
             setattr(result, p.outcome, getattr(result, p.outcome) + 1)
             if p.conflict_with:
                 result.conflicts.append((p.reference, p.marker, p.conflict_with))
-        changed = any(p.changes or p.outcome in ("new", "updated") for p in plans)
+        changed = any(p.changes or p.outcome in ("new", "updated") for p in plans) or bool(actions)
         result.outcome = "merged" if changed else "unchanged"
         if changed or result.reasons:
             master.apply_merge(plans, who, path.name, {
                 "outcome": "merged", "data_sha256": data.about.get("data_sha256"), "marker": marker,
                 "new": result.new, "updated": result.updated, "unchanged": result.unchanged, "older": result.older,
-                "conflicts": len(result.conflicts), "detail": _detail(result),
+                "conflicts": len(result.conflicts), "detail": _detail(result) + "".join(
+                    f"; {line}" for line in result.exclusions),
                 "accepted_changed": bool(data.problems)})
     return result
 
@@ -175,11 +188,12 @@ def _check_versions(master: InspectionFile, data: ExchangeData) -> list[str]:
     return reasons
 
 
-def _check_rows(master: InspectionFile, data: ExchangeData) -> list[Problem]:
-    """What the template and the sample allow, for every row: the case is sampled, the question is
-    one of ours and in the set the row names, the answer is one it can take, each field value fits."""
+def _check_rows(master: InspectionFile, data: ExchangeData, promoted: set[str] = frozenset()) -> list[Problem]:
+    """What the template and the sample allow, for every row: the case is sampled (or a reserve this
+    workbook's exclusions promote), the question is one of ours and in the set the row names, the answer
+    is one it can take, each field value fits."""
     t = master.template
-    sample = {c.reference for c in master.cases()}
+    sample = {c.reference for c in master.cases()} | set(promoted)
     shown = data.path
     problems: list[Problem] = []
 
@@ -260,3 +274,101 @@ def _plan(master: InspectionFile, data: ExchangeData) -> list[CasePlan]:
                                existing_status.value if existing_status else None, others,
                                ref in double))
     return plans
+
+
+# ---- exclusions (exchange format version 3) --------------------------------------------------------------
+@dataclass
+class _Exclusion:
+    reference: str
+    reason: str
+    note: str
+    who: str
+    at: str
+    replacement: str | None      # the reserve the workbook's file promoted (None: the master takes its next)
+
+
+def _exclusion_plan(master: InspectionFile, data: ExchangeData) -> tuple[list[_Exclusion], list[str], list[Problem]]:
+    """What the workbook's Exclusions sheet asks of the master, checked, nothing written: (the exclusions to
+    apply, each said in words, problems). An exclusion is merged only when it is the case's own inspector's
+    (the workbook's marker, or in a workbook of all markers the one who excluded it, is the inspector the
+    case is allocated to in the master). A case the master already holds as excluded is left as the master
+    has it. A reserve the workbook's file promoted is promoted in the master too; one the master already
+    promoted for another case refuses the workbook, saying how to settle it (docs/METHODS.md, "Exclusions
+    in a merge")."""
+    from fileexam.services.sample_exclusion import reason_label
+    from fileexam.store import sample_records as records
+
+    if not data.exclusions:
+        return [], [], []
+    t = master.template
+    reasons = {o.value for o in t.exclusion_reasons}
+    marker = data.about.get("marker", "")
+    one_marker = marker != ALL_MARKERS
+    cases = {c.reference: c for c in master.cases()}
+    held = records.exclusions(master)
+    reserves = {r.reference: r for r in records.reserves(master)}
+    strata = records.case_strata(master)
+    shown = data.path
+    problems: list[Problem] = []
+    actions: list[_Exclusion] = []
+    said: list[str] = []
+    promoted_here: dict[str, str] = {}   # reserve -> the case whose place it takes, in this workbook
+    used: set[str] = set()
+
+    def bad(i, col, reason):
+        problems.append(cell_problem("exchange-exclusion", shown, "Exclusions", i, col, reason=reason))
+
+    rows = sorted(zip(data.row_numbers.get("Exclusions", []), data.exclusions), key=lambda x: (x[1][5] or "", x[0]))
+    for i, (ref, _stratum, reason, note, by, at, replaced_by) in rows:
+        if reason not in reasons:
+            bad(i, "reason", f"'{(reason or '')[:40]}' is not an exclusion reason of this inspection's template "
+                             "(" + ", ".join(sorted(reasons)) + ")")
+            continue
+        if ref in cases:
+            inspector = cases[ref].inspector
+            key = strata.get(ref, (None,))[0]
+        elif ref in promoted_here:  # a reserve this workbook promoted, excluded in turn
+            inspector = cases[promoted_here[ref]].inspector if promoted_here[ref] in cases else None
+            key = reserves[ref].key
+        else:
+            problems.append(cell_problem("exchange-case-outside", shown, "Exclusions", i, "reference", reference=ref))
+            continue
+        owner = marker if one_marker else by
+        if inspector != owner:
+            bad(i, "excluded_by", f"case {ref} is allocated to {inspector or 'nobody'} in the master, so {owner}'s "
+                                  "exclusion of it is not merged: only the case's own inspector's is (the team lead "
+                                  f"can mark it in the master: fileexam sample exclude MASTER {ref} --reason …)")
+            continue
+        if ref in held:
+            if (held[ref].replaced_by or None) != (replaced_by or None):
+                said.append(f"case {ref} was already not examinable in the master, replaced by "
+                            f"{held[ref].replaced_by or 'no reserve'}: kept the master's")
+            continue
+        if replaced_by:
+            r = reserves.get(replaced_by)
+            if r is None or key is None or r.key != key:
+                bad(i, "replaced_by", f"{replaced_by} is not a reserve of case {ref}'s stratum in the master")
+                continue
+            if r.replaces is not None or replaced_by in used:
+                other = r.replaces or next((c for c, rr in promoted_here.items() if rr == replaced_by), "?")
+                bad(i, "replaced_by",
+                    f"reserve {replaced_by} took the place of case {ref} in {owner}'s file, but in the master it "
+                    f"already takes the place of case {other}: two exclusions in one stratum met the same reserve. "
+                    f"Settle it in the master: fileexam sample exclude MASTER {ref} --reason {reason} (the master's "
+                    f"next reserve replaces it; tell {owner} which), then merge this workbook again")
+                continue
+            used.add(replaced_by)
+            promoted_here[replaced_by] = ref
+        actions.append(_Exclusion(ref, reason, note or "", by, at, replaced_by or None))
+        said.append(f"case {ref} not examinable ({reason_label(t, reason)})"
+                    + (f", {replaced_by} takes its place" if replaced_by else ", the master's next reserve takes its place"))
+    return actions, said, problems
+
+
+def _apply_exclusions(master: InspectionFile, actions: list[_Exclusion], source: str) -> None:
+    """Inside the merge's write transaction: each exclusion and its reserve, audited as merged from source."""
+    from fileexam.store import sample_records as records
+
+    for a in actions:
+        records.exclude(master, a.reference, a.reason, a.who, a.note,
+                        a.replacement if a.replacement else records.AUTO, a.at, source)

@@ -55,6 +55,11 @@ class Report:
     dates: dict[tuple[str, str, str], DateFigure] = field(default_factory=dict)
     case_groups: dict[str, tuple[str, str]] = field(default_factory=dict)  # case -> (Area, strand) labels
     breakdown_groups: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # field -> case -> groups
+    not_examinable: int = 0            # sampled cases marked not examinable (left out of every figure)
+    accounting: object = None          # domain.sample_accounting.Accounting, when a sample design is held
+    weighted: dict[tuple[str, str], object] = field(default_factory=dict)  # (measure, strand) -> WeightedFigure
+    weights_note: str = ""             # why national figures are, or are not, also weighted
+    case_strata: dict[str, str] = field(default_factory=dict)  # counted case -> its stratum's label
 
     def spread(self, measure: str, strand: str = ALL_STRANDS) -> Spread | None:
         return next((s for s in self.spreads if s.measure == measure and s.strand == strand), None)
@@ -84,9 +89,11 @@ def counted_markings(inspection: InspectionFile,
     counted, unmoderated, excluded = {}, [], 0
     decided = {ref for ref, _ in inspection.decisions()}
     calibration = inspection.calibration_cases()  # never counted in the inspection's scores
+    from fileexam.store.sample_records import excluded_refs
+    not_examinable = excluded_refs(inspection)  # marked not examinable: in no figure, whatever was marked
     for c in inspection.cases() if cases is None else cases:
         ref = c.reference
-        if ref in calibration:
+        if ref in calibration or ref in not_examinable:
             continue
         markers = first_complete.get(ref)
         if not markers:
@@ -154,6 +161,7 @@ def build_report(inspection: InspectionFile, baseline: Path | None = None, with_
     report.breakdowns = {name: column_group_figures(rows, groups, few, with_intervals)
                          for name, groups in report.breakdown_groups.items()}
     _typed_questions(report, t, typed_rows, cases)
+    _sample_figures(inspection, report, with_intervals)
     if baseline is not None:
         progress(4, 5, "comparing with the baseline")
         report.baseline_name = Path(baseline).name
@@ -163,6 +171,57 @@ def build_report(inspection: InspectionFile, baseline: Path | None = None, with_
         report.area_changes = area_changes(figures, measures, strands, areas)
     progress(5, 5, "done")
     return report
+
+
+def _sample_figures(inspection: InspectionFile, report: Report, with_intervals: bool = True) -> None:
+    """The sample's accounting (with a design), and national figures weighted by the inverse of each stratum's
+    sampling fraction beside the unweighted ones, when the design's fractions differ (docs/METHODS.md,
+    "Weights")."""
+    from fileexam.services.sample_accounting import accounting_of
+    from fileexam.store.sample_records import case_strata, excluded_refs
+
+    report.not_examinable = len(excluded_refs(inspection))
+    acc = report.accounting = accounting_of(inspection)
+    if acc is None:
+        return
+    labels = {s.key: s.label for s in acc.strata if s.key is not None}
+    held = case_strata(inspection)
+    report.case_strata = {ref: labels.get(held[ref][0], "") for ref in report.counted if ref in held}
+    if not acc.fractions_differ():
+        report.weights_note = ("The design's sampling fractions are the same in every stratum (within 5%): national "
+                               "figures need no weights.")
+        return
+    by_stratum: dict = {}
+    for ref in report.counted:
+        if ref not in held:
+            report.weights_note = (f"The sampling fractions differ across strata, but case {ref} has no stratum: no "
+                                   "weighted figures.")
+            return
+        by_stratum.setdefault(held[ref][0], []).append(ref)
+    eligible = {s.key: s.eligible for s in acc.strata if s.key is not None}
+    if any(not eligible.get(k) for k in by_stratum):
+        report.weights_note = ("The sampling fractions differ across strata, but the number of eligible cases of a "
+                               "stratum is not known (a sample not drawn by fileexam): no weighted figures.")
+        return
+    weights = {k: eligible[k] / len(refs) for k, refs in by_stratum.items()}
+    report.weights_note = ("The design's sampling fractions differ across strata, so national figures are also "
+                           "given weighted: each examined case counts for (eligible cases in its stratum) / (cases "
+                           "examined in it).")
+    from fileexam.domain.weighting import weighted_figures
+    keys, figures = [], []
+    for measure in report.measures:
+        for strand in [ALL_STRANDS] + list(report.strands):
+            points: dict[str, tuple[float, float]] = {}
+            for case, _area, s, m, a, b in report.case_rows:
+                if m == measure and (strand == ALL_STRANDS or s == strand):
+                    old = points.get(case, (0.0, 0.0))
+                    points[case] = (old[0] + a, old[1] + b)
+            if points:
+                keys.append((measure, strand))
+                figures.append(points)
+    results = weighted_figures({k: sorted(v) for k, v in by_stratum.items()}, weights, figures,
+                               reps=1000 if with_intervals else 0)
+    report.weighted = dict(zip(keys, results))
 
 
 def _labels(f, cases: list[Case]) -> list[str]:
@@ -354,6 +413,7 @@ class _Marked:
     codes: object                  # numpy (cases x questions) value codes
     classes: object                # numpy: each case's class of applicability
     applies: object                # numpy (classes x questions): the question applies
+    case_applies: object           # numpy (cases x questions): the question applies to the case
     raw: dict[str, dict[int, str]]  # question -> case position -> stored text (typed and trigger questions)
 
 
@@ -415,7 +475,7 @@ def _read_markings(inspection: InspectionFile, book: _Codebook, plain: dict[str,
             if i is not None and plain[ref] == marker:
                 raw[qid][i] = value
     classes, applies = _classes(book, refs, cases, codes, raw)
-    return _Marked(refs, codes, classes, applies, raw)
+    return _Marked(refs, codes, classes, applies, applies[classes], raw)
 
 
 def _classes(book: _Codebook, refs: list[str], cases: dict, codes, raw: dict[str, dict[int, str]]):
@@ -495,7 +555,7 @@ def _score_rows(book: _Codebook, marked: _Marked, places: _Places, extra: list[t
         if not book.member_of[qid] or not book.counts[j].any():
             continue
         col = marked.codes[:, j]
-        ok = book.counts[j][col] & marked.applies[marked.classes, j]
+        ok = book.counts[j][col] & marked.case_applies[:, j]
         points = book.points[j][col]
         for m in book.member_of[qid]:
             np.add(achieved[m], points, out=achieved[m], where=ok)
@@ -540,7 +600,7 @@ def _question_rows(book: _Codebook, marked: _Marked, places: _Places) -> list[tu
         if not book.scale[j]:
             continue
         col = marked.codes[:, j].astype(np.int64)
-        ok = (col != NO_ANSWER) & marked.applies[marked.classes, j]
+        ok = (col != NO_ANSWER) & marked.case_applies[:, j]
         if not ok.any():
             continue
         counts = np.bincount(group[ok] * n_codes + col[ok], minlength=len(names) * n_codes)
@@ -628,6 +688,11 @@ def report_json(r: Report, area: str | None = None) -> dict:
         "inspection": r.name, "template": r.template.id, "template_version": r.template.version,
         "generated_at": r.generated_at, "baseline": r.baseline_name, "area": area,
         "cases_counted": len(r.counted), "cases_without_complete_marking": r.excluded,
+        "cases_not_examinable": r.not_examinable, "weights": r.weights_note or None,
+        "weighted": [{"measure": m, "strand": s, "value": w.value, "ci_low": w.ci[0] if w.ci else None,
+                      "ci_high": w.ci[1] if w.ci else None, "cases": w.cases, "strata": w.strata}
+                     for (m, s), w in r.weighted.items()],
+        "sample": _accounting_json(r.accounting),
         "double_marked_not_moderated": r.unmoderated,
         "measures": [figure(f) for f in sorted(r.figures.values(), key=lambda f: f.key)],
         "spreads": [{"measure": s.measure, "strand": s.strand,
@@ -649,3 +714,17 @@ def report_json(r: Report, area: str | None = None) -> dict:
         "dates": [dates(d) for d in sorted(r.dates.values(), key=lambda d: (d.question, d.strand, d.area))],
         "tables": [table_json(t) for t in report_tables(r, area)],
     }
+
+
+def _accounting_json(acc) -> list[dict] | None:
+    if acc is None:
+        return None
+    out = []
+    for s in acc.strata + [acc.total()]:
+        out.append({"stratum": s.label, "designed": s.designed, "population": s.population, "eligible": s.eligible,
+                    "drawn": len(s.drawn), "reserves": s.reserves, "replaced": len(s.replaced),
+                    "excluded": {acc.reasons.get(k, k): len(v) for k, v in s.excluded.items()},
+                    "examined": len(s.examined), "missing": len(s.missing), "shortfall": s.shortfall,
+                    "sampling_fraction": s.fraction, "cases_examined": s.examined, "cases_missing": s.missing,
+                    "cases_excluded": {k: v for k, v in s.excluded.items()}, "cases_replaced": s.replaced})
+    return out

@@ -146,3 +146,58 @@ def m006_calibration(db: Database) -> None:
         at TEXT NOT NULL
     );
     """)
+
+
+@migrations()
+def m007_sample_design(db: Database) -> None:
+    db.executescript("""
+    -- The sample design the cases were drawn with (issue 18): its YAML as read, kept like the template's.
+    CREATE TABLE sample_designs (
+        id INTEGER PRIMARY KEY,
+        def_id TEXT NOT NULL,
+        version TEXT NOT NULL,
+        fingerprint TEXT NOT NULL UNIQUE,
+        file_name TEXT NOT NULL,
+        text TEXT NOT NULL,
+        stored_at TEXT NOT NULL
+    );
+    -- Each stratum as drawn: its population and eligible cases in the case list, its quota and reserves.
+    CREATE TABLE sample_strata (
+        stratum TEXT PRIMARY KEY,          -- JSON list of the strata fields' values
+        label TEXT NOT NULL,
+        population INTEGER,                -- rows of the case list in the stratum (NULL: not known)
+        eligible INTEGER,                  -- of them eligible under every rule
+        quota INTEGER NOT NULL,
+        reserves INTEGER NOT NULL,         -- reserves drawn
+        drawn INTEGER NOT NULL             -- cases drawn into the sample
+    );
+    -- The stratum of every sampled case, and how it came into the sample.
+    CREATE TABLE case_strata (
+        case_ref TEXT PRIMARY KEY REFERENCES cases(reference),
+        stratum TEXT NOT NULL,
+        origin TEXT NOT NULL               -- drawn, reserve (promoted to take an excluded case's place)
+    );
+    -- Reserve cases: drawn and kept with the sample, not in `cases` (nor allocated, nor shown) until promoted.
+    CREATE TABLE sample_reserves (
+        reference TEXT PRIMARY KEY,
+        stratum TEXT NOT NULL,
+        rank INTEGER NOT NULL,             -- 1, 2, ...: the order in which reserves take a place
+        fields TEXT NOT NULL,              -- JSON object, as for cases
+        source TEXT,
+        added_at TEXT NOT NULL,
+        replaces TEXT,                     -- the excluded case it took the place of (NULL: unused)
+        promoted_at TEXT,
+        promoted_by TEXT,
+        UNIQUE (stratum, rank)
+    );
+    -- Sampled cases marked not examinable, with the reason (a value of the template's exclusion_reasons).
+    CREATE TABLE sample_exclusions (
+        case_ref TEXT PRIMARY KEY REFERENCES cases(reference),
+        reason TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        who TEXT NOT NULL,
+        at TEXT NOT NULL,
+        replaced_by TEXT,                  -- the reserve promoted in its place (NULL: none left)
+        source TEXT                        -- NULL: marked here; else the workbook it was merged from
+    );
+    """)

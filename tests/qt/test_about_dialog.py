@@ -23,7 +23,7 @@ def test_about__version_question_sets_and_folders(qtbot, own_home, monkeypatch):
     qtbot.waitExposed(d)
     assert f"fileexam {__version__}" in d.findChild(QLabel, "aboutVersion").text()
     sets = d.sets.text()
-    assert "CPS Area inspection (inspection template) 1.1" in sets and "Disclosure of unused material 1.0" in sets
+    assert "CPS Area inspection (inspection template) 1.2" in sets and "Disclosure of unused material 1.0" in sets
     assert {name: w.text() for name, w in d.paths.items()} == {
         "Settings": str(own_home / "config"), "Data": str(own_home / "data"),
         "Backups": str(own_home / "data" / "backups"), "Logs": str(own_home / "data" / "logs")}
