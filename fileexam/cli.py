@@ -237,6 +237,39 @@ def cmd_rekey(args) -> int:
     return 1 if result.copies_not_reached else 0
 
 
+@command("encrypt", "encrypt a plain inspection file with a passphrase, and the backups kept of it")
+def cmd_encrypt(args) -> int:
+    from fileexam.store.file_check import NeedsPassphrase, check_inspection_file
+    from fileexam.store.passphrases import new_passphrase
+    from fileexam.store.rekey import encrypt
+    from fileexam.store.sqlite import derive
+
+    path = Path(args.file)
+    try:
+        check_inspection_file(path, "none")
+    except NeedsPassphrase:
+        raise UsageError(f"{args.file} is already encrypted: change its passphrase with  fileexam rekey FILE") from None
+    passphrase = new_passphrase("to encrypt it with")
+    keys: dict[bytes, object] = {}
+
+    def new(salt: bytes):
+        if salt not in keys:
+            keys[salt] = derive(passphrase, salt)
+        return keys[salt]
+
+    result = encrypt(path, new, backup_root(), who_am_i(args))
+    keys.clear()
+    print(f"{args.file}: encrypted; {len(result.copies_rekeyed)} kept backup(s) encrypted too"
+          + (f", {len(result.copies_already)} already were" if result.copies_already else "") + ". "
+          "Every command and the app now ask for the passphrase; without it the file cannot be opened.")
+    print("Not changed: workbooks exported from it and copies saved elsewhere (they stay plain), and the disk "
+          "blocks the plain file used, which the file system reuses in time: encrypt a file before it travels.",
+          file=sys.stderr)
+    for copy, why in result.copies_not_reached:
+        print(f"NOT encrypted: {copy} ({why}); delete it, it holds the plain data", file=sys.stderr)
+    return 1 if result.copies_not_reached else 0
+
+
 @command("sample import", "import a case sample (.xlsx or .csv) into an inspection, all or nothing")
 def cmd_sample_import(args) -> int:
     from fileexam.passwords import ENV_VAR, Passwords
@@ -864,6 +897,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "FILEEXAM_PASSPHRASE; at least 10 characters): every command and the app ask for it")
     p.set_defaults(func=cmd_new)
 
+    p = with_user(sub.add_parser("encrypt", help=COMMANDS["encrypt"]))
+    p.add_argument("file", metavar="FILE")
+    p.set_defaults(func=cmd_encrypt)
     p = with_user(sub.add_parser("rekey", help=COMMANDS["rekey"]))
     p.add_argument("file", metavar="FILE")
     p.set_defaults(func=cmd_rekey)

@@ -234,16 +234,16 @@ def read_exchange(path: Path | str, now: datetime | None = None, password=None) 
         return data
 
     if not path.is_file():
-        return bad("table-unreadable", what="exchange workbook", reason="there is no such file")
+        return bad("table-unreadable", what="fileexam exchange workbook", reason="there is no such file")
     try:
         sheets, formulas = _load_sheets(path, ("About", "Cases", "Answers", "Exclusions", "Definitions"), password,
                                         data)
     except UnsafeWorkbook as exc:
-        return bad("table-unreadable", what="exchange workbook", reason=str(exc))
+        return bad("table-unreadable", what="fileexam exchange workbook", reason=str(exc))
     except OSError as exc:
-        return bad("table-unreadable", what="exchange workbook", reason=exc.strerror or "it cannot be read")
+        return bad("table-unreadable", what="fileexam exchange workbook", reason=exc.strerror or "it cannot be read")
     except Exception:  # noqa: BLE001 - a reader library's own error on a damaged file
-        return bad("table-unreadable", what="exchange workbook", reason="it is damaged or not a workbook")
+        return bad("table-unreadable", what="fileexam exchange workbook", reason="it is damaged or not a workbook")
 
     for name in ("About", "Cases", "Answers"):
         if name not in sheets:

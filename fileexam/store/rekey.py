@@ -98,6 +98,36 @@ def rekey(path: Path | str, old: KeyFor, new: KeyFor, backup_root: Path | None, 
     return result
 
 
+def encrypt(path: Path | str, new: KeyFor, backup_root: Path | None, who: str) -> RekeyResult:
+    """Encrypt a plain inspection file and every copy fileexam keeps of it under the passphrase behind `new`,
+    the same way rekey does (copies first, the file last, each checked before it replaces the plain one).
+    Run again after an interruption, it finishes: copies already encrypted under the passphrase are
+    re-encrypted under the file's new salt. The plain file's old blocks may stay on the disk until the file
+    system reuses them; the command says so."""
+    from fileexam.store.inspection_file import _OPEN
+
+    path = Path(path)
+    if str(path.resolve()) in _OPEN:
+        raise StoreError(f"{path} is open here: close it, then encrypt it")
+    found = check_inspection_file(path, "full")  # NeedsPassphrase: it is encrypted already
+    if found.encrypted:
+        raise StoreError(f"{path} is already encrypted: rekey changes its passphrase")
+    result = RekeyResult()
+    target = new(os.urandom(SALT_BYTES))
+    plain: KeyFor = lambda salt: None  # noqa: E731 - a plain copy opens with no key
+    for copy in kept_copies(path, backup_root):
+        try:
+            done = _rekey_copy(copy, plain, new, target)
+        except (StoreError, OSError, sqlite3.Error) as exc:
+            result.copies_not_reached.append((copy, _why(exc)))
+            continue
+        (result.copies_rekeyed if done else result.copies_already).append(copy)
+    _rekey_file(path, None, target, who, action="encrypt",
+                reason="encrypted with a passphrase: the file and its kept copies")
+    result.file_rekeyed = True
+    return result
+
+
 def _why(exc: BaseException) -> str:
     if isinstance(exc, WrongPassphrase):
         return "neither passphrase opens it"
@@ -109,21 +139,26 @@ def _rekey_copy(copy: Path, old: KeyFor, new: KeyFor, target: CipherKey) -> bool
     salt = _salt(copy)
     if salt == target.salt and _opens(copy, target):
         return False
-    key = next((k for k in (old(salt), new(salt)) if _opens(copy, k)), None)
-    if key is None:
+    for key in (old(salt), new(salt)):  # a plain copy's key is None
+        if _opens(copy, key):
+            break
+    else:
         raise WrongPassphrase(copy)
     part = copy.with_name(copy.name + ".rekey.part")
     _remove(part)
-    src = connect_read_only(copy, key)
+    plain = key is None
+    src = connect(copy, None, isolation_level=None) if plain else connect_read_only(copy, key)
     try:
-        _copy_into(src, part, target)
+        _copy_into(src, part, target, plain_source=plain)
     finally:
         src.close()
     _put_in_place(part, copy, target)
     return True
 
 
-def _rekey_file(path: Path, old_key: CipherKey, target: CipherKey, who: str) -> None:
+def _rekey_file(path: Path, old_key: CipherKey | None, target: CipherKey, who: str, action: str = "rekey",
+                reason: str = "passphrase changed: the file and its kept copies re-encrypted with a new key "
+                              "and salt") -> None:
     """The inspection file itself: taken for this process alone (refused when open elsewhere), its WAL
     checkpointed, copied under the new key with an audit row, checked, and put in place."""
     from fileexam.store.inspection_file import InspectionFile, now
@@ -136,11 +171,9 @@ def _rekey_file(path: Path, old_key: CipherKey, target: CipherKey, who: str) -> 
         try:
             inspection.conn.execute("COMMIT")
             inspection.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            dest = _copy_into(inspection.conn, part, target, close=False)
+            dest = _copy_into(inspection.conn, part, target, close=False, plain_source=old_key is None)
             try:
-                InspectionFile._audit(dest, who or "fileexam", "rekey", at=now(),  # noqa: SLF001
-                                      reason="passphrase changed: the file and its kept copies re-encrypted "
-                                             "with a new key and salt")
+                InspectionFile._audit(dest, who or "fileexam", action, at=now(), reason=reason)  # noqa: SLF001
                 dest.commit()
             finally:
                 dest.close()
@@ -161,10 +194,13 @@ def _rekey_file(path: Path, old_key: CipherKey, target: CipherKey, who: str) -> 
     _put_in_place(part, path, target)
 
 
-def _copy_into(src, part: Path, key: CipherKey, close: bool = True):
+def _copy_into(src, part: Path, key: CipherKey, close: bool = True, plain_source: bool = False):
+    if plain_source:  # SQLCipher's backup API refuses plain -> encrypted: its sqlcipher_export does it
+        _export_plain(src, part, key)
     dest = connect(part, key)
     try:
-        src.backup(dest)
+        if not plain_source:
+            src.backup(dest)
     except BaseException:
         dest.close()
         _remove(part)
@@ -173,6 +209,25 @@ def _copy_into(src, part: Path, key: CipherKey, close: bool = True):
         dest.close()
         return None
     return dest
+
+
+def _export_plain(src, part: Path, key: CipherKey) -> None:
+    """Copy the plain database open on `src` into a new encrypted file `part` (schema, rows and the two header
+    fields sqlcipher_export leaves behind: application_id, which marks an inspection file, and user_version)."""
+    app_id = src.execute("PRAGMA application_id").fetchone()[0]
+    version = src.execute("PRAGMA user_version").fetchone()[0]
+    secret = key.pragma().split("=", 1)[1].strip()  # "x'<key><salt>'" in double quotes, as PRAGMA key takes it
+    src.execute(f"ATTACH DATABASE ? AS encrypted KEY {secret}", (str(part),))
+    try:
+        src.execute("PRAGMA encrypted.cipher_compatibility = 4").fetchall()
+        src.execute("SELECT sqlcipher_export('encrypted')").fetchall()
+        src.execute(f"PRAGMA encrypted.application_id = {int(app_id)}")
+        src.execute(f"PRAGMA encrypted.user_version = {int(version)}")
+    except BaseException:
+        src.execute("DETACH DATABASE encrypted")
+        _remove(part)
+        raise
+    src.execute("DETACH DATABASE encrypted")
 
 
 def _put_in_place(part: Path, path: Path, key: CipherKey) -> None:
