@@ -139,6 +139,19 @@ def _forget_keys() -> None:
     _KEYS = None
 
 
+def _baseline_key(baseline: str | None):
+    """The key of an encrypted master given as a baseline (asked like any file's passphrase); None otherwise."""
+    from fileexam.store.file_check import NotAnInspection, check_inspection_file
+
+    if not baseline or Path(baseline).suffix.lower() in (".xlsx", ".xlsm"):
+        return None
+    path = Path(baseline)
+    try:
+        return _keys().open(path, lambda key: (check_inspection_file(path, "none", key), key)[1])
+    except (NotAnInspection, OSError):
+        return None  # said plainly when the report reads it
+
+
 def require_xlsx(path: str, what: str) -> None:
     """fileexam writes Excel workbooks: a name ending in anything else would hold an .xlsx in disguise."""
     if Path(path).suffix.lower() != ".xlsx":
@@ -556,7 +569,8 @@ def cmd_report(args) -> int:
     with _open(args.master, read_only=True) as f:
         area = find_area(f.template, args.area) if args.area else None  # a mistyped Area: refused before the work
         with progress_bar("report") as bar:
-            report = build_report(f, Path(args.baseline) if args.baseline else None, progress=bar)
+            report = build_report(f, Path(args.baseline) if args.baseline else None, progress=bar,
+                                  baseline_key=_baseline_key(args.baseline))
             if area and not has_cases(report, area):
                 raise BadValue(f"{area}: no case of this Area has a complete marking, so there is nothing to report "
                                "for it; nothing was written")

@@ -4,8 +4,11 @@ elsewhere; audited without the secret."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from conftest import ROOT
 from fileexam import settings
 from fileexam.cli import main
 from fileexam.store import backups
@@ -85,3 +88,32 @@ def test_encrypt__short_passphrase__refused_nothing_changed(plain, monkeypatch, 
     assert main(["encrypt", str(path), "--as", "TL"]) == 1
     assert "shorter than" in capsys.readouterr().err
     assert path.read_bytes() == before
+
+
+def test_report__an_encrypted_master_as_baseline__its_passphrase_read(plain, tmp_path, monkeypatch, capsys):
+    """`report --baseline` on an encrypted earlier master: its passphrase is asked (here from
+    FILEEXAM_PASSPHRASE) and the figures are compared, as with a plain one."""
+    from fileexam.services.merge import merge_workbooks
+
+    path, _made, _ref = plain
+    work = sorted((ROOT / "exports/examples").glob("work-*.xlsx"))
+    with InspectionFile.open(path) as f:
+        merge_workbooks(f, work, "TL")
+    plain_copy = tmp_path / "plain-earlier.fileexam"
+    plain_copy.write_bytes(path.read_bytes())
+    monkeypatch.setenv("FILEEXAM_PASSPHRASE", PASSPHRASE)
+    assert main(["encrypt", str(path), "--as", "TL"]) == 0
+    monkeypatch.delenv("FILEEXAM_PASSPHRASE")
+    out = {}
+    for name, baseline in (("plain", plain_copy), ("sealed", path)):
+        if name == "sealed":
+            monkeypatch.setenv("FILEEXAM_PASSPHRASE", PASSPHRASE)
+        capsys.readouterr()
+        assert main(["report", str(plain_copy), str(tmp_path / f"{name}.xlsx"), "--baseline", str(baseline),
+                     "--json"]) == 0
+        out[name] = json.loads(capsys.readouterr().out)
+    assert out["plain"]["measures"] == out["sealed"]["measures"]
+    assert any(m["baseline"] is not None for m in out["sealed"]["measures"])
+    monkeypatch.delenv("FILEEXAM_PASSPHRASE")
+    assert main(["report", str(plain_copy), str(tmp_path / "x.xlsx"), "--baseline", str(path)]) == 1
+    assert "encrypted" in capsys.readouterr().err

@@ -214,3 +214,43 @@ def open_inspection_file(window: QWidget, path: Path | str, **kwargs) -> Inspect
     if "error" in outcome:
         raise outcome["error"]
     return outcome.get("file")
+
+
+def unlock_key(window: QWidget, path: Path | str) -> tuple[bool, CipherKey | None]:
+    """The key of another inspection file that is only to be read (a baseline): (True, None) when it needs
+    none (or is no inspection file: whoever reads it says so plainly), (True, key) once its passphrase is
+    given, (False, None) when the dialog was cancelled."""
+    from fileexam.store.file_check import check_inspection_file
+
+    path = Path(path)
+    key = remembered_key(window, path)
+    try:
+        check_inspection_file(path, "none", key)
+        return True, key
+    except NeedsPassphrase as need:
+        salt = need.salt
+    except WrongPassphrase:
+        with path.open("rb") as fh:
+            salt = fh.read(16)
+    except Exception:  # noqa: BLE001 - damaged, foreign, unreadable: the report's reading says which
+        return True, None
+    found: dict = {}
+
+    def check(passphrase: str) -> bool:
+        key = derive(passphrase, salt)
+        try:
+            check_inspection_file(path, "none", key)
+        except WrongPassphrase:
+            return False
+        except Exception:  # noqa: BLE001 - the passphrase was right; the reading says what else is wrong
+            pass
+        found["key"] = key
+        return True
+
+    dialog = PassphraseDialog(path, check, window)
+    try:
+        dialog.exec()
+    finally:
+        dialog.field.clear()
+        dialog.deleteLater()
+    return ("key" in found), found.get("key")

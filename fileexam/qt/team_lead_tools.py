@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog
 
+from fileexam.store.errors import StoreError
 from fileexam.store.inspection_file import InspectionFile
 
 
@@ -40,14 +41,14 @@ class TeamLeadTools:
         view.raise_()
         view.activateWindow()
 
-    def _report_job(self, baseline: Path | None = None, inspection_path: Path | None = None):
+    def _report_job(self, baseline: Path | None = None, inspection_path: Path | None = None, baseline_key=None):
         inspection_path = inspection_path or self.inspection.path
         key = self.inspection.cipher_key if self.inspection is not None else None
 
         def job(progress):
             from fileexam.services.report import build_report
             with InspectionFile.open(inspection_path, key=key) as own:
-                return build_report(own, baseline, progress=progress)
+                return build_report(own, baseline, progress=progress, baseline_key=baseline_key)
         return job
 
     def open_results(self) -> None:
@@ -58,8 +59,15 @@ class TeamLeadTools:
         def rebuild(baseline: Path | None, done, failed) -> None:
             """The Results view's report again, compared with a baseline, on the worker thread. A failure
             goes back to the view to say plainly: a damaged *baseline* is not this inspection's damage."""
+            baseline_key = None
+            if baseline is not None and baseline.suffix.lower() not in (".xlsx", ".xlsm"):
+                from fileexam.qt.passphrase_dialog import unlock_key
+                given, baseline_key = unlock_key(self, baseline)  # an encrypted master: its passphrase
+                if not given:
+                    failed(StoreError("it is encrypted and its passphrase was not given"), "")
+                    return
             dialog = self._progress_dialog("Comparing with the baseline…" if baseline else "Adding up the results…")
-            self.runner.run(self._report_job(baseline, inspection_path),
+            self.runner.run(self._report_job(baseline, inspection_path, baseline_key),
                             lambda report: (dialog.close(), done(report)),
                             lambda e, tb: (dialog.close(), failed(e, tb)),
                             lambda d, t, w="": self._progress(dialog, d, t, w))

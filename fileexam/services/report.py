@@ -109,7 +109,9 @@ def counted_markings(inspection: InspectionFile,
 
 
 def build_report(inspection: InspectionFile, baseline: Path | None = None, with_intervals: bool = True,
-                 progress: Progress = no_progress) -> Report:
+                 progress: Progress = no_progress, baseline_key=None) -> Report:
+    """The report's figures; compared with `baseline` (an earlier master, opened with `baseline_key` when it
+    is encrypted, or its report workbook) when one is given."""
     t = inspection.template
     progress(0, 5, "choosing the markings that count")
     case_list = inspection.cases()
@@ -165,7 +167,7 @@ def build_report(inspection: InspectionFile, baseline: Path | None = None, with_
     if baseline is not None:
         progress(4, 5, "comparing with the baseline")
         report.baseline_name = Path(baseline).name
-        base = load_baseline(Path(baseline))
+        base = load_baseline(Path(baseline), baseline_key)
         compare(figures, base, t.reporting.direction_threshold_pp)
         baseline_spreads(report.spreads, base)
         report.area_changes = area_changes(figures, measures, strands, areas)
@@ -632,12 +634,13 @@ def _typed_rows(book: _Codebook, marked: _Marked, where: dict[str, tuple[str, st
 
 
 # ---- baselines ---------------------------------------------------------------
-def load_baseline(path: Path) -> dict[tuple[str, str, str], dict]:
-    """Figures of an earlier report: a report workbook (its Data sheet) or a master inspection file."""
+def load_baseline(path: Path, key=None) -> dict[tuple[str, str, str], dict]:
+    """Figures of an earlier report: a report workbook (its Data sheet) or a master inspection file (`key`:
+    its CipherKey when it is encrypted)."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         from fileexam.formats.report_workbook import read_report_data
         return read_report_data(path)
-    with InspectionFile.open(path, read_only=True) as f:  # someone's master: looked at, never changed
+    with InspectionFile.open(path, read_only=True, key=key) as f:  # someone's master: looked at, never changed
         report = build_report(f)
     return {k: {"value": v.value, "ci_low": v.ci[0] if v.ci else None, "ci_high": v.ci[1] if v.ci else None,
                 "cases": len(v.cases)} for k, v in report.figures.items()}

@@ -241,3 +241,43 @@ def test_results_view__fits_a_1366_by_768_screen(qtbot, view):
     assert last.bottom() <= table.viewport().height()  # every measure in view, no scrolling
     assert view.chart.height() >= 220
     assert view.size().width() <= 1366 and view.size().height() <= 768
+
+
+def test_results_view__encrypted_master_as_baseline__passphrase_asked__cancel_said(qtbot, monkeypatch, view, tmp_path):
+    """An encrypted earlier master: its passphrase is asked in the masked dialog (a wrong one asked again),
+    then it is compared with; cancelled, it is said plainly and the results are as they were."""
+    from tests.qt.test_encrypted_inspection_app import check, on_next_modal, type_into
+
+    from fileexam.qt.passphrase_dialog import PassphraseDialog
+    from fileexam.services.merge import merge_workbooks
+    from fileexam.services.sample import import_sample
+    from fileexam.store.inspection_file import InspectionFile
+    from fileexam.store.sqlite import new_key
+
+    sealed = tmp_path / "sealed-earlier.fileexam"
+    passphrase = "earlier inspection 2024"
+    with InspectionFile.create(sealed, AREA_TEMPLATE, "Area inspection 2024", "TL", key=new_key(passphrase)) as f:
+        import_sample(f, ROOT / "exports/examples/area-sample.xlsx", "TL")
+        merge_workbooks(f, WORKBOOKS[:2], "TL")
+    before = cells(view, 1)
+    seen = on_next_modal(lambda dialog: None)  # cancelled
+    choose(monkeypatch, qtbot, view, sealed)
+    check(seen)
+    assert isinstance(seen[0], PassphraseDialog)
+    assert view.message.isVisible() and "passphrase was not given" in view.message.text()
+    assert view.report.baseline_name is None and cells(view, 1) == before
+
+    def answer(dialog):
+        type_into(qtbot, dialog.field, "not the right one at all")
+        dialog.ok_button.click()
+        assert dialog.isVisible() and "Wrong passphrase" in dialog.message.text()
+        type_into(qtbot, dialog.field, passphrase)
+        dialog.ok_button.click()
+
+    seen = on_next_modal(answer)
+    choose(monkeypatch, qtbot, view, sealed)
+    check(seen)
+    assert not view.message.isVisible()
+    assert view.report.baseline_name == "sealed-earlier.fileexam"
+    f = view.report.figure(view.report.measures[0])
+    assert f.travel is not None and f.travel.baseline is not None
