@@ -7,6 +7,7 @@
     python benchmarks/run.py --only report --reference   # ... and the aggregation before issue 15 beside it
     python benchmarks/run.py --only store --encrypted    # ... and the same inspection encrypted, beside the plain one
     python benchmarks/run.py --only draw        # `fileexam sample draw` on a 50,000-row case list (CSV and .xlsx)
+    python benchmarks/run.py --only start       # the built app's start-up beside the venv's (--built-app DIR ...)
 
 Targets are printed beside the figures; nothing here fails a build. Figures on a
 2-core machine vary 30-50% run to run: compare ratios measured in one run.
@@ -676,7 +677,7 @@ def main() -> None:
     parser.add_argument("--built-app", type=Path, nargs="+", default=[ROOT / "build" / "dist" / "fileexam"],
                         metavar="DIR", help="the built app folder(s) whose start-up is timed beside the virtual "
                                             "environment's (default build/dist/fileexam)")
-    parser.add_argument("--only", choices=["store", "qt", "merge", "report", "big", "draw"], help="one group of figures")
+    parser.add_argument("--only", choices=["store", "qt", "start", "merge", "report", "big", "draw"], help="one group of figures")
     parser.add_argument("--big", type=int, default=100_000, metavar="CASES", help="cases of the big group")
     parser.add_argument("--reference", action="store_true",
                         help="also time the aggregation before issue 15 (tests/reference_report.py)")
@@ -708,6 +709,7 @@ def main() -> None:
             bench_big_aggregation(folder, 5_000 if args.quick else args.big, args.reference)
         if only in (None, "qt") and not args.no_qt:
             bench_qt(path, folder)
+        if only in (None, "qt", "start") and not args.no_qt:  # start: the built app's start-up alone
             bench_built_app(path, folder, args.built_app)
 
 

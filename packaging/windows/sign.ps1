@@ -7,7 +7,8 @@
 param([Parameter(Mandatory = $true, ValueFromRemainingArguments = $true)][string[]]$Files)
 $ErrorActionPreference = "Stop"
 $timestamp = "http://timestamp.digicert.com"   # the certificate issuer's RFC 3161 server
-$pfx = Join-Path $env:RUNNER_TEMP "fileexam-signing.pfx"
+$temp = if ($env:RUNNER_TEMP) { $env:RUNNER_TEMP } else { [IO.Path]::GetTempPath() }
+$pfx = Join-Path $temp "fileexam-signing.pfx"
 $shown = "signtool sign /fd SHA256 /tr $timestamp /td SHA256 /f $pfx /p <password> $($Files -join ' ')"
 if (-not $env:CERT_PFX_BASE64) {
     Write-Host "No signing certificate configured (secrets FILEEXAM_SIGNING_PFX_BASE64, FILEEXAM_SIGNING_PASSWORD)."
