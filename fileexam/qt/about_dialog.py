@@ -12,8 +12,8 @@ from pathlib import Path
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QSize, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
+                               QPushButton, QVBoxLayout, QWidget)
 
 from fileexam import __version__, resources
 from fileexam.qt import screen_fit
@@ -62,8 +62,13 @@ def shipped_sets() -> list[tuple[str, str, str]]:
     return sorted(found, key=lambda row: (ORDER.index(row[0]), row[1]))
 
 
-def open_folder(folder: Path) -> bool:
-    folder.mkdir(parents=True, exist_ok=True)
+def open_folder(folder: Path, parent: QWidget | None = None) -> bool:
+    """Opens the folder in the file manager (made first if need be); says plainly when it cannot."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        QMessageBox.warning(parent, "fileexam", f"{folder} cannot be opened: {exc.strerror or exc}.")
+        return False
     return QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
 
@@ -101,7 +106,7 @@ class AboutDialog(QDialog):
             grid.addWidget(path, row, 1)
             button = QPushButton("Open")
             button.setAccessibleName(f"Open the {name.lower()} folder")
-            button.clicked.connect(lambda _=False, f=folder: open_folder(f))
+            button.clicked.connect(lambda _=False, f=folder: open_folder(f, self))
             grid.addWidget(button, row, 2)
             self.paths[name], self.open_buttons[name] = path, button
             if name in bad:

@@ -139,6 +139,12 @@ def test_start__an_unusable_data_folder_is_said_in_a_box_then_the_app_opens(qtbo
     d = AboutDialog()
     qtbot.addWidget(d)
     assert {name for name in d.paths if d.findChild(QLabel, f"aboutUnwritable{name}")} == {"Data", "Backups", "Logs"}
+    # and its Open button says plainly that the folder cannot be opened (no error, nothing opened)
+    opened, seen = [], []
+    monkeypatch.setattr(about_dialog.QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
+    _answer_box_when_shown(qtbot, seen)
+    qtbot.mouseClick(d.open_buttons["Logs"], Qt.MouseButton.LeftButton)
+    assert seen and f"{own_home / 'data' / 'logs'} cannot be opened" in seen[0][1] and opened == []
 
 
 def test_about__third_party_notices_of_the_built_app(qtbot, own_home, monkeypatch, tmp_path):
