@@ -77,7 +77,7 @@ class AboutDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("About fileexam")
         layout = QVBoxLayout(self)
-        how = "installed app" if resources.frozen() else f"Python {platform.python_version()}"
+        how = "Installed app" if resources.frozen() else f"Python {platform.python_version()}"
         head = QLabel(f"<b>fileexam {html.escape(__version__)}</b><br>File examination for inspectorates."
                       f"<br>{how}, Qt for Python {pyside_version}")
         head.setObjectName("aboutVersion")
