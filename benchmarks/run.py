@@ -7,6 +7,7 @@
     python benchmarks/run.py --only report --reference   # ... and the aggregation before issue 15 beside it
     python benchmarks/run.py --only store --encrypted    # ... and the same inspection encrypted, beside the plain one
     python benchmarks/run.py --only draw        # `fileexam sample draw` on a 50,000-row case list (CSV and .xlsx)
+    python benchmarks/run.py --only start       # the built app's start-up beside the venv's (--built-app DIR ...)
 
 Targets are printed beside the figures; nothing here fails a build. Figures on a
 2-core machine vary 30-50% run to run: compare ratios measured in one run.
@@ -372,34 +373,46 @@ def _time_command(command: list[str], env: dict, expect: str) -> float:
     return elapsed
 
 
-def bench_built_app(path: Path, folder: Path, app: Path, runs: int = 5) -> None:
+def bench_built_app(path: Path, folder: Path, app: Path | list[Path], runs: int = 5) -> None:
     """Start-up of the built app folder (scripts/build_app.py) beside the virtual environment's, the same
     command in each: `fileexam FILE` until the main window is shown (exposed) with the inspection open, and
-    closed (FILEEXAM_SMOKE=1, checked by its line on stdout); and `fileexam --version`. A first run of each
-    is not counted (it fills the disk cache)."""
-    exe = app / ("fileexam.exe" if sys.platform == "win32" else "fileexam")
+    closed (FILEEXAM_SMOKE=1, checked by its line on stdout naming the inspection, and exit code 0); and
+    `fileexam --version`. The runs alternate between them, so a busy machine slows each alike; a first run
+    of each is not counted (it fills the disk cache). `app` may be several folders (another tool's build)."""
+    from fileexam.store.inspection_file import InspectionFile
+
+    f = InspectionFile.open(path)
+    inspection_name = f.name
+    f.close()
     home = folder / "home-start"
     (home / "config").mkdir(parents=True, exist_ok=True)
     (home / "config" / "settings.json").write_text('{"user": "I00"}')
     env = {**os.environ, "FILEEXAM_HOME": str(home), "FILEEXAM_SMOKE": "1"}
-    commands = {"virtual environment (python -m fileexam)": [sys.executable, "-m", "fileexam"]}
-    if exe.is_file():
-        commands["built app folder"] = [str(exe)]
-    else:
-        print(f"(no built app at {app}: python scripts/build_app.py, then run this again)", file=sys.stderr)
-    medians = {}
-    for label, command in commands.items():
-        for what, args, expect in (("FILE to main window shown, closed", [str(path)], SHOWN),
-                                   ("--version", ["--version"], "fileexam ")):
+    venv = "virtual environment (python -m fileexam)"
+    commands = {venv: [sys.executable, "-m", "fileexam"]}
+    apps = [app] if isinstance(app, Path) else list(app)
+    for i, folder_ in enumerate(apps):
+        exe = folder_ / ("fileexam.exe" if sys.platform == "win32" else "fileexam")
+        if exe.is_file():
+            commands["built app folder" if i == 0 else f"built app folder {folder_}"] = [str(exe)]
+        else:
+            print(f"(no built app at {folder_}: python scripts/build_app.py, then run this again)", file=sys.stderr)
+    # the title names the inspection once it is open: a file that failed to open would not count
+    for what, args, expect in (("FILE to main window shown, closed", [str(path)], f"{SHOWN}: {inspection_name} — "),
+                               ("--version", ["--version"], "fileexam ")):
+        times: dict[str, list[float]] = {label: [] for label in commands}
+        for label, command in commands.items():
             _time_command(command + args, env, expect)
-            took, spread = _spread([_time_command(command + args, env, expect) for _ in range(runs)])
-            medians[label, what] = took
+        for _ in range(runs):
+            for label, command in commands.items():
+                times[label].append(_time_command(command + args, env, expect))
+        for label, values in times.items():
+            took, spread = _spread(values)
             emit(f"start, {label}: fileexam {what}, median of {runs}", took * 1000, "ms", "",
                  (spread[0] * 1000, spread[1] * 1000))
-    if len(commands) == 2:
-        for what in ("FILE to main window shown, closed", "--version"):
-            emit(f"start: built app / virtual environment, fileexam {what}",
-                 medians["built app folder", what] / medians["virtual environment (python -m fileexam)", what], "x")
+            if label != venv:
+                emit(f"start: {label} / virtual environment, fileexam {what}",
+                     took / statistics.median(times[venv]), "x")
 
 
 def bench_merge(folder: Path, workbooks: int = 30, per: int = 90) -> None:
@@ -661,9 +674,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="120 cases instead of 1,200")
     parser.add_argument("--no-qt", action="store_true", help="leave out the desktop app's figures")
-    parser.add_argument("--built-app", type=Path, default=ROOT / "build" / "dist" / "fileexam", metavar="DIR",
-                        help="the built app folder whose start-up is timed beside the virtual environment's")
-    parser.add_argument("--only", choices=["store", "qt", "merge", "report", "big", "draw"], help="one group of figures")
+    parser.add_argument("--built-app", type=Path, nargs="+", default=[ROOT / "build" / "dist" / "fileexam"],
+                        metavar="DIR", help="the built app folder(s) whose start-up is timed beside the virtual "
+                                            "environment's (default build/dist/fileexam)")
+    parser.add_argument("--only", choices=["store", "qt", "start", "merge", "report", "big", "draw"], help="one group of figures")
     parser.add_argument("--big", type=int, default=100_000, metavar="CASES", help="cases of the big group")
     parser.add_argument("--reference", action="store_true",
                         help="also time the aggregation before issue 15 (tests/reference_report.py)")
@@ -695,6 +709,7 @@ def main() -> None:
             bench_big_aggregation(folder, 5_000 if args.quick else args.big, args.reference)
         if only in (None, "qt") and not args.no_qt:
             bench_qt(path, folder)
+        if only in (None, "qt", "start") and not args.no_qt:  # start: the built app's start-up alone
             bench_built_app(path, folder, args.built_app)
 
 

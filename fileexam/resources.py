@@ -61,6 +61,19 @@ def examples() -> Path:
     return shipped_root() / "exports" / "examples"
 
 
+NOTICES = "THIRD-PARTY-NOTICES.txt"
+
+
+def third_party_notices() -> Path | None:
+    """The built app's list of the software it bundles and their licences (made by scripts/build_app.py
+    beside the executable); None in a checkout, which bundles nothing."""
+    try:
+        path = shipped_root() / NOTICES
+    except FileNotFoundError:
+        return None
+    return path if path.is_file() else None
+
+
 def user_folders() -> dict[str, Path]:
     """Where fileexam keeps the user's things, in the words the About box uses."""
     data = settings.data_dir()

@@ -15,6 +15,8 @@ and Briefcase. scripts/smoke_built_app.py tests the folder it makes."""
 from __future__ import annotations
 
 import argparse
+import ast
+import os
 import subprocess
 import sys
 import time
@@ -29,6 +31,16 @@ def folder_size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
 
 
+def foreign_sources(work: Path) -> list[str]:
+    """The bundled fileexam modules whose source is not this checkout's (PyInstaller's table of them)."""
+    toc = work / "fileexam" / "PYZ-00.toc"
+    if not toc.is_file():
+        return []
+    _, modules = ast.literal_eval(toc.read_text(encoding="utf-8"))  # (archive, [(name, source, kind)])
+    return [f"{name} ({source})" for name, source, _ in modules
+            if name.split(".")[0] == "fileexam" and not Path(source).resolve().is_relative_to(ROOT)]
+
+
 def build(dist: Path, work: Path, clean: bool = False) -> Path:
     """Runs PyInstaller on the spec; returns the app folder. Raises SystemExit with the reason on failure."""
     try:
@@ -40,12 +52,19 @@ def build(dist: Path, work: Path, clean: bool = False) -> Path:
     if clean:
         command.insert(3, "--clean")
     started = time.perf_counter()
-    done = subprocess.run(command, cwd=ROOT)
+    # This checkout's fileexam, even when the environment has another one installed (editable) elsewhere
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run(command, cwd=ROOT, env=env)
     if done.returncode:
         raise SystemExit(f"build_app: PyInstaller failed (exit {done.returncode})")
     app = dist / "fileexam"
     if not (app / EXE).is_file() or not (app / "question_sets" / "area-inspection.yaml").is_file():
         raise SystemExit(f"build_app: {app} lacks the executable or the question sets")
+    strays = foreign_sources(work)
+    if strays:
+        raise SystemExit(f"build_app: these fileexam modules came from outside {ROOT}: " + ", ".join(strays[:5]))
+    if not (app / "THIRD-PARTY-NOTICES.txt").is_file():
+        raise SystemExit(f"build_app: {app} lacks THIRD-PARTY-NOTICES.txt")
     took = time.perf_counter() - started
     print(f"Built {app} in {took:.0f} s: {folder_size(app) / 1e6:.0f} MB; run {app / EXE}")
     return app

@@ -5,8 +5,8 @@ PYTHON* variables, its settings and data in a fresh folder. It runs the built ex
   --version; validate question_sets/; the command-line walk-through of the README (user, new, sample import
   of the .xlsx and the .csv, answer, status, export --encrypt, an encrypted inspection file (SQLCipher),
   merge with the example workbooks, report with --charts); the app offscreen on the demo (FILEEXAM_SMOKE=results: the main window, then the Results
-  view with its chart, and closing with exit code 0) and on the merged master; and that no unexpected
-  error was logged.
+  view with its chart, and closing with exit code 0) and on the merged master (its name in the window's
+  title); THIRD-PARTY-NOTICES.txt; and that no unexpected error was logged.
 
     python scripts/smoke_built_app.py --build     # build first (build/dist), then test it
     python scripts/smoke_built_app.py [--app DIR] # test a folder already built (default build/dist/fileexam)
@@ -133,8 +133,18 @@ def walk_through(s: Smoke) -> None:
 
     s.run("app: demo, main window and Results view shown, closed", ["--demo"],
           "Results view shown with its chart", env={"FILEEXAM_SMOKE": "results"}, timeout=180)
-    s.run("app: the merged master opened, closed", ["master.fileexam"], "smoke: ok", env={"FILEEXAM_SMOKE": "1"},
-          timeout=180)
+    # the window's title names the inspection only once it is open (a file that fails to open leaves "fileexam")
+    s.run("app: the merged master opened, closed", ["master.fileexam"],
+          "smoke: ok, main window shown: Area inspection 2026 — ", env={"FILEEXAM_SMOKE": "1"}, timeout=180)
+
+    def notices() -> str | None:
+        path = app / "THIRD-PARTY-NOTICES.txt"
+        text = path.read_text(encoding="utf-8") if path.is_file() else ""
+        wanted = ("PySide6_Essentials", "sqlcipher3", "numpy", "matplotlib", "openpyxl", "GNU LESSER GENERAL PUBLIC",
+                  "ZETETIC LLC", "OpenSSL")
+        missing = [w for w in wanted if w not in text]
+        return f"{path.name} lacks {missing}" if missing else None
+    s.record("THIRD-PARTY-NOTICES.txt names Qt (LGPL), SQLCipher, OpenSSL and the libraries", notices())
     logs = Path(s.env["FILEEXAM_HOME"]) / "data" / "logs" / "fileexam-errors.log"
     s.record("no unexpected error logged", None if not logs.exists() else f"{logs}:\n{logs.read_text()[-3000:]}")
 

@@ -1,6 +1,7 @@
 """Help → About: the version, the question sets' versions (those that came with fileexam, and the open
 inspection's), and where the settings, data, backups and logs are kept, each with a button that opens the
-folder. Also the words the app says at start when one of those folders cannot be written."""
+folder; in the built app, a button for the third-party notices. Also the words the app says at start when
+one of those folders cannot be written."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from pathlib import Path
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QSize, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QGridLayout, QLabel, QLineEdit, QPushButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
+                               QPushButton, QVBoxLayout, QWidget)
 
 from fileexam import __version__, resources
 from fileexam.qt import screen_fit
@@ -39,8 +40,13 @@ def unwritable_message(bad: dict[str, tuple[Path, str]] | None = None) -> str | 
     return "\n".join(lines)
 
 
+KINDS = {"inspection-template": "template", "question-set": "set", "sample-design": "design"}
+ORDER = ["template", "set", "design"]
+SUFFIX = {"template": " (inspection template)", "set": "", "design": " (sample design)"}
+
+
 def shipped_sets() -> list[tuple[str, str, str]]:
-    """(kind, title, version) of each question set and template that came with fileexam, template first."""
+    """(kind, title, version) of each template, question set and sample design that came with fileexam."""
     from fileexam.formats.definitions import load_file, yaml_files
 
     try:
@@ -52,12 +58,17 @@ def shipped_sets() -> list[tuple[str, str, str]]:
         loaded = load_file(path)
         d = loaded.definition
         if d is not None:
-            found.append(("template" if loaded.kind == "inspection-template" else "set", d.title, d.version))
-    return sorted(found, key=lambda row: (row[0] != "template", row[1]))
+            found.append((KINDS.get(loaded.kind, "set"), d.title, d.version))
+    return sorted(found, key=lambda row: (ORDER.index(row[0]), row[1]))
 
 
-def open_folder(folder: Path) -> bool:
-    folder.mkdir(parents=True, exist_ok=True)
+def open_folder(folder: Path, parent: QWidget | None = None) -> bool:
+    """Opens the folder in the file manager (made first if need be); says plainly when it cannot."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        QMessageBox.warning(parent, "fileexam", f"{folder} cannot be opened: {exc.strerror or exc}.")
+        return False
     return QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
 
@@ -66,7 +77,7 @@ class AboutDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("About fileexam")
         layout = QVBoxLayout(self)
-        how = "installed app" if resources.frozen() else f"Python {platform.python_version()}"
+        how = "Installed app" if resources.frozen() else f"Python {platform.python_version()}"
         head = QLabel(f"<b>fileexam {html.escape(__version__)}</b><br>File examination for inspectorates."
                       f"<br>{how}, Qt for Python {pyside_version}")
         head.setObjectName("aboutVersion")
@@ -84,7 +95,8 @@ class AboutDialog(QDialog):
         bad = resources.unwritable()
         self.paths: dict[str, QLineEdit] = {}
         self.open_buttons: dict[str, QPushButton] = {}
-        for row, (name, folder) in enumerate(resources.user_folders().items()):
+        for i, (name, folder) in enumerate(resources.user_folders().items()):
+            row = 2 * i  # the folder, then (when it cannot be written) why, under it
             grid.addWidget(QLabel(f"{name}:"), row, 0)
             path = QLineEdit(str(folder))
             path.setReadOnly(True)
@@ -94,20 +106,38 @@ class AboutDialog(QDialog):
             grid.addWidget(path, row, 1)
             button = QPushButton("Open")
             button.setAccessibleName(f"Open the {name.lower()} folder")
-            button.clicked.connect(lambda _=False, f=folder: open_folder(f))
+            button.clicked.connect(lambda _=False, f=folder: open_folder(f, self))
             grid.addWidget(button, row, 2)
             self.paths[name], self.open_buttons[name] = path, button
             if name in bad:
                 warn = QLabel(f"Cannot be written ({bad[name][1]}): {CONSEQUENCE[name]}.")
                 warn.setObjectName(f"aboutUnwritable{name}")
                 warn.setWordWrap(True)
-                grid.addWidget(warn, row, 3)
+                warn.setStyleSheet("color: #a40000")  # dark red: readable, and said in words too
+                grid.addWidget(warn, row + 1, 1, 1, 2)
         layout.addLayout(grid)
+
+        notices = resources.third_party_notices()
+        row = QHBoxLayout()
+        self.notices_button = QPushButton("Third-party notices")
+        self.notices_button.setObjectName("aboutNotices")
+        self.notices_button.setAccessibleName("Open the third-party notices: the software fileexam bundles "
+                                              "and its licences")
+        self.notices_button.setEnabled(notices is not None)
+        if notices is not None:
+            self.notices_button.clicked.connect(
+                lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(notices))))
+        row.addWidget(self.notices_button)
+        row.addWidget(QLabel(f"Python, Qt, SQLCipher and the other libraries in the app, and their licences "
+                             f"({notices.name})" if notices is not None else
+                             "Made when the app is built (scripts/build_app.py): this copy runs from Python."))
+        row.addStretch(1)
+        layout.addLayout(row)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        screen_fit.keep_on_screen(self, QSize(720, 420))
+        screen_fit.keep_on_screen(self, self.sizeHint().expandedTo(QSize(720, 420)))
 
     @staticmethod
     def _sets_html(inspection) -> str:
@@ -116,7 +146,7 @@ class AboutDialog(QDialog):
 
         text = "<b>Question sets that came with fileexam</b>"
         shipped = shipped_sets()
-        text += (rows((f"{t} (inspection template)" if kind == "template" else t, v) for kind, t, v in shipped)
+        text += (rows((t + SUFFIX[kind], v) for kind, t, v in shipped)
                  if shipped else "<br>&nbsp;&nbsp;(not found)")
         template = getattr(inspection, "template", None) if inspection is not None else None
         if template is not None:

@@ -9,7 +9,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QThreadPool
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
 from fileexam import settings as user_settings
@@ -107,4 +107,7 @@ def run(file: str | None = None, demo: bool = False) -> int:
     window.show()
     from fileexam.qt import smoke
     smoke.arm(app, window)  # FILEEXAM_SMOKE only: closes the app once it is shown
-    return app.exec()
+    code = app.exec()
+    # A job still running (the full check of a large file just opened) ends before Python tears down
+    QThreadPool.globalInstance().waitForDone(10_000)
+    return code

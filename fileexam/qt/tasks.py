@@ -24,11 +24,18 @@ class _Job(QRunnable):
 
     def run(self) -> None:
         try:
-            result = self.fn(lambda d, t, w="": self.signals.progress.emit(d, t, w))
+            result = self.fn(lambda d, t, w="": self._emit(self.signals.progress, d, t, w))
         except BaseException as exc:  # noqa: BLE001 - reported on the main thread
-            self.signals.failed.emit(exc, traceback.format_exc())
+            self._emit(self.signals.failed, exc, traceback.format_exc())
         else:
-            self.signals.done.emit(result)
+            self._emit(self.signals.done, result)
+
+    @staticmethod
+    def _emit(signal, *args) -> None:
+        try:
+            signal.emit(*args)
+        except RuntimeError:  # the window that asked has gone (the app is closing): nobody is left to tell
+            pass
 
 
 class TaskRunner:

@@ -2,16 +2,18 @@
 ;
 ;   python scripts/build_app.py
 ;   iscc /DAppVersion=0.1.0 packaging\windows\fileexam.iss     -> build\installer\fileexam-0.1.0-setup.exe
+;   (the version is fileexam.__version__; the workflow reads it from the package)
 ;
 ; Installs for the current user without administrator rights (into %LOCALAPPDATA%\Programs\fileexam), or
 ; for every user of the machine when IT runs it elevated with /ALLUSERS; silent with /VERYSILENT. Start
 ; menu: fileexam, fileexam demo, and the shipped question sets and examples. .fileexam files open in the
 ; app. Optionally adds the folder to the user's PATH, for the `fileexam` command line.
+; The folder holds THIRD-PARTY-NOTICES.txt (made by the build; Help > About opens it), installed with the rest.
 ; The settings, data, backups and logs are in the user's own folders (Help > About shows where): the
 ; uninstaller leaves them, and every inspection file, where they are.
 
 #ifndef AppVersion
-  #define AppVersion "0.1.0"
+  #error Give the version: iscc /DAppVersion=X.Y.Z (fileexam.__version__; the workflow passes it)
 #endif
 #ifndef SourceDir
   #define SourceDir "..\..\build\dist\fileexam"
@@ -25,6 +27,7 @@ AppId={{6C0F3E52-5B7A-4C8E-9D61-2A4F0E7B9C11}
 AppName=fileexam
 AppVersion={#AppVersion}
 AppVerName=fileexam {#AppVersion}
+VersionInfoVersion={#AppVersion}
 AppPublisher=fileexam
 DefaultDirName={autopf}\fileexam
 DefaultGroupName=fileexam
@@ -42,9 +45,11 @@ SolidCompression=yes
 WizardStyle=modern
 ChangesAssociations=yes
 ChangesEnvironment=yes
-; Code signing: the workflow (.github/workflows/installer.yml) signs fileexam.exe and fileexamw.exe before
-; this runs and the setup program after it; with Inno Setup's own signing instead, define a sign tool
-; named "signtool" in the compiler and uncomment:
+; Code signing: the workflow (.github/workflows/installer.yml, packaging/windows/sign.ps1) signs
+; fileexam.exe and fileexamw.exe before this runs and the setup program after it. With Inno Setup's own
+; signing instead (it then signs the uninstaller too), define a sign tool named "signtool" in the compiler
+; (iscc "/Ssigntool=signtool sign /fd SHA256 /tr http://timestamp.digicert.com /td SHA256 /f cert.pfx /p PASSWORD $f")
+; and uncomment:
 ; SignTool=signtool
 
 [Tasks]
