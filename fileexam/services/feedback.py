@@ -162,7 +162,7 @@ def profile_rows(inspector: str, context: _Context) -> list[list]:
                      + (f" (95% CI {_pct(ci[0])} to {_pct(ci[1])})" if ci else ""), f"{p.team_answers} answers"])
     if p.mean_signed_difference is None:
         rows.append(["Mean difference from the agreed answers (points)", "undefined",
-                     "no answer of yours has an agreed answer yet"])
+                     "none of your answers on an ordered scale has an agreed answer yet"])
     else:
         ci = p.difference_ci
         note = (f"95% CI {ci[0]:+.2f} to {ci[1]:+.2f}; " if isinstance(ci, tuple) else

@@ -70,7 +70,7 @@ def open_feedback(f: InspectionFile, path: Path | str, user: str) -> OpenedFeedb
         raise ProblemsFound(problems)
     held = records.receipts(f, user)
     items = []
-    for kind, sheet in ((records.DISAGREEMENT, "Disagreements"), (records.QUERY, "Queries")):
+    for kind, sheet in ((records.QUERY, "Queries"), (records.DISAGREEMENT, "Disagreements")):  # queries ask most
         for row in data.rows(sheet):
             number = int(row["query"]) if kind == records.QUERY else 0
             items.append(FeedbackItem(kind, row["reference"], row["question_id"], number, row,
