@@ -10,7 +10,6 @@ from openpyxl import load_workbook
 
 from feedback_helpers import INSPECTOR, export_own, moderated_master
 from fileexam.cli import main
-from fileexam.domain.problems import ProblemsFound
 from fileexam.formats.exchange_workbook import read_exchange
 from fileexam.formats.feedback_workbook import read_feedback
 from fileexam.services import feedback_inspector as fi

@@ -573,7 +573,8 @@ def _check_feedback(data: ExchangeData, bad, latest: datetime, about_marker: str
         if marker and one_marker and marker != about_marker:
             bad("exchange-wrong-marker", "Feedback", i, "marker", found=marker[:60], marker=about_marker[:60])
         if not read_at and not replied_at:
-            bad("exchange-bad-cell", "Feedback", i, "read_at", reason="neither read_at nor replied_at: nothing to merge")
+            bad("exchange-bad-cell", "Feedback", i, "read_at",
+                reason="neither read_at nor replied_at: nothing to merge")
         for j, col, v in ((5, "read_at", read_at), (7, "replied_at", replied_at)):
             if not v:
                 continue
@@ -587,7 +588,8 @@ def _check_feedback(data: ExchangeData, bad, latest: datetime, about_marker: str
             else:
                 row[j] = canonical_time(t)
         if reply and len(reply) > 4_000:
-            bad("exchange-bad-cell", "Feedback", i, "reply", reason=f"{len(reply):,} characters: keep a reply under 4,000")
+            bad("exchange-bad-cell", "Feedback", i, "reply",
+                reason=f"{len(reply):,} characters: keep a reply under 4,000")
         key = (kind, row[1], ref, qid, marker)
         if key in seen:
             bad("exchange-duplicate", "Feedback", i, "reference", what=f"the {kind} item on {(ref or '')[:40]} "

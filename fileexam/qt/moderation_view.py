@@ -525,7 +525,8 @@ class ModerationView(QDialog):
             shown = ", ".join(f"{c} {q}" for c, q in work.unsettled[:6]) + (" …" if len(work.unsettled) > 6 else "")
             self.dialog = ReasonDialog(
                 self, "Sign off moderation",
-                f"<p><b>{escape(work.sentence())}</b>" + (f" ({escape(shown)})" if shown else "") + ".</p>"
+                "<p><b>" + " and ".join(self._open_parts(work)) + "</b>" + (f" ({escape(shown)})" if shown else "")
+                + ".</p>"
                 "<p>Settle them and close the queries first, or sign off anyway, saying why: the reason and "
                 "the count are kept with the sign-off and in the audit log. Decisions are then locked until the "
                 "moderation is reopened.</p>", "Sign off &anyway", reason_label="&Why sign off now:")
@@ -537,6 +538,12 @@ class ModerationView(QDialog):
                 "moderation is reopened (with a reason).", "Sign &off", ask_reason=False)
             self.dialog.accepted.connect(self._sign_off)
         self.dialog.open()
+
+    @staticmethod
+    def _open_parts(work) -> list[str]:
+        numbers = ", ".join(map(str, work.open_queries[:8])) + (" …" if len(work.open_queries) > 8 else "")
+        return ([f"{len(work.unsettled)} of {work.disagreements} disagreements are not settled"] if work.unsettled
+                else []) + ([f"{len(work.open_queries)} query(ies) are open ({numbers})"] if work.open_queries else [])
 
     def _open_work(self):
         from fileexam.services.moderation_decisions import open_work
