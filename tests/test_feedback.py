@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from feedback_helpers import INSPECTOR, export_own, moderated_master
 from fileexam.cli import main
+from fileexam.domain.problems import ProblemsFound
 from fileexam.formats.exchange_workbook import read_exchange
 from fileexam.formats.feedback_workbook import read_feedback
 from fileexam.services import feedback_inspector as fi
@@ -178,3 +179,70 @@ def test_cli__query_queries_close_feedback(moderated, tmp_path, capsys):
     assert "closed without an answer" in capsys.readouterr().out
     assert main(["moderation", "close-query", str(path), "7", "--as", "Moderator"]) == 1
     assert "no query 7" in capsys.readouterr().err
+
+
+# ---- hostile Feedback sheets at the merge ---------------------------------------------------------------
+@pytest.mark.parametrize("column, value, said", [
+    ("query", "99", "there is no query 99 in the master"),
+    ("marker", "B. Evans", "is not this workbook's marker"),
+    ("kind", "praise", "is not a kind of feedback item"),
+    ("replied_at", "yesterday", "is not a time"),
+    ("answer_after", "brilliant", "is not on its scale"),
+])
+def test_merge__feedback_row_the_master_cannot_take__whole_workbook_refused_with_its_place(
+        moderated, tmp_path, column, value, said):
+    from test_merge_hostile import _resign
+
+    master, own, refs = moderated
+    q = records.raise_query(master, refs[1], "PC02", INSPECTOR, "Was the charge the right one?", "Moderator")
+    [book] = [w.path for w in write_all(master, tmp_path / "fb", "Moderator") if w.inspector == INSPECTOR]
+    with InspectionFile.open(own) as f:
+        item = next(i for i in fi.open_feedback(f, book, INSPECTOR).items if i.kind == "query")
+        current = f.answers(q.case, INSPECTOR)["PC02"].value
+        fi.answer_query(f, item, INSPECTOR, "changed", _other_value(f.template.question_by_id["PC02"], current))
+    out = export_own(own, tmp_path / "khan-2.xlsx")
+    wb = load_workbook(out)
+    ws = wb["Feedback"]
+    header = [c.value for c in ws[1]]
+    ws.cell(2, header.index(column) + 1).value = value
+    _resign(wb)
+    wb.save(out)
+    answers_before = master.conn.execute("SELECT count(*), sum(revision) FROM answers").fetchone()
+    [result] = merge_workbooks(master, [out], "TL").workbooks
+    assert result.outcome == "refused"
+    text = " ".join(result.reasons)
+    assert said in text and "sheet 'Feedback', row 2" in text, text
+    assert records.query(master, q.id).state == "open" and records.receipts(master) == {}
+    assert master.conn.execute("SELECT count(*), sum(revision) FROM answers").fetchone() == answers_before
+
+
+def test_exchange__version_3_workbook_without_feedback__still_read_and_merged(moderated, tmp_path):
+    from conftest import ROOT
+    older = sorted((ROOT / "exports/examples").glob("work-*.xlsx"))[0]
+    data = read_exchange(older)
+    assert data.about["format_version"] in ("1", "2", "3") and data.feedback == [] and data.problems == []
+
+
+@pytest.mark.parametrize("edit, code, where", [
+    (lambda wb: wb["Queries"].cell(2, 6, "=1+1"), "feedback-bad-cell", ("Queries", 2)),
+    (lambda wb: wb["About"].append(["macro", "yes"]), "feedback-bad-cell", ("About", 19)),
+    (lambda wb: wb["About"].cell(2, 2, "fileexam-exchange"), "feedback-not-ours", ("About", 2)),
+    (lambda wb: wb.remove(wb["Profile"]), "feedback-sheet-missing", ("Profile", None)),
+    (lambda wb: wb["Disagreements"].delete_rows(2), "feedback-count", ("About", None)),
+    (lambda wb: wb["Queries"].cell(1, 3, "question"), "feedback-header", ("Queries", 1)),
+])
+def test_open_feedback__hostile_workbook__refused_with_code_and_place_nothing_saved(moderated, tmp_path, edit, code,
+                                                                                     where):
+    master, own, refs = moderated
+    records.raise_query(master, refs[1], "PC02", INSPECTOR, "Was the charge the right one?", "Moderator")
+    [book] = [w.path for w in write_all(master, tmp_path / "fb", "Moderator") if w.inspector == INSPECTOR]
+    wb = load_workbook(book)
+    edit(wb)
+    wb.save(tmp_path / "edited.xlsx")
+    with InspectionFile.open(own) as f:
+        before = len(f.audit())
+        with pytest.raises(ProblemsFound) as caught:
+            fi.open_feedback(f, tmp_path / "edited.xlsx", INSPECTOR)
+        assert len(f.audit()) == before and records.receipts(f) == {}
+    first = caught.value.problems[0]
+    assert first.code == code and (first.sheet, first.line) == where, first.format()
