@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout,
                                QHeaderView, QLabel, QPlainTextEdit, QPushButton, QSplitter, QTableWidget,
@@ -99,6 +99,9 @@ class FeedbackPanel(QDialog):
         self.table.setWordWrap(True)
         self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.table.currentCellChanged.connect(lambda row, *_: self.show_item(row))
+        # The question column takes the width left over: its rows are made tall enough again when it changes.
+        self._rows_fitted = True
+        header.sectionResized.connect(self._fit_rows_soon)
         split.addWidget(self.table)
 
         right = QWidget()
@@ -180,6 +183,15 @@ class FeedbackPanel(QDialog):
                 + "<h3>Gold cases and standardisation</h3>"
                 + table(o.checks, [("check", "Check"), ("item", "Item"), ("result", "Result"), ("detail", "Detail")],
                         "Nothing for you in this feedback."))
+
+    def _fit_rows_soon(self, *_args) -> None:
+        if self._rows_fitted:
+            self._rows_fitted = False
+            QTimer.singleShot(0, self._fit_rows)
+
+    def _fit_rows(self) -> None:
+        self._rows_fitted = True
+        self.table.resizeRowsToContents()
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
         if obj is self.reply_edit and event.type() == QEvent.Type.KeyPress \
