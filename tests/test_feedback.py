@@ -246,3 +246,21 @@ def test_open_feedback__hostile_workbook__refused_with_code_and_place_nothing_sa
         assert len(f.audit()) == before and records.receipts(f) == {}
     first = caught.value.problems[0]
     assert first.code == code and (first.sheet, first.line) == where, first.format()
+
+
+def test_answer_query__answered_twice__the_change_runs_from_the_first_answer(moderated, tmp_path):
+    master, own, refs = moderated
+    q = records.raise_query(master, refs[1], "PC02", INSPECTOR, "Was the charge the right one?", "Moderator")
+    [book] = [w.path for w in write_all(master, tmp_path / "fb", "Moderator") if w.inspector == INSPECTOR]
+    with InspectionFile.open(own) as f:
+        item = next(i for i in fi.open_feedback(f, book, INSPECTOR).items if i.kind == "query")
+        first = f.answers(q.case, INSPECTOR)["PC02"].value
+        new = _other_value(f.template.question_by_id["PC02"], first)
+        fi.answer_query(f, item, INSPECTOR, "changed it", new)
+        r = fi.answer_query(f, item, INSPECTOR, "and on reflection I keep the change")
+        assert (r.answer_before, r.answer_after, r.answer_changed) == (first, new, True)
+        r = fi.answer_query(f, item, INSPECTOR, "back as it was", first)
+        assert (r.answer_before, r.answer_after, r.answer_changed) == (None, None, False)
+        assert r.reply == "back as it was"
+        with pytest.raises(Exception, match="say what you found"):
+            fi.answer_query(f, item, INSPECTOR, "  ")

@@ -156,7 +156,7 @@ def mark_read(f: InspectionFile, item: FeedbackItem, user: str) -> records.Recei
 
 def reply(f: InspectionFile, item: FeedbackItem, user: str, text: str) -> records.Receipt:
     """Reply to a disagreement (or to a query without answering it: see answer_query). Read with it."""
-    text = records.short_text(text, "the reply")
+    text = records.short_text(text, "the reply", hint="write it, or just mark the item read")
     with f.atomic():
         r = _receipt(f, item, user)
         stamp = now()
@@ -174,7 +174,7 @@ def answer_query(f: InspectionFile, item: FeedbackItem, user: str, text: str, va
     and marked complete again (each step audited), all in one transaction."""
     if item.kind != records.QUERY:
         raise BadValue("only a query is answered; reply to a disagreement instead")
-    text = records.short_text(text, "the answer to the query")
+    text = records.short_text(text, "the answer to the query", hint="say what you found")
     with f.atomic():
         current = f.answers(item.case, user).get(item.question)
         before = current.value if current else None
@@ -194,6 +194,9 @@ def answer_query(f: InspectionFile, item: FeedbackItem, user: str, text: str, va
             if was_complete:
                 f.mark_complete(item.case, user)
         r = _receipt(f, item, user)
+        if r.answer_changed:  # answered before with a change: the change runs from the first answer
+            before = r.answer_before
+            changed = before != after
         stamp = now()
         r = _replace(r, read_at=r.read_at or stamp, reply=text, replied_at=stamp, updated_at=stamp,
                      answer_before=before if changed else None, answer_after=after if changed else None,

@@ -80,12 +80,12 @@ def _receipt(row) -> Receipt:
     return Receipt(*row[:10], bool(row[10]), *row[11:])
 
 
-def short_text(text: str | None, what: str, required: bool = True) -> str:
+def short_text(text: str | None, what: str, required: bool = True, hint: str = "write it first") -> str:
     """A query's or a reply's text, checked: present (when required), one cell long at most, no control
     characters."""
     text = clean_text(text or "", what).strip()
     if required and not text:
-        raise BadValue(f"{what} is empty: say what you want to know")
+        raise BadValue(f"{what} is empty: {hint}")
     if len(text) > TEXT_LIMIT:
         raise BadValue(f"{what} is {len(text):,} characters long: keep it under {TEXT_LIMIT:,}")
     return text
@@ -123,7 +123,7 @@ def raise_query(f: InspectionFile, reference: str, question_id: str, marker: str
     t = f.template
     q = t.find_question(question_id)
     reference = f.resolve_case(reference)
-    text = short_text(text, "the query")
+    text = short_text(text, "the query", hint="say what you want to know")
     marker = (marker or "").strip()
     if not marker:
         raise BadValue("say whose answer is queried: --marker NAME")
