@@ -264,3 +264,16 @@ def test_answer_query__answered_twice__the_change_runs_from_the_first_answer(mod
         assert r.reply == "back as it was"
         with pytest.raises(Exception, match="say what you found"):
             fi.answer_query(f, item, INSPECTOR, "  ")
+
+
+def test_purge__a_purged_case_s_queries_and_replies_go_with_its_answers(moderated, tmp_path):
+    master, _, refs = moderated
+    q = records.raise_query(master, refs[1], "PC02", INSPECTOR, "Secret detail of the case?", "Moderator")
+    records.save_receipt(master, records.Receipt("query", q.case, "PC02", q.id, INSPECTOR, "2026-01-01T00:00:00+00:00",
+                                                 "Secret reply", "2026-01-01T00:00:00+00:00", None, None, False,
+                                                 "2026-01-01T00:00:00+00:00", "k.xlsx"))
+    result = master.purge("2100-01-01", "Records officer")
+    assert result["cases"] >= 1
+    assert records.queries(master) == [] and records.receipts(master) == {}
+    data = master.path.read_bytes()
+    assert b"Secret reply" not in data and b"Secret detail" not in data
