@@ -115,3 +115,20 @@ def test_queries_tab__refusals_in_the_store_s_words(qtbot, moderated):
     qtbot.mouseClick(pane.raise_button, LEFT)
     assert "Z. Nobody has not marked case" in pane.message.text()
     assert records.queries(master) == []
+
+
+def test_team_lead_home__counts_the_queries_to_answer_and_to_close(qtbot, moderated):
+    from fileexam.qt.app import qsettings
+    from fileexam.qt.main_window import MainWindow
+    from fileexam.qt.tasks import InlineRunner
+
+    master, _ = moderated
+    ref = next(c.reference for c in master.cases() if c.inspector == INSPECTOR)
+    records.raise_query(master, ref, "PC01", INSPECTOR, "Why?", "Moderator")
+    path = master.path
+    master.close()
+    w = MainWindow(qsettings(), "TL", InlineRunner())
+    qtbot.addWidget(w)
+    w.show()
+    assert w.open_inspection(path) and w.page == "home"
+    assert "Queries: 1 open, 0 answered, to close" in w.home.summary.text()
