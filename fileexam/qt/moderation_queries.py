@@ -112,6 +112,11 @@ class QueriesPane(QWidget):
         bar.addWidget(note_label)
         bar.addWidget(self.note_edit, 1)
         bar.addWidget(self.close_button)
+        self.feedback_button = QPushButton("Write feedbac&k workbooks…")
+        self.feedback_button.setToolTip("One workbook per inspector: their disagreements with the agreed answers, "
+                                        "their open queries, their calibration and profile figures")
+        self.feedback_button.clicked.connect(lambda: self.write_feedback())
+        bar.addWidget(self.feedback_button)
         ul.addLayout(bar)
         self.table = QTableWidget(0, len(self.COLUMNS))
         self.table.setAccessibleName("Queries")
@@ -153,7 +158,7 @@ class QueriesPane(QWidget):
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         layout.addWidget(split, 1)
-        for button in (self.raise_button, self.close_button):
+        for button in (self.raise_button, self.close_button, self.feedback_button):
             button.setAutoDefault(False)
         self.rows: list[records.Query] = []
         self.fill()
@@ -285,6 +290,25 @@ class QueriesPane(QWidget):
         self.fill()
         self.say(f"Query {q.id} closed.", done=True)
         self.changed.emit()
+
+    def write_feedback(self, folder: str | None = None) -> None:
+        """One feedback workbook per inspector into a folder (asked for, next to the master by default)."""
+        if not folder:
+            from PySide6.QtWidgets import QFileDialog
+            folder = QFileDialog.getExistingDirectory(self, "Folder for the feedback workbooks",
+                                                      str(self.inspection.path.parent))
+            if not folder:
+                return
+        from pathlib import Path
+
+        from fileexam.services.feedback import write_all
+        try:
+            written = write_all(self.inspection, Path(folder), self.user)
+        except Exception as exc:  # noqa: BLE001 - a folder that cannot be written, in plain words
+            self.say(f"Not written: {self._words(exc, 'Writing the feedback workbooks')}")
+            return
+        self.say(f"Wrote {len(written)} feedback workbook(s) to {folder} ("
+                 + ", ".join(w.path.name for w in written) + "). Send each inspector theirs.", done=True)
 
     def say(self, text: str, done: bool = False) -> None:
         self.message.setText(text)

@@ -13,7 +13,6 @@ from PySide6.QtCore import Qt
 from feedback_helpers import INSPECTOR, export_own, moderated_master
 from fileexam.qt.moderation_view import ModerationView
 from fileexam.services import feedback_inspector as fi
-from fileexam.services.feedback import write_all
 from fileexam.services.merge import merge_workbooks
 from fileexam.store import query_records as records
 from fileexam.store.inspection_file import InspectionFile
@@ -68,8 +67,12 @@ def test_queries_tab__raise_on_the_chosen_answer__answered_through_files__read_r
     assert f"1 query(ies) are open ({q.id})" in view.dialog.text.text() and view.dialog.reason.isVisible()
     view.dialog.reject()
 
-    # the inspector reads their feedback and answers the query (answer kept); the team lead merges it
-    [book] = [w.path for w in write_all(master, tmp_path / "fb", "Moderator") if w.inspector == INSPECTOR]
+    # the feedback workbooks written from the tab; the inspector reads theirs and answers the query (answer
+    # kept); the team lead merges it
+    (tmp_path / "fb").mkdir()
+    pane.write_feedback(str(tmp_path / "fb"))
+    assert "Wrote 4 feedback workbook(s)" in pane.message.text() and "feedback-a-khan.xlsx" in pane.message.text()
+    book = tmp_path / "fb" / "feedback-a-khan.xlsx"
     with InspectionFile.open(own) as f:
         opened = fi.open_feedback(f, book, INSPECTOR)
         query_item = next(i for i in opened.items if i.kind == "query")
