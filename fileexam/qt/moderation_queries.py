@@ -314,6 +314,8 @@ class QueriesPane(QWidget):
         self.message.setText(text)
         self.message.setStyleSheet(DONE_STYLE if done else MESSAGE_STYLE)
         self.message.show()
+        # Inside a tab the layout does not ask a wrapped label for its height: give it the lines it needs.
+        self.message.setMinimumHeight(self.message.heightForWidth(max(self.message.width(), self.width() // 2)))
 
     @staticmethod
     def _words(exc: BaseException, what: str) -> str:

@@ -89,6 +89,7 @@ def test_queries_tab__raise_on_the_chosen_answer__answered_through_files__read_r
 
     # the moderator closes it with a note, with the mouse
     if SHOTS:
+        qtbot.wait(50)  # the posted layout pass
         view.grab().save(str(SHOTS / "moderation-queries.png"))
     rect = pane.table.visualItemRect(pane.table.item(0, 2))
     qtbot.mouseClick(pane.table.viewport(), LEFT, pos=rect.center())
