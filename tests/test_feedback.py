@@ -212,6 +212,8 @@ def test_merge__feedback_row_the_master_cannot_take__whole_workbook_refused_with
     assert result.outcome == "refused"
     text = " ".join(result.reasons)
     assert said in text and "sheet 'Feedback', row 2" in text, text
+    if column == "query":
+        assert "error[exchange-feedback]" in text
     assert records.query(master, q.id).state == "open" and records.receipts(master) == {}
     assert master.conn.execute("SELECT count(*), sum(revision) FROM answers").fetchone() == answers_before
 
@@ -230,6 +232,8 @@ def test_exchange__version_3_workbook_without_feedback__still_read_and_merged(mo
     (lambda wb: wb.remove(wb["Profile"]), "feedback-sheet-missing", ("Profile", None)),
     (lambda wb: wb["Disagreements"].delete_rows(2), "feedback-count", ("About", None)),
     (lambda wb: wb["Queries"].cell(1, 3, "question"), "feedback-header", ("Queries", 1)),
+    (lambda wb: wb["About"].cell(3, 2, "9"), "feedback-version", ("About", 3)),
+    (lambda wb: wb["Queries"].cell(2, 6, "Nothing to see here"), "feedback-hash", ("About", None)),
 ])
 def test_open_feedback__hostile_workbook__refused_with_code_and_place_nothing_saved(moderated, tmp_path, edit, code,
                                                                                      where):
@@ -277,3 +281,22 @@ def test_purge__a_purged_case_s_queries_and_replies_go_with_its_answers(moderate
     assert records.queries(master) == [] and records.receipts(master) == {}
     data = master.path.read_bytes()
     assert b"Secret reply" not in data and b"Secret detail" not in data
+
+
+def test_open_feedback__someone_else_s_or_another_inspection_s__refused(moderated, tmp_path):
+    master, own, _ = moderated
+    books = {w.inspector: w.path for w in write_all(master, tmp_path / "fb", "Moderator")}
+    with InspectionFile.open(own) as f:
+        with pytest.raises(ProblemsFound) as caught:
+            fi.open_feedback(f, books["B. Evans"], INSPECTOR)
+        assert [p.code for p in caught.value.problems] == ["feedback-wrong-inspector"]
+    from fileexam.formats.feedback_workbook import read_feedback, write_feedback
+    data = read_feedback(books[INSPECTOR])
+    data.about["template_fingerprint"] = "0" * 16  # written under another template
+    write_feedback(tmp_path / "other.xlsx", data)
+    with InspectionFile.open(own) as f:
+        with pytest.raises(ProblemsFound) as caught:
+            fi.open_feedback(f, tmp_path / "other.xlsx", INSPECTOR)
+    [problem] = caught.value.problems
+    assert problem.code == "feedback-wrong-inspection" and "open it in the inspection it was written for" in \
+        problem.message
