@@ -499,7 +499,7 @@ def print_merge_report(report) -> None:
         for ref, marker, others in w.conflicts:
             print(f"    conflict: case {ref} marked by {marker} and by {', '.join(others)} "
                   "(not chosen for double marking): both markings kept; settle it")
-        for line in w.exclusions:
+        for line in w.exclusions + w.feedback:
             print(f"    {line}")
     cov = report.coverage
     expected = cov.expected
@@ -517,6 +517,10 @@ def print_merge_report(report) -> None:
     if cov.missing:
         shown = ", ".join(f"{c.reference} ({c.inspector or 'unallocated'})" for c in cov.missing[:20])
         print(f"\nMissing: {shown}" + (" …" if len(cov.missing) > 20 else ""))
+    if any(report.queries.values()):
+        q = report.queries
+        print(f"\nQueries: {q['open']} open, {q['answered']} answered (to close: fileexam moderation queries "
+              f"--state answered), {q['closed']} closed.")
     if report.accounting is not None:
         print()
         for line in accounting_lines(report.accounting):
@@ -677,8 +681,69 @@ def cmd_moderation_signoff(args) -> int:
             return 0
         work = sign_off(f, who_am_i(args), args.force)
     print("Moderation signed off: its decisions are locked."
-          + (f" Recorded: {work.sentence()}." if work.unsettled else
+          + (f" Recorded: {work.sentence()}." if work.anything_open else
              f" All {work.disagreements} disagreement(s) are settled."))
+    return 0
+
+
+@command("moderation query", "raise a query on one marker's answer to a question of a case; it reaches them in their feedback workbook")
+def cmd_moderation_query(args) -> int:
+    from fileexam.store.query_records import raise_query
+
+    with _open(args.master) as f:
+        q = raise_query(f, args.case, args.question, args.marker, args.text, who_am_i(args))
+    print(f"Query {q.id} raised on {q.marker}'s answer to {q.question} of case {q.case} (open). It goes to "
+          f"{q.marker} in their next feedback workbook (fileexam moderation feedback).")
+    return 0
+
+
+@command("moderation queries", "list the queries with their states (open, answered, closed), who and when")
+def cmd_moderation_queries(args) -> int:
+    from fileexam.store.query_records import queries
+
+    with _open(args.master, read_only=True) as f:
+        held = queries(f, args.state)
+    if not held:
+        print("No query" + (f" is {args.state}." if args.state else " has been raised."))
+        return 0
+    for q in held:
+        print(f"{q.id:>4}  {q.state:<8}  {q.case} {q.question} ({q.marker}): {q.text}")
+        print(f"      raised by {q.raised_by} on {q.raised_at[:16].replace('T', ' ')}")
+        if q.answered_at:
+            change = (f"answer changed from {q.answer_before or '(none)'} to {q.answer_after or '(none)'}"
+                      if q.answer_changed else "answer not changed")
+            print(f"      answered by {q.answered_by} on {q.answered_at[:16].replace('T', ' ')}: {change}"
+                  + (f"; reply: {q.reply}" if q.reply else ""))
+        if q.closed_at:
+            print(f"      closed by {q.closed_by} on {q.closed_at[:16].replace('T', ' ')}"
+                  + (f": {q.close_note}" if q.close_note else ""))
+    counts = {s: sum(q.state == s for q in held) for s in ("open", "answered", "closed")}
+    print(", ".join(f"{n} {s}" for s, n in counts.items() if n) + ".")
+    return 0
+
+
+@command("moderation close-query", "close a query (answered, or still open), with an optional note")
+def cmd_moderation_close_query(args) -> int:
+    from fileexam.store.query_records import ANSWERED, close_query, query
+
+    with _open(args.master) as f:
+        was = query(f, args.id).state
+        q = close_query(f, args.id, who_am_i(args), args.note)
+    print(f"Query {q.id} closed" + ("" if was == ANSWERED else " without an answer") + ".")
+    return 0
+
+
+@command("moderation feedback", "write one feedback workbook per inspector: disagreements with the agreed answers, open queries, calibration and profile figures")
+def cmd_moderation_feedback(args) -> int:
+    from fileexam.services.feedback import write_all
+
+    with _open(args.master, read_only=True) as f:
+        written = write_all(f, Path(args.out_dir), who_am_i(args))
+    for w in written:
+        print(f"Wrote {w.path}: {w.disagreements} disagreement(s), {w.queries} open query(ies), "
+              f"{w.calibration} calibration case(s) for {w.inspector}")
+    print(f"{len(written)} feedback workbook(s). Each inspector opens theirs in the app (File → Open feedback…); "
+          "what they read, reply and answer comes back in their next export.")
     return 0
 
 
@@ -996,6 +1061,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", metavar="REASON", help="sign off although disagreements are unsettled, saying why")
     p.set_defaults(func=cmd_moderation_signoff)
 
+    p = with_user(moderation.add_parser("query", help=COMMANDS["moderation query"]))
+    p.add_argument("master", metavar="MASTER_FILE")
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("question", metavar="QUESTION")
+    p.add_argument("--marker", required=True, metavar="NAME", help="whose answer is queried")
+    p.add_argument("--text", required=True, help="the query, e.g. \"was the VPS offered at the second appointment?\"")
+    p.set_defaults(func=cmd_moderation_query)
+    p = moderation.add_parser("queries", help=COMMANDS["moderation queries"])
+    p.add_argument("master", metavar="MASTER_FILE")
+    p.add_argument("--state", choices=("open", "answered", "closed"))
+    p.set_defaults(func=cmd_moderation_queries)
+    p = with_user(moderation.add_parser("close-query", help=COMMANDS["moderation close-query"]))
+    p.add_argument("master", metavar="MASTER_FILE")
+    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("--note", help="what was decided")
+    p.set_defaults(func=cmd_moderation_close_query)
+    p = with_user(moderation.add_parser("feedback", help=COMMANDS["moderation feedback"]))
+    p.add_argument("master", metavar="MASTER_FILE")
+    p.add_argument("--out-dir", required=True, metavar="DIR", help="the folder for the feedback workbooks")
+    p.set_defaults(func=cmd_moderation_feedback)
+
     p = with_user(moderation.add_parser("calibrate", help=COMMANDS["moderation calibrate"]))
     p.add_argument("master", metavar="MASTER_FILE")
     p.add_argument("case", metavar="CASE")
@@ -1065,7 +1151,7 @@ PATHS_KEPT_AS_TEXT = {("new", "template"): "name", ("sample import", "sample"): 
                       ("restore", "file"): "absolute", ("app", "file"): "absolute",
                       ("sample import", "design"): "name", ("sample draw", "design"): "name",
                       ("sample draw", "caselist"): "name"}
-READ_ONLY = {"validate", "diff", "status"}  # commands that change nothing, whatever their options
+READ_ONLY = {"validate", "diff", "status", "moderation queries"}  # commands that change nothing, whatever their options
 
 
 def main(argv: list[str] | None = None) -> int:

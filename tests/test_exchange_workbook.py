@@ -74,7 +74,7 @@ def test_layout__tables_frozen_bold_headers_widths(scored, tmp_path):
     out = tmp_path / "ak.xlsx"
     export_workbook(scored, out, "A. Khan")
     wb = load_workbook(out)
-    assert wb.sheetnames == ["About", "Cases", "Answers", "Exclusions", "Grid", "Questions", "Definitions"]
+    assert wb.sheetnames == ["About", "Cases", "Answers", "Exclusions", "Feedback", "Grid", "Questions", "Definitions"]
     assert wb["Definitions"].sheet_state == "hidden"
     for ws in wb:
         assert ws.freeze_panes == "A2", ws.title

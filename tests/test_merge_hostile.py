@@ -60,7 +60,7 @@ def _texts(row):
 
 def _resign(wb):
     hasher = DataHasher()
-    for name in [n for n in ("Cases", "Answers", "Exclusions") if n in wb.sheetnames]:  # Exclusions: version 3
+    for name in [n for n in ("Cases", "Answers", "Exclusions", "Feedback") if n in wb.sheetnames]:  # version 3, 4
         ws = wb[name]
         header = [c.value for c in ws[1]]
         hasher.sheet(name, header[:-1])

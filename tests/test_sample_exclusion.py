@@ -233,7 +233,7 @@ def test_export_and_merge__the_exclusion_and_its_reserve_travel(drawn, tmp_path,
     _score(ak, [ex.replaced_by] + mine[1:3], "A. Khan")
     export_workbook(ak, tmp_path / "ak.xlsx", "A. Khan")
     data = read_exchange(tmp_path / "ak.xlsx")
-    assert data.problems == [] and data.about["format_version"] == "3" and data.about["exclusions"] == "1"
+    assert data.problems == [] and data.about["format_version"] == "4" and data.about["exclusions"] == "1"
     assert data.exclusions[0][0] == mine[0] and data.exclusions[0][2:5] == [
         "file_deleted", "deleted under the retention policy", "A. Khan"]
     assert data.exclusions[0][6] == ex.replaced_by

@@ -145,6 +145,17 @@ CATALOGUE: dict[str, Entry] = {
     "exchange-case-outside": Entry(E, "case {reference} is not in this inspection's sample"),
     "exchange-unknown-field": Entry(E, "column '{column}' is not a case field this inspection exports"),
     "exchange-exclusion": Entry(E, "{reason}"),
+    "exchange-feedback": Entry(E, "{reason}"),
+    # Feedback workbooks (issue 17): a moderator's feedback to one inspector, read by the inspector's app
+    "feedback-sheet-missing": Entry(E, "the sheet '{name}' is missing: this is not a complete fileexam feedback workbook"),
+    "feedback-not-ours": Entry(E, "this is not a fileexam feedback workbook (its About sheet says format '{found}'): open it with the right command (an exchange workbook is merged, a sample imported)"),
+    "feedback-version": Entry(E, "feedback format version {version} is not known to this fileexam (it reads version {known}): update fileexam"),
+    "feedback-header": Entry(E, "the header row was changed: expected {expected}; found {found}"),
+    "feedback-count": Entry(E, "the About sheet says {said} {what} but the workbook holds {found}: rows were added or removed after it was written"),
+    "feedback-hash": Entry(E, "the feedback no longer matches the SHA-256 recorded when it was written: it was edited or damaged after that ({rows}); ask your moderator to write it again"),
+    "feedback-bad-cell": Entry(E, "{reason}"),
+    "feedback-wrong-inspection": Entry(E, "{reason}"),
+    "feedback-wrong-inspector": Entry(E, "this feedback is for {inspector}, not for {user}: open your own feedback workbook"),
     # Paths and diff
     "path-missing": Entry(E, "no such file or folder"),
     "no-yaml-files": Entry(W, "no .yaml files in this folder"),

@@ -123,7 +123,7 @@ def _resign(wb) -> None:
     from fileexam.formats.exchange_workbook import DataHasher, hash_about, hash_definitions, row_blob, row_check
 
     hasher, counts = DataHasher(), {}
-    for name in [n for n in ("Cases", "Answers", "Exclusions") if n in wb.sheetnames]:  # Exclusions: format 3
+    for name in [n for n in ("Cases", "Answers", "Exclusions", "Feedback") if n in wb.sheetnames]:  # format 3, 4
         ws = wb[name]
         header = _canon_row([c.value for c in ws[1]])
         while header and header[-1] is None:

@@ -1,6 +1,6 @@
 """The exchange workbook: what an inspector hands to the team lead. Layout documented in exports/FORMAT.md.
 
-Sheets: About, Cases, Answers, Exclusions (the data, covered by a SHA-256), Grid
+Sheets: About, Cases, Answers, Exclusions, Feedback (the data, covered by a SHA-256), Grid
 and Questions (for people). Reading checks the format, the sheets, the headers,
 the counts and the hash, and says where anything is wrong.
 """
@@ -21,13 +21,18 @@ from fileexam.domain.problems import Problem, cell_problem, did_you_mean
 from fileexam.progress import Progress, no_progress
 
 FORMAT_ID = "fileexam-exchange"
-FORMAT_VERSION = 3      # 2: the hash covers About and Definitions too; 3: the Exclusions sheet (issue 18)
-READS = ("1", "2", "3")  # version 1 workbooks (fileexam 0.x) are still read: their About is not covered
+FORMAT_VERSION = 4      # 2: the hash covers About and Definitions too; 3: the Exclusions sheet (issue 18);
+#                        4: the Feedback sheet (issue 17)
+READS = ("1", "2", "3", "4")  # version 1 workbooks (fileexam 0.x) are still read: their About is not covered
 CASES_FIXED = ["reference", "marker", "status", "inspector"]
 ANSWERS_HEADERS = ["reference", "marker", "question_set", "question_id", "value", "points", "comment",
                    "answered_at", "revision"]
 # Sampled cases marked not examinable, and the reserve that took each one's place (format version 3).
 EXCLUSIONS_HEADERS = ["reference", "stratum", "reason", "note", "excluded_by", "excluded_at", "replaced_by"]
+# What the inspector did with their feedback: read receipts, replies, query answers (format version 4).
+FEEDBACK_HEADERS = ["kind", "query", "reference", "question_id", "marker", "read_at", "reply", "replied_at",
+                    "answer_before", "answer_after"]
+FEEDBACK_KINDS = ("disagreement", "query")
 
 
 @dataclass
@@ -48,6 +53,7 @@ class ExchangeData:
     problems: list[Problem] = field(default_factory=list)  # when read
     encrypted: bool = False                           # when read: it was an encrypted workbook
     exclusions: list[list] = field(default_factory=list)  # rows: EXCLUSIONS_HEADERS (format version 3)
+    feedback: list[list] = field(default_factory=list)    # rows: FEEDBACK_HEADERS (format version 4)
 
 
 ROW_CHECK = "row_check"
@@ -158,6 +164,15 @@ def write_exchange(path: Path, data: ExchangeData, progress: Progress = no_progr
             hasher.row(row, blob)
         sheet.finish()
 
+        sheet = book.sheet("Feedback", FEEDBACK_HEADERS + [ROW_CHECK], [13, 7, 16, 11, 12, 24, 50, 24, 14, 14, 14],
+                           strict=True)
+        hasher.sheet("Feedback", FEEDBACK_HEADERS)
+        for row in data.feedback:
+            blob = row_blob(row)
+            sheet.append(list(row) + [row_check(row, blob)])
+            hasher.row(row, blob)
+        sheet.finish()
+
         sheet = book.sheet("Grid", data.grid_headers, [16, 10, 12] + [14] * (len(data.grid_headers) - 3))
         for row in data.grid:
             sheet.append(row)
@@ -190,7 +205,8 @@ def write_exchange(path: Path, data: ExchangeData, progress: Progress = no_progr
         sheet.ws.hide()  # for fileexam (the diff of a question set), not for people
 
         about = dict(data.about)
-        about.update(cases=str(len(data.cases)), answers=str(count), exclusions=str(len(data.exclusions)))
+        about.update(cases=str(len(data.cases)), answers=str(count), exclusions=str(len(data.exclusions)),
+                     feedback=str(len(data.feedback)))
         about.pop("data_sha256", None)
         hash_definitions(hasher, definition_rows)
         hash_about(hasher, about)
@@ -209,7 +225,7 @@ def write_exchange(path: Path, data: ExchangeData, progress: Progress = no_progr
 
 ABOUT_KEYS = ["format", "format_version", "inspection_id", "inspection_name", "template_id", "template_version",
               "template_fingerprint", "marker", "fileexam_version", "exported_at", "cases", "answers", "exclusions",
-              "data_sha256"]
+              "feedback", "data_sha256"]
 ABOUT_REQUIRED = ["format", "format_version", "template_fingerprint", "marker", "cases", "answers", "data_sha256"]
 _SET_KEY = re.compile(r"^set\.([A-Za-z0-9][A-Za-z0-9_.-]*)\.(version|fingerprint)$")
 ALL_MARKERS = "(all markers)"
@@ -236,8 +252,8 @@ def read_exchange(path: Path | str, now: datetime | None = None, password=None) 
     if not path.is_file():
         return bad("table-unreadable", what="fileexam exchange workbook", reason="there is no such file")
     try:
-        sheets, formulas = _load_sheets(path, ("About", "Cases", "Answers", "Exclusions", "Definitions"), password,
-                                        data)
+        sheets, formulas = _load_sheets(path, ("About", "Cases", "Answers", "Exclusions", "Feedback", "Definitions"),
+                                        password, data)
     except UnsafeWorkbook as exc:
         return bad("table-unreadable", what="fileexam exchange workbook", reason=str(exc))
     except OSError as exc:
@@ -262,6 +278,9 @@ def read_exchange(path: Path | str, now: datetime | None = None, password=None) 
     version = data.about["format_version"]
     if version not in ("1", "2") and "Exclusions" not in sheets:
         return bad("exchange-sheet-missing", "Exclusions", name="Exclusions")
+    with_feedback = version not in ("1", "2", "3")
+    if with_feedback and "Feedback" not in sheets:
+        return bad("exchange-sheet-missing", "Feedback", name="Feedback")
 
     def table(name: str, expected: list[str] | None):
         rows = sheets[name]
@@ -293,20 +312,24 @@ def read_exchange(path: Path | str, now: datetime | None = None, password=None) 
     data.field_ids = c_header[len(CASES_FIXED):-1]
     _, a_rows = table("Answers", ANSWERS_HEADERS + [ROW_CHECK])
     x_rows = table("Exclusions", EXCLUSIONS_HEADERS + [ROW_CHECK])[1] if version not in ("1", "2") else []
+    f_rows = table("Feedback", FEEDBACK_HEADERS + [ROW_CHECK])[1] if with_feedback else []
     if data.problems:
         return data
     c_header = c_header[:-1]
     data.cases = [_texts(r[:-1]) for _, r in c_rows]
     data.answers = [_texts(r[:-1]) for _, r in a_rows]
     data.exclusions = [_texts(r[:-1]) for _, r in x_rows]
+    data.feedback = [_texts(r[:-1]) for _, r in f_rows]
     data.row_numbers = {"Cases": [i for i, _ in c_rows], "Answers": [i for i, _ in a_rows],
-                        "Exclusions": [i for i, _ in x_rows]}
+                        "Exclusions": [i for i, _ in x_rows], "Feedback": [i for i, _ in f_rows]}
     data.definitions = _definitions(sheets.get("Definitions", []))
 
     hasher = DataHasher()
     hashed = [("Cases", c_header, c_rows, data.cases), ("Answers", ANSWERS_HEADERS, a_rows, data.answers)]
     if version not in ("1", "2"):  # version 3 covers the Exclusions sheet, after Answers
         hashed.append(("Exclusions", EXCLUSIONS_HEADERS, x_rows, data.exclusions))
+    if with_feedback:  # version 4 covers the Feedback sheet, after Exclusions
+        hashed.append(("Feedback", FEEDBACK_HEADERS, f_rows, data.feedback))
     for name, headers, raw, rows in hashed:
         hasher.sheet(name, headers)
         changed = []
@@ -324,6 +347,8 @@ def read_exchange(path: Path | str, now: datetime | None = None, password=None) 
     counted = [("cases", data.cases), ("answers", data.answers)]
     if version not in ("1", "2"):
         counted.append(("exclusions", data.exclusions))
+    if with_feedback:
+        counted.append(("feedback", data.feedback))
     for key, rows in counted:
         if data.about.get(key) != str(len(rows)):
             bad("exchange-count", "About", None, what=key, said=data.about.get(key, "nothing"), found=len(rows))
@@ -382,7 +407,9 @@ def _read_about(data: ExchangeData, rows: list[tuple[int, list]], bad) -> bool:
             bad("exchange-about-key", "About", None, None, reason=f"the key '{key}' is missing")
     if data.about.get("format_version") not in ("1", "2") and "exclusions" not in seen:
         bad("exchange-about-key", "About", None, None, reason="the key 'exclusions' is missing")
-    for key in ("cases", "answers", "exclusions"):
+    if data.about.get("format_version") not in ("1", "2", "3") and "feedback" not in seen:
+        bad("exchange-about-key", "About", None, None, reason="the key 'feedback' is missing")
+    for key in ("cases", "answers", "exclusions", "feedback"):
         value = data.about.get(key, "0")
         if not value.isdigit() or len(value) > 9:
             bad("exchange-bad-cell", "About", seen.get(key), "B", reason=f"'{value[:30]}' is not a count of rows")
@@ -491,6 +518,7 @@ def _check_cells(data: ExchangeData, bad, now: datetime) -> None:
             bad("exchange-bad-cell", "Answers", None, None, reason="more problems not listed: correct these first")
             return
     _check_exclusions(data, bad, latest, about_marker, one_marker)
+    _check_feedback(data, bad, latest, about_marker, one_marker)
 
 
 def _check_exclusions(data: ExchangeData, bad, latest: datetime, about_marker: str, one_marker: bool) -> None:
@@ -520,6 +548,54 @@ def _check_exclusions(data: ExchangeData, bad, latest: datetime, about_marker: s
                 first=seen[ref])
         elif ref:
             seen[ref] = i
+
+
+def _check_feedback(data: ExchangeData, bad, latest: datetime, about_marker: str, one_marker: bool) -> None:
+    """The Feedback sheet's cells: a kind, a query number for a query (none for a disagreement), the case,
+    question and marker, at least one time, each a time; once per item; in an inspector's workbook every
+    row is the inspector's own. Whether the master holds the item is the merge's to check."""
+    seen: dict[tuple, int] = {}
+    for i, row in zip(data.row_numbers.get("Feedback", []), data.feedback):
+        kind, number, ref, qid, marker, read_at, reply, replied_at, _before, _after = row
+        if kind not in FEEDBACK_KINDS:
+            bad("exchange-bad-cell", "Feedback", i, "kind",
+                reason=f"'{(kind or '')[:30]}' is not a kind of feedback item: disagreement or query")
+        n = _integer(number) if number not in (None, "") else None
+        if kind == "query" and (n is None or not 1 <= n <= MAX_REVISION):
+            bad("exchange-bad-cell", "Feedback", i, "query", reason=f"'{(number or '')[:20]}' is not a query number")
+        elif kind == "query":
+            row[1] = str(n)
+        elif kind == "disagreement" and number not in (None, ""):
+            bad("exchange-bad-cell", "Feedback", i, "query", reason="a disagreement has no query number")
+        for col, v in (("reference", ref), ("question_id", qid), ("marker", marker)):
+            if not v or not v.strip():
+                bad("exchange-bad-cell", "Feedback", i, col, reason=f"the {col.replace('_', ' ')} is empty")
+        if marker and one_marker and marker != about_marker:
+            bad("exchange-wrong-marker", "Feedback", i, "marker", found=marker[:60], marker=about_marker[:60])
+        if not read_at and not replied_at:
+            bad("exchange-bad-cell", "Feedback", i, "read_at",
+                reason="neither read_at nor replied_at: nothing to merge")
+        for j, col, v in ((5, "read_at", read_at), (7, "replied_at", replied_at)):
+            if not v:
+                continue
+            t = _parse_time(v)
+            if t is None:
+                bad("exchange-bad-cell", "Feedback", i, col,
+                    reason=f"'{v[:40]}' is not a time (ISO 8601 with a time zone, as exported)")
+            elif t > latest:
+                bad("exchange-bad-cell", "Feedback", i, col,
+                    reason=f"{v} is later than now: check the clock of the laptop it came from")
+            else:
+                row[j] = canonical_time(t)
+        if reply and len(reply) > 4_000:
+            bad("exchange-bad-cell", "Feedback", i, "reply",
+                reason=f"{len(reply):,} characters: keep a reply under 4,000")
+        key = (kind, row[1], ref, qid, marker)
+        if key in seen:
+            bad("exchange-duplicate", "Feedback", i, "reference", what=f"the {kind} item on {(ref or '')[:40]} "
+                f"{(qid or '')[:20]}", first=seen[key])
+        else:
+            seen[key] = i
 
 
 def _ranges(rows: list[int]) -> str:

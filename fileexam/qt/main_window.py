@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox
 from fileexam.qt import plain, screen_fit
 from fileexam.qt.background import BackgroundJobs
 from fileexam.qt.exclude_dialog import ExclusionActions
+from fileexam.qt.feedback_panel import FeedbackActions
 from fileexam.qt.case_list_model import CaseFilterProxy
 from fileexam.qt.file_actions import FileActions
 from fileexam.qt.file_safety import DAMAGED_FILE, READ_ONLY_FILE, FileSafety
@@ -42,17 +43,17 @@ PREFERRED_SIZE = QSize(1400, 860)  # on a screen that has room for it; a laptop'
 
 # Actions by where they work: with a file open; on the scoring page; on the home; and those that write.
 FILE_ACTIONS = ("actionImportSample", "actionExport", "actionSaveCopy", "actionMerge", "actionResults",
-                "actionReport", "actionModeration", "actionHome", "actionNotExaminable")
+                "actionReport", "actionModeration", "actionHome", "actionNotExaminable", "actionOpenFeedback")
 SCORING_ACTIONS = ("actionUndo", "actionComment", "actionMarkComplete", "actionReopen", "actionNextUnfinished",
                    "actionFindCase", "actionNextSection", "actionPrevSection", "actionNextQuestion",
                    "actionPrevQuestion", "actionCaseList")
 HOME_ACTIONS = ("actionMarkThisCase",)
 
 
-class MainWindow(InspectorWindow, ExclusionActions, TeamLeadTools, FileActions, FileSafety, BackgroundJobs,
-                 QMainWindow):
+class MainWindow(InspectorWindow, ExclusionActions, FeedbackActions, TeamLeadTools, FileActions, FileSafety,
+                 BackgroundJobs, QMainWindow):
     WRITE_ACTIONS = ("actionImportSample", "actionUndo", "actionComment", "actionMarkComplete", "actionReopen",
-                     "actionMerge", "actionNotExaminable")
+                     "actionMerge", "actionNotExaminable", "actionOpenFeedback")
 
     def __init__(self, settings: QSettings, user: str, runner=None):
         super().__init__()
@@ -76,6 +77,7 @@ class MainWindow(InspectorWindow, ExclusionActions, TeamLeadTools, FileActions, 
         self.damage: tuple[Path, str, tuple[int, Path] | None] | None = None  # (file, what, latest good backup)
         self._init_inspector()
         self._init_exclusion()
+        self._init_feedback()
         self.start_page = StartPage(self)
         self.ui.centralLayout.addWidget(self.start_page)
         self.start_page.openRequested.connect(self.choose_and_open)

@@ -23,6 +23,7 @@ from fileexam.qt import plain, screen_fit
 from fileexam.qt.moderation_calibration import CalibrationPane
 from fileexam.qt.moderation_dialogs import ReasonDialog
 from fileexam.qt.moderation_figures import AMBER_BG, GREEN_BG, GREY, ProfilesPane, StatisticsPane, escape
+from fileexam.qt.moderation_queries import QueriesPane
 from fileexam.store.inspection_file import InspectionFile
 
 MESSAGE_STYLE = "QLabel { background: #fff5f5; color: #742a2a; border: 1px solid #feb2b2; padding: 4px; }"
@@ -91,6 +92,9 @@ class ModerationView(QDialog):
         self.calibration = CalibrationPane(inspection, user)
         self.calibration.changed.connect(self.refresh)
         self.tabs.addTab(self.calibration, "&Calibration")
+        self.queries = QueriesPane(inspection, user)  # issue 17: queries, and who has read what
+        self.queries.changed.connect(self.reread_decisions)
+        self.tabs.addTab(self.queries, "&Queries")
         layout.addWidget(self.tabs, 1)
 
         for button in self.findChildren(QPushButton):
@@ -224,7 +228,7 @@ class ModerationView(QDialog):
         return (i.count_answers(), len(i.merges()), tuple(sorted(i.double_marked())),
                 tuple(sorted(i.calibration_cases().items())),
                 tuple(sorted((k, d["value"], d["reason"]) for k, d in i.decisions().items())),
-                i.moderation_signed_off(), len(i.statuses()))
+                i.moderation_signed_off(), len(i.statuses()), self.queries.state())
 
     def refresh(self) -> None:
         """Read everything again from the file, keeping the chosen row."""
@@ -236,6 +240,7 @@ class ModerationView(QDialog):
             self.allocation = self._allocation()
             self.stats.fill(self.t, self.report, self._empty_words(short=True))
             self.calibration.fill(self.report, calibration_results(self.inspection))
+            self.queries.fill()
             self.reread_decisions()
         finally:
             QApplication.restoreOverrideCursor()
@@ -298,6 +303,8 @@ class ModerationView(QDialog):
             text = (f"<b>{len({p.case for p in r.pairs})} double-marked case(s)</b> with both markings · "
                     f"{o.n} paired answers · agreement <b>{percent(o.agreement)}</b>{ci_text} · "
                     f"{work.disagreements} disagreement(s)")
+        if work.open_queries:
+            text += f" · <b>{len(work.open_queries)} open query(ies)</b> (the Queries tab)"
         if waiting:
             by = Counter(m for a in waiting for m in a[3])
             text += (f"<br>{len(waiting)} allocated case(s) still wait for a marking: "
@@ -447,6 +454,7 @@ class ModerationView(QDialog):
             return
         p = self.rows[row]
         q = self.t.question_by_id[p.question]
+        self.queries.prefill(p.case, p.question, [p.first, p.second])
         where = (escape(self.t.set_by_id[q.set_id].title + ": " + self.t.section_of(q).title)
                  if q.set_id else "")
         guidance = "".join(f"<p>{escape(x)}</p>" for x in q.guidance.split("\n\n") if x.strip())
@@ -513,12 +521,13 @@ class ModerationView(QDialog):
                 "Reopening unlocks the decisions so that they can change. Say why: the reason is kept with the "
                 "sign-off record and in the audit log.", "&Reopen moderation")
             self.dialog.accepted.connect(self._reopen)
-        elif work.unsettled:
+        elif work.anything_open:
             shown = ", ".join(f"{c} {q}" for c, q in work.unsettled[:6]) + (" …" if len(work.unsettled) > 6 else "")
             self.dialog = ReasonDialog(
                 self, "Sign off moderation",
-                f"<p><b>{len(work.unsettled)} of {work.disagreements} disagreements are not settled</b> "
-                f"({escape(shown)}).</p><p>Settle them first, or sign off anyway, saying why: the reason and "
+                "<p><b>" + " and ".join(self._open_parts(work)) + "</b>" + (f" ({escape(shown)})" if shown else "")
+                + ".</p>"
+                "<p>Settle them and close the queries first, or sign off anyway, saying why: the reason and "
                 "the count are kept with the sign-off and in the audit log. Decisions are then locked until the "
                 "moderation is reopened.</p>", "Sign off &anyway", reason_label="&Why sign off now:")
             self.dialog.accepted.connect(self._sign_off)
@@ -529,6 +538,12 @@ class ModerationView(QDialog):
                 "moderation is reopened (with a reason).", "Sign &off", ask_reason=False)
             self.dialog.accepted.connect(self._sign_off)
         self.dialog.open()
+
+    @staticmethod
+    def _open_parts(work) -> list[str]:
+        numbers = ", ".join(map(str, work.open_queries[:8])) + (" …" if len(work.open_queries) > 8 else "")
+        return ([f"{len(work.unsettled)} of {work.disagreements} disagreements are not settled"] if work.unsettled
+                else []) + ([f"{len(work.open_queries)} query(ies) are open ({numbers})"] if work.open_queries else [])
 
     def _open_work(self):
         from fileexam.services.moderation_decisions import open_work
@@ -546,7 +561,7 @@ class ModerationView(QDialog):
             return
         self.reread_decisions()
         self.say("Moderation signed off: its decisions are locked." +
-                 (f" Recorded with it: {escape(work.sentence())}." if work.unsettled else ""), done=True)
+                 (f" Recorded with it: {escape(work.sentence())}." if work.anything_open else ""), done=True)
 
     def _reopen(self) -> None:
         try:

@@ -184,6 +184,10 @@ class TeamLeadHome(QWidget):
         expected = len(cov.expected)
         complete = expected - len(cov.missing)
         excluded = f" {len(cov.excluded)} not examinable." if cov.excluded else ""
+        from fileexam.services.merge import query_counts
+        q = query_counts(inspection)  # issue 17: queries to answer or to close
+        if q["open"] or q["answered"]:
+            excluded += f" Queries: {q['open']} open, {q['answered']} answered, to close (Moderation)."
         self.summary.setText(
             f"Team lead home for <b>{html.escape(user)}</b>. {html.escape(role)}<br>"
             f"<b>{complete} of {expected}</b> sampled case(s) back complete; <b>{len(cov.missing)}</b> missing; "

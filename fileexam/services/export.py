@@ -87,7 +87,12 @@ def build_exchange(inspection: InspectionFile, marker: str | None = None) -> Exc
     return ExchangeData(about, [f.id for f in exported], case_rows, answer_rows(), grid_headers, grid_rows(),
                         questions=_question_rows(t), answer_count=inspection.count_answers(marker),
                         definitions=inspection.definitions(), merges=inspection.merges() if marker is None else [],
-                        exclusions=exclusion_rows(inspection, marker))
+                        exclusions=exclusion_rows(inspection, marker), feedback=feedback_rows(inspection, marker))
+
+
+def feedback_rows(inspection: InspectionFile, marker: str | None = None) -> list[list]:
+    from fileexam.services.feedback_merge import feedback_rows as rows
+    return rows(inspection, marker)
 
 
 def exclusion_rows(inspection: InspectionFile, marker: str | None = None) -> list[list]:

@@ -31,6 +31,7 @@ class WorkbookResult:
     changed_rows: dict = field(default_factory=dict)
     encrypted: bool = False    # it was an encrypted workbook (recorded in the merge log; the password never is)
     exclusions: list[str] = field(default_factory=list)  # cases marked not examinable, as merged (said in words)
+    feedback: list[str] = field(default_factory=list)    # read receipts, replies, query answers (said in words)
 
     def line(self) -> str:
         if self.outcome == "refused":
@@ -48,6 +49,7 @@ class MergeReport:
     workbooks: list[WorkbookResult]
     coverage: Coverage
     accounting: object = None   # domain.sample_accounting.Accounting, when the master holds a sample design
+    queries: dict = field(default_factory=dict)   # query state -> how many (issue 17)
 
     @property
     def refused(self) -> list[WorkbookResult]:
@@ -69,7 +71,14 @@ def merge_workbooks(master: InspectionFile, paths: list[Path], who: str, accept_
         results.append(merge_one(master, Path(path), who, accept_changed, password))
     progress(len(paths), len(paths), "coverage")
     from fileexam.services.sample_accounting import accounting_of
-    return MergeReport(results, master_coverage(master), accounting_of(master))
+    return MergeReport(results, master_coverage(master), accounting_of(master), query_counts(master))
+
+
+def query_counts(master: InspectionFile) -> dict:
+    """How many queries are open, answered (waiting to be closed) and closed."""
+    from fileexam.store.query_records import STATES
+    counts = dict(master.conn.execute("SELECT state, count(*) FROM moderation_queries GROUP BY state").fetchall())
+    return {state: counts.get(state, 0) for state in STATES}
 
 
 def master_coverage(master: InspectionFile) -> Coverage:
@@ -110,7 +119,10 @@ def merge_one(master: InspectionFile, path: Path, who: str, accept_changed: bool
     # this one wrote (two merges of one workbook never both count as new).
     with master.write_transaction():
         actions, excluded, x_problems = _exclusion_plan(master, data)
-        problems = x_problems + _check_rows(master, data, {a.replacement for a in actions if a.replacement})
+        from fileexam.services import feedback_merge
+        feedback, f_problems = feedback_merge.plan(master, data)
+        problems = x_problems + f_problems + _check_rows(master, data,
+                                                         {a.replacement for a in actions if a.replacement})
         reasons = _check_versions(master, data) + _listed(problems)
         if reasons:
             result.reasons = reasons + result.reasons
@@ -122,7 +134,7 @@ def merge_one(master: InspectionFile, path: Path, who: str, accept_changed: bool
             setattr(result, p.outcome, getattr(result, p.outcome) + 1)
             if p.conflict_with:
                 result.conflicts.append((p.reference, p.marker, p.conflict_with))
-        changed = any(p.changes or p.outcome in ("new", "updated") for p in plans) or bool(actions)
+        changed = any(p.changes or p.outcome in ("new", "updated") for p in plans) or bool(actions) or bool(feedback)
         result.outcome = "merged" if changed else "unchanged"
         if changed or result.reasons:
             master.apply_merge(plans, who, path.name, {
@@ -131,6 +143,7 @@ def merge_one(master: InspectionFile, path: Path, who: str, accept_changed: bool
                 "conflicts": len(result.conflicts), "detail": _detail(result) + "".join(
                     f"; {line}" for line in result.exclusions),
                 "accepted_changed": bool(data.problems)})
+            result.feedback = feedback_merge.apply(master, feedback, path.name, who)
     return result
 
 

@@ -737,6 +737,9 @@ class InspectionFile:
                 self.conn.executemany("UPDATE audit SET old_value=NULL, new_value=NULL, reason=NULL WHERE case_ref=?",
                                       [(r,) for r in refs])
                 self.conn.executemany("DELETE FROM moderation_decisions WHERE case_ref=?", [(r,) for r in refs])
+                # queries and replies quote the case: they go with its answers (issue 17)
+                self.conn.executemany("DELETE FROM moderation_queries WHERE case_ref=?", [(r,) for r in refs])
+                self.conn.executemany("DELETE FROM feedback_receipts WHERE case_ref=?", [(r,) for r in refs])
             self.conn.execute("CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
                               " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END")
             what = "laptop-only fields cleared" if fields_only else \

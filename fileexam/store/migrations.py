@@ -201,3 +201,50 @@ def m007_sample_design(db: Database) -> None:
         source TEXT                        -- NULL: marked here; else the workbook it was merged from
     );
     """)
+
+
+@migrations()
+def m008_queries_feedback(db: Database) -> None:
+    db.executescript("""
+    -- A query on one marker's answer (issue 17): raised in the master, answered by the marker through
+    -- their next export, closed by the moderator. Each state change keeps who and when.
+    CREATE TABLE moderation_queries (
+        id INTEGER PRIMARY KEY,            -- the query's number: the feedback workbook and the export name it
+        case_ref TEXT NOT NULL REFERENCES cases(reference),
+        question_id TEXT NOT NULL,
+        marker TEXT NOT NULL,              -- whose answer is queried
+        text TEXT NOT NULL,
+        state TEXT NOT NULL,               -- open, answered, closed
+        raised_by TEXT NOT NULL,
+        raised_at TEXT NOT NULL,
+        answered_by TEXT,
+        answered_at TEXT,
+        reply TEXT,
+        answer_before TEXT,                -- the marker's answer before and after, when changed in answer
+        answer_after TEXT,
+        answer_changed INTEGER NOT NULL DEFAULT 0,
+        answer_source TEXT,                -- the workbook the answer was merged from
+        closed_by TEXT,
+        closed_at TEXT,
+        close_note TEXT
+    );
+    -- Read receipts, replies and query answers on feedback items. In an inspector's file: what they did in
+    -- the feedback panel (source NULL); in the master: what their exports brought (source: the workbook).
+    CREATE TABLE feedback_receipts (
+        kind TEXT NOT NULL,                -- disagreement, query
+        case_ref TEXT NOT NULL,
+        question_id TEXT NOT NULL,
+        query_id INTEGER NOT NULL DEFAULT 0,   -- the query's number; 0 for a disagreement
+        marker TEXT NOT NULL,
+        read_at TEXT,
+        reply TEXT,
+        replied_at TEXT,
+        answer_before TEXT,
+        answer_after TEXT,
+        answer_changed INTEGER NOT NULL DEFAULT 0,
+        updated_at TEXT NOT NULL,
+        source TEXT,
+        PRIMARY KEY (kind, case_ref, question_id, query_id, marker)
+    );
+    CREATE INDEX queries_by_state ON moderation_queries (state, marker);
+    """)

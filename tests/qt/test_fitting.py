@@ -280,7 +280,7 @@ def double_marked(merged_file, tmp_path):
     return merged_file
 
 
-@pytest.mark.parametrize("tab", range(4))
+@pytest.mark.parametrize("tab", range(5))
 def test_moderation_window(qtbot, double_marked, tab):
     path = double_marked.path
     double_marked.close()
@@ -301,6 +301,22 @@ def test_moderation_window__nothing_double_marked_yet(qtbot, merged_file):
     fits(qtbot, w.moderation_view)
     w.moderation_view.empty_allocate.click()
     fits(qtbot, w.moderation_view.dialog)
+
+
+@pytest.mark.parametrize("tab", range(2))
+def test_feedback_panel(qtbot, area_file, tmp_path, tab):
+    from feedback_helpers import INSPECTOR, moderated_master
+
+    from fileexam.services.feedback import write_all
+    from fileexam.store import query_records
+
+    own, refs = moderated_master(area_file, tmp_path)
+    query_records.raise_query(area_file, refs[1], "PC02", INSPECTOR, "Was the charge the right one?", "Moderator")
+    [book] = [w.path for w in write_all(area_file, tmp_path / "fb", "Moderator") if w.inspector == INSPECTOR]
+    w = main_window(qtbot, INSPECTOR, own)
+    panel = w.open_feedback(str(book))
+    panel.tabs.setCurrentIndex(tab)
+    fits(qtbot, panel)
 
 
 def test_password_dialogs(qtbot):
