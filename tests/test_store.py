@@ -210,7 +210,8 @@ def test_migrations__file_with_first_schema__upgraded_in_place_with_backup(tmp_p
                 "answers_by_marking"):
         db.execute(f"DROP INDEX {idx}")
     for table in ("merges", "double_marking", "moderation_decisions", "moderation_signoffs", "calibration_cases",
-                  "sample_designs", "sample_strata", "case_strata", "sample_reserves", "sample_exclusions"):
+                  "sample_designs", "sample_strata", "case_strata", "sample_reserves", "sample_exclusions",
+                  "gold_cases"):
         db.execute(f"DROP TABLE {table}")
     db.execute("DELETE FROM _sqlite_migrations WHERE name != 'm001_initial'")
     db.conn.commit()
