@@ -91,6 +91,8 @@ class ModerationView(QDialog):
         self.calibration = CalibrationPane(inspection, user)
         self.calibration.changed.connect(self.refresh)
         self.tabs.addTab(self.calibration, "&Calibration")
+        from fileexam.qt.moderation_standards import StandardsTabs
+        self.standards = StandardsTabs(self.tabs, inspection, user, self.refresh)  # issue 17: its own module
         layout.addWidget(self.tabs, 1)
 
         for button in self.findChildren(QPushButton):
@@ -223,6 +225,7 @@ class ModerationView(QDialog):
         i = self.inspection
         return (i.count_answers(), len(i.merges()), tuple(sorted(i.double_marked())),
                 tuple(sorted(i.calibration_cases().items())),
+                i.conn.execute("SELECT count(*) FROM gold_cases").fetchone()[0],
                 tuple(sorted((k, d["value"], d["reason"]) for k, d in i.decisions().items())),
                 i.moderation_signed_off(), len(i.statuses()))
 
@@ -236,6 +239,7 @@ class ModerationView(QDialog):
             self.allocation = self._allocation()
             self.stats.fill(self.t, self.report, self._empty_words(short=True))
             self.calibration.fill(self.report, calibration_results(self.inspection))
+            self.standards.fill(self.report)
             self.reread_decisions()
         finally:
             QApplication.restoreOverrideCursor()
