@@ -185,3 +185,19 @@ def test_tabs__say_what_to_add_when_the_template_sets_nothing(qtbot, merged_file
     assert "The template sets no agreement target" in view.standards.targets.summary.text()
     assert view.standards.standardisation.table.rowCount() == 0
 
+
+
+def test_team_lead_home__flags_who_has_not_passed(qtbot, master):
+    from tests.qt.test_team_lead import open_as
+
+    path = master.path
+    master.close()
+    w = open_as(qtbot, "T. Lead", path)
+    assert w.page == "home"
+    label = w.home.standardisation
+    assert label.isVisible()
+    text = label.text()
+    assert "Not passed the standardisation exercise" in text
+    assert "<b>C. Murphy</b>, not yet taken: 0 of 1" in text and "<b>D. Okafor</b>" in text
+    assert "B. Evans" not in text and "A. Khan" not in text  # passed, and the reference marker
+    grab(w, "team-lead-home-standardisation.png")
