@@ -353,6 +353,10 @@ def test_moderation_workbook__new_sheets_written_and_read_back(master, tmp_path,
     q = next(q for q, a in master.answers(gold, "A. Khan").items() if a.value == "fully")
     seed_gold(master, gold, "D. Okafor", "Moderator")
     copy_marking(master, gold, "A. Khan", "D. Okafor", {q: "not_met"})
+    other = complete_cases(master, "C. Murphy")[0].reference  # a disagreement: a question below the targets
+    master.allocate_double([(other, "B. Evans")], "TL")
+    q2 = next(q for q, a in master.answers(other, "C. Murphy").items() if a.value == "fully")
+    copy_marking(master, other, "C. Murphy", "B. Evans", {q2: "partially"})
     path = master.path
     master.close()
     out = tmp_path / "agreement.xlsx"
@@ -384,3 +388,10 @@ def test_moderation_workbook__new_sheets_written_and_read_back(master, tmp_path,
     json_out = json.loads(capsys.readouterr().out)
     assert {"standardisation", "gold", "targets"} <= set(json_out)
     assert next(g for g in json_out["gold"] if g["marker"] == "D. Okafor")["cases"][0]["case"] == gold
+
+
+def test_standardisation__no_case_yet__nobody_has_passed(master):
+    results = standardisation_results(master)
+    assert results and all(r.status == NOT_TAKEN for r in results)
+    assert "there is no standardisation case yet" in results[0].words()
+    assert "have NOT passed" in coverage_lines(master)[0]

@@ -114,7 +114,7 @@ def target_report(t: InspectionTemplate, report) -> TargetReport | None:
             rows.append(TargetRow(kind, s.group, label, figure, s.figure(figure), target, s.n, s.cases, s.few))
     lowest = [LowQuestion(s.group, t.question_by_id[s.group].text, s.agreement, s.n,
                           t.question_by_id[s.group].guidance or "(this question has no guidance text)")
-              for s in report.lowest(targets.lowest)]
+              for s in report.lowest(targets.lowest) if s.agreement < 1]  # full agreement: nothing to rewrite
     return TargetReport(targets, rows, lowest)
 
 
@@ -129,8 +129,12 @@ def target_lines(tr: TargetReport | None) -> list[str]:
     for r in below:
         lines.append(f"  ⚑ {r.kind} {r.group}: {FIGURE_LABELS[r.figure]} {r.value_text()} (target {r.target_text()},"
                      f" {r.pairs} pairs, {r.cases} cases{'; few cases' if r.few else ''})")
-    for r in tr.undefined:
+    undefined = tr.undefined
+    for r in undefined[:3]:
         lines.append(f"  {r.kind} {r.group}: {FIGURE_LABELS[r.figure]} {r.value_text()}")
+    if len(undefined) > 3:
+        lines.append(f"  … and {len(undefined) - 3} more undefined figure(s), neither below nor above a target "
+                     "(each with its reason in the moderation workbook's Targets sheet and in --json)")
     if tr.lowest:
         lines.append("  Lowest agreement, with the guidance to rewrite:")
         for q in tr.lowest:

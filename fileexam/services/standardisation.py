@@ -46,6 +46,9 @@ class StandardisationResult:
         figures = (f"{share_text(self.exact_share)} exactly equal (needs {self.rule.exact * 100:g}%)"
                    + (f", {share_text(self.within_share)} within one point (needs {self.rule.within_one * 100:g}%)"
                       if self.rule.within_one is not None else "")) if self.total.compared else ""
+        if self.status == NOT_TAKEN and not self.cases_required:
+            return ("not yet taken: there is no standardisation case yet (make calibration cases with  fileexam "
+                    "moderation calibrate)")
         if self.status == NOT_TAKEN:
             return (f"not yet taken: {len(self.cases_done)} of {len(self.cases_required)} standardisation case(s) "
                     "back complete" + (f" (so far {figures})" if figures else ""))
@@ -104,7 +107,9 @@ def standardisation_results(f: InspectionFile) -> list[StandardisationResult]:
             r.total += case_tally
             r.differences += [(ref, q, a, b) for q, a, b in diffs]
         r.by_question = {qid: per_q[qid] for qid in questions if qid in per_q}
-        if not required:
+        if not cases:
+            r.status = NOT_TAKEN  # no exercise yet: nobody has passed it
+        elif not required:
             r.status = REFERENCE
         elif len(done) == len(required):
             r.status = judge(rule, r.total)

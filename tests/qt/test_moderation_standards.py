@@ -45,9 +45,10 @@ def master(tmp_path):
     step = next(q for q, a in f.answers(cal, "A. Khan").items() if a.value == "fully")
     copy_marking(f, cal, "A. Khan", "B. Evans", {step: "partially"})
     flip = {"fully": "not_met", "partially": "not_met", "not_met": "fully"}
-    for ref in khan[1:5]:
+    for i, ref in enumerate(khan[1:5]):  # a different question flipped in each case
         f.allocate_double([(ref, "D. Okafor")], "TL")
-        q = next(q for q, a in f.answers(ref, "A. Khan").items() if a.value in flip and q.startswith("DI"))
+        qs = [q for q, a in f.answers(ref, "A. Khan").items() if a.value in flip and q.startswith(("DI", "PO"))]
+        q = qs[i % len(qs)]
         copy_marking(f, ref, "A. Khan", "D. Okafor", {q: flip[f.answers(ref, "A. Khan")[q].value]})
         f.settle(ref, q, f.answers(ref, "A. Khan")[q].value, "the first marker read the schedule right", "Moderator")
     yield f
