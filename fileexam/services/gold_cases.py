@@ -31,7 +31,7 @@ def agreed_answers(f: InspectionFile, reference: str) -> dict[str, str]:
         return {}
     decisions = {q: d["value"] for (r, q), d in f.decisions().items() if r == reference}
     out = {}
-    a = held[first]
+    markers = [first] + seconds
     for qid, q in f.template.question_by_id.items():
         if q.answer.type is not AnswerType.SCALE:
             continue
@@ -39,9 +39,10 @@ def agreed_answers(f: InspectionFile, reference: str) -> dict[str, str]:
             if decisions[qid] is not None:
                 out[qid] = decisions[qid]
             continue
-        values = {held[m][qid][0] for m in [first] + seconds if m in held and qid in held[m]}
-        if len(values) == 1 and qid in a and a[qid][0] is not None:
-            out[qid] = a[qid][0]
+        # agreed only where every marker gave the same answer (one answer alone was never compared)
+        given = [held[m][qid][0] for m in markers if m in held and qid in held[m]]
+        if len(given) == len(markers) and len(set(given)) == 1 and given[0] is not None:
+            out[qid] = given[0]
     return out
 
 

@@ -101,7 +101,8 @@ def standardisation_results(f: InspectionFile) -> list[StandardisationResult]:
             tallies, diffs = compare_marking(questions, mine, reference)
             case_tally = Tally()
             for qid, t in tallies.items():
-                per_q.setdefault(qid, Tally()).__iadd__(t)
+                per_q.setdefault(qid, Tally())
+                per_q[qid] += t
                 case_tally += t
             r.by_case[ref] = case_tally
             r.total += case_tally
