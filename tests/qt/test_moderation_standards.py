@@ -202,3 +202,22 @@ def test_team_lead_home__flags_who_has_not_passed(qtbot, master):
     assert "<b>C. Murphy</b>, not yet taken: 0 of 1" in text and "<b>D. Okafor</b>" in text
     assert "B. Evans" not in text and "A. Khan" not in text  # passed, and the reference marker
     grab(w, "team-lead-home-standardisation.png")
+
+
+@pytest.mark.parametrize("tab", ["standardisation", "gold", "targets"])
+def test_tabs__fit_a_1366x768_screen(qtbot, master, tab):
+    from tests.qt import fitting
+
+    view = ModerationView(master, "Moderator")  # at the size it opens at on the laptop screen
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitExposed(view)
+    pane = getattr(view.standards, tab)
+    view.tabs.setCurrentWidget(pane)
+    if tab == "gold":
+        from fileexam.services.gold_cases import gold_candidates, seed_gold
+        seed_gold(master, gold_candidates(master)[0], "C. Murphy", "Moderator")
+        view.refresh()
+    qtbot.wait(30)
+    found = fitting.problems(view)
+    assert found == [], "\n".join(found)
