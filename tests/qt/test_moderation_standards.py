@@ -221,3 +221,42 @@ def test_tabs__fit_a_1366x768_screen(qtbot, master, tab):
     qtbot.wait(30)
     found = fitting.problems(view)
     assert found == [], "\n".join(found)
+
+
+def test_inspector_app__a_gold_case_looks_like_the_second_marking_beside_it(qtbot, master, tmp_path):
+    """The inspector's window on the file made from their blind sample: the gold case's row (status, allocation,
+    every role) and its header are those of an ordinary second marking, and no text in the window says gold."""
+    from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit
+
+    from fileexam.services.gold_cases import gold_candidates, seed_gold
+    from fileexam.services.moderation import write_blind_samples
+    from tests.qt.test_team_lead import open_as
+
+    gold = gold_candidates(master)[0]
+    second = complete_cases(master, "B. Evans")[0]
+    master.allocate_double([(second, "C. Murphy")], "TL")
+    seed_gold(master, gold, "C. Murphy", "Moderator")
+    [sample] = write_blind_samples(master, tmp_path / "blind", {"C. Murphy"})
+    own = InspectionFile.create(tmp_path / "murphy.fileexam", tmp_path / "sets" / "area-inspection.yaml",
+                                "Area inspection 2026", "C. Murphy")
+    assert import_sample(own, sample, "C. Murphy").imported
+    path = own.path
+    own.close()
+    w = open_as(qtbot, "C. Murphy", path)
+    assert w.page != "home"
+    model = w.model
+    roles = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.ForegroundRole,
+             model.StatusRole, model.InspectorRole)
+
+    def row(ref):
+        r = model._index[ref]
+        return [str(model.data(model.index(r, model.STATUS), role)) for role in roles]
+
+    assert row(gold) == row(second)
+    for ref in (gold, second):
+        assert w.select_case(ref)
+        qtbot.wait(20)
+        texts = " ".join(x.text() for kind in (QLabel, QAbstractButton, QLineEdit) for x in w.findChildren(kind)
+                         if x.isVisible()) + w.windowTitle()
+        assert ref in texts and "gold" not in texts.lower()
+        assert "second" not in texts.lower()  # nor does it say second marking: all are ordinary cases
