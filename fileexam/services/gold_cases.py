@@ -46,8 +46,16 @@ def agreed_answers(f: InspectionFile, reference: str) -> dict[str, str]:
     return out
 
 
-def why_not_agreed(f: InspectionFile, reference: str) -> str:
-    """'' when the case has agreed answers to compare a gold marking with; else why not, and what to do."""
+def unsettled(f: InspectionFile) -> set[tuple[str, str]]:
+    """(case, question) of every disagreement of the double-marked sample not yet settled."""
+    from fileexam.services.moderation import collect_pairs
+    decided = f.decisions()
+    return {(p.case, p.question) for p in collect_pairs(f) if not p.agree and (p.case, p.question) not in decided}
+
+
+def why_not_agreed(f: InspectionFile, reference: str, open_: set[tuple[str, str]] | None = None) -> str:
+    """'' when the case has agreed answers to compare a gold marking with; else why not, and what to do.
+    open_: unsettled(f), when the caller asks about many cases."""
     if reference in f.calibration_cases():
         return "" if agreed_answers(f, reference) else "its reference marking holds no answer yet"
     seconds = [m for r, m in f.double_marked() if r == reference]
@@ -60,12 +68,9 @@ def why_not_agreed(f: InspectionFile, reference: str) -> str:
     if waiting:
         return f"it is double-marked, but the marking of {' and '.join(w or '(no inspector)' for w in waiting)} " \
                "is not back complete: seed it once both markings are merged and settled"
-    from fileexam.services.moderation import collect_pairs
-    decided = f.decisions()
-    open_ = sorted({p.question for p in collect_pairs(f) if p.case == reference and not p.agree
-                    and (p.case, p.question) not in decided})
-    if open_:
-        return f"its disagreements on {', '.join(open_)} are not settled: settle them first"
+    questions = sorted(q for r, q in (unsettled(f) if open_ is None else open_) if r == reference)
+    if questions:
+        return f"its disagreements on {', '.join(questions)} are not settled: settle them first"
     return "" if agreed_answers(f, reference) else "its markings hold no scale answer to compare with"
 
 
@@ -89,7 +94,8 @@ def gold_candidates(f: InspectionFile) -> list[str]:
     """Cases with agreed answers, which may be seeded as gold cases."""
     from fileexam.services.standardisation import exercise
     refs = (set(f.calibration_cases()) - set(exercise(f)[0])) | {r for r, _ in f.double_marked()}
-    return sorted(r for r in refs if not why_not_agreed(f, r))
+    open_ = unsettled(f)  # once, not once per case
+    return sorted(r for r in refs if not why_not_agreed(f, r, open_))
 
 
 @dataclass
