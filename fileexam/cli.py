@@ -393,7 +393,8 @@ def cmd_status(args) -> int:
     from fileexam.domain.progress import progress
 
     with _open(args.file, read_only=True) as f:
-        t, cases, statuses = f.template, f.cases(), f.statuses()
+        from fileexam.services.merge import real_statuses
+        t, cases, statuses = f.template, f.cases(), real_statuses(f)  # gold markings are not the sample's
         print(f"{f.name}: {len(cases)} case(s)")
         groups = [("inspector", "Inspector")]
         for key in (t.reporting.area_field, t.reporting.strand_field):
@@ -414,6 +415,9 @@ def cmd_status(args) -> int:
                   + ", ".join(f"{ref} ({reason_label(t, ex.reason)}"
                               + (f"; replaced by {ex.replaced_by})" if ex.replaced_by else ")")
                               for ref, ex in list(excluded.items())[:20]) + (" …" if len(excluded) > 20 else ""))
+        from fileexam.services.standardisation import coverage_lines
+        for line in coverage_lines(f):
+            print(("\n" if line.startswith("Standardisation") else "") + line)
         from fileexam.services.retention import due
         reminders = due(f)
     for r in reminders:  # on stderr: a script reading the table is not disturbed
@@ -479,6 +483,9 @@ def cmd_merge(args) -> int:
             report = merge_workbooks(f, paths, user, args.accept_changed, bar, backup_root=backup_root(),
                                      password=passwords)
         print_merge_report(report)
+        from fileexam.services.standardisation import coverage_lines
+        for line in coverage_lines(f):
+            print(("\n" if line.startswith("Standardisation") else "") + line)
     if passwords.missed:
         print(f"{len(passwords.missed)} workbook(s) are encrypted: run the command in a terminal to be asked "
               f"their password, or set {ENV_VAR}.", file=sys.stderr)
@@ -764,6 +771,40 @@ def cmd_moderation_calibrate(args) -> int:
     return 0
 
 
+@command("moderation gold", "seed an already-agreed case, blind, into an inspector's allocation as a gold case (or --remove it)")
+def cmd_moderation_gold(args) -> int:
+    from fileexam.formats.sample_workbook import encrypted_samples
+    from fileexam.passwords import PasswordError, new_password
+    from fileexam.services.gold_cases import remove_gold, seed_gold
+    from fileexam.services.moderation import write_blind_samples
+
+    if args.remove and not args.reason:
+        raise UsageError("say why with --reason: removing a gold case is kept in the audit log")
+    if args.encrypt and not args.out_dir:
+        raise UsageError("--encrypt encrypts the blind sample: give --out-dir too")
+    password = None
+    if args.encrypt:
+        try:
+            password = new_password()
+        except PasswordError as exc:
+            raise UsageError(str(exc)) from None
+    with _open(args.master) as f:
+        inspector = _known_marker(f, args.inspector)
+        if args.remove:
+            remove_gold(f, args.case, inspector, who_am_i(args), args.reason)
+            print(f"Case {args.case} is no longer a gold case for {inspector}.")
+            return 0
+        ref = seed_gold(f, args.case, inspector, who_am_i(args))
+        print(f"Case {ref} is a gold case for {inspector}: it reaches them as an ordinary case, their marking is "
+              "compared with the agreed answers and never counted (undo with --remove --reason TEXT).")
+        if args.out_dir:
+            with encrypted_samples(password):
+                for path in write_blind_samples(f, Path(args.out_dir), {inspector}):
+                    print(f"Wrote {path} (their blind sample: cases and fields only"
+                          + ("; encrypted)" if password else ")"))
+    return 0
+
+
 @command("agreement", "agreement statistics of the double-marked cases (and the moderation workbook)")
 def cmd_agreement(args) -> int:
     import json
@@ -777,21 +818,26 @@ def cmd_agreement(args) -> int:
         report = agreement_report(f)
         profiles = marker_profiles(f)
         calibration = calibration_results(f)
+        from fileexam.services.standardisation import standards_json, standards_lines, standards_sheets
+        extra = standards_lines(f, report)
+        extra_json = standards_json(f, report) if args.json else {}
         if args.out:
             from fileexam.formats.moderation_workbook import write_moderation
             cases = {c.reference: c for c in f.cases()}
             allocation = [(ref, cases[ref].inspector or "", m) for ref, m in sorted(f.double_marked())]
-            write_moderation(Path(args.out), f.template, allocation, report, profiles)
+            write_moderation(Path(args.out), f.template, allocation, report, profiles, standards_sheets(f, report))
 
     # Undefined figures: null in JSON with the reason beside it, 'undef(N)' with the reason below the table
     # in text; never a number (docs/METHODS.md, "Undefined figures").
     if args.json:
-        print(json.dumps(agreement_json(report, profiles, calibration), indent=2, default=str))
+        print(json.dumps(agreement_json(report, profiles, calibration) | extra_json, indent=2, default=str))
         return 0
     if report.overall is None and not calibration and not report.calibration:
         print("No double-marked case has two markings yet.")
+        for line in extra:
+            print(line)
         return 0
-    for line in agreement_text(report, profiles, calibration):
+    for line in agreement_text(report, profiles, calibration) + extra:
         print(line)
     if args.out:
         print(f"\nWrote {args.out}")
@@ -1089,6 +1135,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--remove", action="store_true", help="undo: the case counts in the scores again")
     p.add_argument("--reason", help="why the calibration case is removed (required with --remove)")
     p.set_defaults(func=cmd_moderation_calibrate)
+
+    p = with_user(moderation.add_parser("gold", help=COMMANDS["moderation gold"]))
+    p.add_argument("master", metavar="MASTER_FILE")
+    p.add_argument("--case", required=True, metavar="REF", help="a calibration case, or a double-marked case all settled")
+    p.add_argument("--inspector", required=True, metavar="NAME", help="whose allocation it is seeded into")
+    p.add_argument("--remove", action="store_true", help="undo, before their marking of it is merged")
+    p.add_argument("--reason", help="why the gold case is removed (required with --remove)")
+    p.add_argument("--out-dir", help="write the inspector's blind sample workbook here (their second markings and "
+                                     "gold cases, alike)")
+    p.add_argument("--encrypt", action="store_true",
+                   help="encrypt the blind sample with a password (asked twice, or FILEEXAM_WORKBOOK_PASSWORD)")
+    p.set_defaults(func=cmd_moderation_gold)
 
     p = sub.add_parser("agreement", help=COMMANDS["agreement"])
     p.add_argument("master", metavar="MASTER_FILE")

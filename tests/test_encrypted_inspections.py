@@ -577,9 +577,9 @@ def test_before_upgrade_copy__encrypted_with_the_same_key(tmp_path, key):
     from fileexam.store.sqlite import connect
     conn = connect(path, key, isolation_level=None)  # as an older fileexam left it: the last migration not yet run
     for table in ("sample_designs", "sample_strata", "case_strata", "sample_reserves", "sample_exclusions",
-                  "moderation_queries", "feedback_receipts"):
+                  "moderation_queries", "feedback_receipts", "gold_cases"):
         conn.execute(f"DROP TABLE {table}")
-    conn.execute("DELETE FROM _sqlite_migrations WHERE name IN ('m007_sample_design', 'm008_queries_feedback')")
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name >= 'm007'")  # m007 and every later one
     conn.close()
     with InspectionFile.open(path, key=key) as f:
         assert "sample_exclusions" in {r[0] for r in f.conn.execute("SELECT name FROM sqlite_master")}

@@ -206,7 +206,8 @@ def test_cli__allocate_agreement_workbook(master, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "paired answers" in out and "kappa" in out
     wb = load_workbook(tmp_path / "agreement.xlsx")
-    assert wb.sheetnames == ["Sample", "Statistics", "Over time", "Disagreements", "Marker profiles", "Calibration"]
+    assert wb.sheetnames == ["Sample", "Statistics", "Over time", "Disagreements", "Marker profiles", "Calibration",
+                            "Calibration agreement", "Gold cases", "Targets"]
     assert wb["Over time"]["A2"].value.startswith("20")  # an ISO week such as 2026-W48
     assert wb["Statistics"]["A2"].value == "overall"
 

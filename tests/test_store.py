@@ -211,7 +211,7 @@ def test_migrations__file_with_first_schema__upgraded_in_place_with_backup(tmp_p
         db.execute(f"DROP INDEX {idx}")
     for table in ("merges", "double_marking", "moderation_decisions", "moderation_signoffs", "calibration_cases",
                   "sample_designs", "sample_strata", "case_strata", "sample_reserves", "sample_exclusions",
-                  "moderation_queries", "feedback_receipts"):
+                  "moderation_queries", "feedback_receipts", "gold_cases"):
         db.execute(f"DROP TABLE {table}")
     db.execute("DELETE FROM _sqlite_migrations WHERE name != 'm001_initial'")
     db.conn.commit()

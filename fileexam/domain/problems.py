@@ -90,6 +90,9 @@ CATALOGUE: dict[str, Entry] = {
     "bad-share": Entry(E, "'{key}' must be a share between 0 and 1 (for example 0.1) or a percentage such as '10%'"),
     "breakdown-not-choice": Entry(E, "reporting.breakdowns names '{field}', a {type} field: a breakdown needs a choice or choices field"),
     "interval-not-date": Entry(E, "interval '{interval}' names '{field}', a {type} field: an interval runs between two date fields"),
+    "within-one-below-exact": Entry(W, "moderation.standardisation.pass: 'within_one' ({within}) is below 'exact' ({exact}): every answer exactly equal is also within one point, so this part of the rule can never fail; did you swap them?"),
+    "duplicate-standardisation-case": Entry(E, "case '{case}' is named twice in moderation.standardisation.cases (also at line {first}): name it once"),
+    "targets-empty": Entry(E, "moderation.targets sets no target: give 'agreement' (a share such as 80%) and/or 'kappa' (such as 0.6), or remove 'targets'"),
     "unknown-reporting-field": Entry(E, "reporting.{key} names '{field}', which is not a case field of this template{hint}"),
     # Sample designs (kind: sample-design)
     "design-template-missing": Entry(E, "the template '{file}' cannot be found next to the design: name the inspection template the design draws for, relative to the design file"),

@@ -12,6 +12,7 @@ from fileexam.domain.fingerprint import fingerprint
 from fileexam.domain.questions import Question, QuestionSet, Section
 from fileexam.domain.scales import Option
 from fileexam.domain.source import NOWHERE, Source
+from fileexam.domain.standardisation import ModerationSettings
 
 
 class FieldType(StrEnum):
@@ -146,6 +147,7 @@ class InspectionTemplate:
     source: Source = field(default=NOWHERE, compare=False)
     retention: Retention | None = None
     exclusion_reasons_given: tuple[Option, ...] = ()  # the template's own list; empty: DEFAULT_EXCLUSION_REASONS
+    moderation: "ModerationSettings | None" = None  # standardisation and agreement targets (issue 17)
 
     @property
     def exclusion_reasons(self) -> tuple[Option, ...]:
@@ -256,7 +258,8 @@ class InspectionTemplate:
             "reporting": self.reporting.canonical(),
         } | ({"retention": self.retention.canonical()} if self.retention else {}) | (  # absent: fingerprint as before
             {"exclusion_reasons": [{"value": o.value, "label": o.label} for o in self.exclusion_reasons_given]}
-            if self.exclusion_reasons_given else {})
+            if self.exclusion_reasons_given else {}) | (
+            {"moderation": self.moderation.canonical()} if self.moderation else {})  # absent: fingerprint as before
 
     @cached_property
     def fingerprint(self) -> str:

@@ -1,5 +1,7 @@
 """The moderation workbook: the double-marked sample, agreement statistics with intervals, every
-disagreement with its resolution, each marker's profile, and agreement on the calibration cases.
+disagreement with its resolution, each marker's profile; each inspector's standardisation against the reference
+marking (Calibration), agreement among everyone who marked the calibration cases (Calibration agreement), the
+gold cases against their agreed answers, and the agreement targets with the guidance of the lowest questions.
 
 An undefined figure is written as text, 'undefined (reason)', never as a number; a blank cell is a
 figure not computed for that kind of group (docs/METHODS.md, "Undefined figures")."""
@@ -43,7 +45,8 @@ def _note(s) -> str:
     return f"rests on {s.cases} case(s), fewer than {s.min_cases}: read with care; no interval" if s.few else ""
 
 
-def write_moderation(path: Path, t, allocation: list[tuple], report, profiles) -> None:
+def write_moderation(path: Path, t, allocation: list[tuple], report, profiles, standards=None) -> None:
+    """standards: services.standardisation.StandardsSheets (None: those sheets say the template sets none)."""
     from fileexam.formats.xlsx_writing import BookWriter
 
     book = BookWriter(Path(path))
@@ -139,12 +142,79 @@ def write_moderation(path: Path, t, allocation: list[tuple], report, profiles) -
         headers = ["Group", "Scale", "Markers", "Cases", "Questions every marker answered"] + [
             "Mean agreement between pairs of markers" if name == "agreement" else FIGURE_LABELS[name]
             for name in CALIBRATION_FIGURES] + ["Note"]
-        sheet = book.sheet("Calibration", headers, [34, 24, 8, 7, 10, 14, 14, 14, 14, 14, 40])
+        _calibration_sheet(book, t, standards)
+        sheet = book.sheet("Calibration agreement", headers, [34, 24, 8, 7, 10, 14, 14, 14, 14, 14, 40])
         for s in report.calibration:
             sheet.append([s.group, s.scale, s.markers, s.cases, s.n] +
                          [_fmt(s.figure(name)) for name in CALIBRATION_FIGURES] + [_note(s)])
         sheet.finish()
+        _gold_sheet(book, standards)
+        _targets_sheet(book, standards)
         book.close()
     except BaseException:
         book.abandon()
         raise
+
+
+# ---- standardisation, gold cases, targets (issue 17; docs/METHODS.md) -----------------------------------------
+TALLY_HEADERS = ["Answers compared", "Exactly equal", "Exact share", "Within one point", "Within-one share"]
+
+
+def _tally(t) -> list:
+    return [t.compared, t.exact, _fmt(t.exact_share), t.within_one, _fmt(t.within_share)]
+
+
+def _calibration_sheet(book, t, standards) -> None:
+    """Each inspector's standardisation: one 'all questions' row with the result, then a row per question."""
+    sheet = book.sheet("Calibration", ["Inspector", "Result", "Question", "Question text", "Cases back complete",
+                                       "Cases to mark"] + TALLY_HEADERS + ["Pass rule"],
+                       [16, 14, 12, 50, 10, 10, 10, 10, 12, 10, 12, 60])
+    rule = standards.rule if standards else None
+    if rule is None:
+        sheet.append(["", "", "", "The template sets no standardisation exercise (moderation.standardisation)."])
+    for r in standards.results if standards else []:
+        sheet.append([r.marker, r.status, "all questions", "", len(r.cases_done), len(r.cases_required)]
+                     + _tally(r.total) + [rule.words()])
+        for qid, tally in r.by_question.items():
+            q = t.question_by_id.get(qid)
+            sheet.append([r.marker, "", qid, q.text if q else ""] + ["", ""] + _tally(tally))
+    for note in standards.notes if standards else []:
+        sheet.append(["", "note", "", note])
+    sheet.finish()
+
+
+def _gold_sheet(book, standards) -> None:
+    sheet = book.sheet("Gold cases", ["Inspector", "Case", "Status"] + TALLY_HEADERS +
+                       ["Differs on (question: inspector's answer against the agreed answer)"],
+                       [16, 18, 12, 10, 10, 12, 10, 12, 80])
+    for g in standards.gold if standards else []:
+        sheet.append([g.marker, "all gold cases", f"{g.back} of {len(g.cases)} back complete"] + _tally(g.total))
+        for c in g.cases:
+            sheet.append([g.marker, c.case, c.status] + _tally(c.tally)
+                         + ["; ".join(f"{q}: {mine} against {agreed}" for q, mine, agreed in c.differences)])
+    sheet.finish()
+
+
+def _targets_sheet(book, standards) -> None:
+    """Every question, theme and marker against the targets; the lowest-agreement questions ranked, with their
+    guidance beside them. An undefined figure's result is 'undefined', never below or above."""
+    tr = standards.targets if standards else None
+    sheet = book.sheet("Targets", ["Kind", "Group", "Label", "Figure", "Value", "Target", "Result", "Pairs", "Cases",
+                                   "Lowest agreement rank", "Guidance (to rewrite)", "Note"],
+                       [10, 16, 40, 14, 14, 8, 14, 7, 7, 10, 80, 40], wrap=True)
+    if tr is None:
+        sheet.append(["", "", "The template sets no agreement target (moderation.targets)."])
+        sheet.finish()
+        return
+    rank = {q.question: i for i, q in enumerate(tr.lowest, start=1)}
+    guidance = {q.question: q.guidance for q in tr.lowest}
+    for r in tr.rows:
+        low = r.kind == "question" and r.group in rank
+        note = ("; ".join(filter(None, [f"rests on {r.cases} case(s): read with care" if r.few else "",
+                                        r.why_undefined if r.status == "undefined" else "",
+                                        "kappa: read beside percentage agreement (docs/METHODS.md, Agreement "
+                                        "targets)" if r.figure == "kappa" else ""])))
+        sheet.append([r.kind, r.group, r.label, FIGURE_LABELS[r.figure], _fmt(r.value), r.target, r.status, r.pairs,
+                      r.cases, rank[r.group] if low and r.figure == "agreement" else None,
+                      guidance[r.group] if low and r.figure == "agreement" else None, note])
+    sheet.finish()

@@ -8,13 +8,19 @@ from fileexam.domain.problems import Problem, did_you_mean, problem
 from fileexam.domain.questions import QuestionSet
 from fileexam.domain.scales import Option
 from fileexam.domain.source import Source
+from fileexam.domain.standardisation import AgreementTargets, ModerationSettings, PassRule, Standardisation
 from fileexam.domain.template import (CaseField, CombinedShare, Composite, DateInterval, FieldType,
                                       InspectionTemplate, Reporting, Retention)
 from fileexam.formats.yaml_reader import Reader
 from fileexam.formats.yaml_source import short
 
 TEMPLATE_KEYS = {"kind", "id", "title", "version", "description", "reference_label",
-                 "question_sets", "case_fields", "composites", "reporting", "retention", "exclusion_reasons"}
+                 "question_sets", "case_fields", "composites", "reporting", "retention", "exclusion_reasons",
+                 "moderation"}
+MODERATION_KEYS = {"standardisation", "targets"}
+STANDARDISATION_KEYS = {"cases", "pass"}
+PASS_KEYS = {"exact", "within_one"}
+TARGET_KEYS = {"agreement", "kappa", "lowest"}
 RETENTION_KEYS = {"private_fields_days", "answers_after_signoff_days"}
 MAX_RETENTION_DAYS = 36_500
 FIELD_KEYS = {"id", "label", "type", "values", "required", "export", "editable", "description"}
@@ -100,11 +106,12 @@ def parse_template(data, path: str, load_set: SetLoader) -> tuple[InspectionTemp
     reporting = _parse_reporting(top)
     retention = _parse_retention(top)
     reasons = _parse_reasons(top)
+    moderation = _parse_moderation(top)
     if any(p.is_error for p in problems):
         return None, problems
     t = InspectionTemplate(tid, title, version, tuple(fields), tuple(sets), tuple(composites), reporting,
                            top.text("description"), top.text("reference_label") or "Case reference",
-                           Source(path, top.line), retention, reasons)
+                           Source(path, top.line), retention, reasons, moderation)
     return t, problems
 
 
@@ -209,6 +216,67 @@ def _parse_reasons(top: Reader) -> tuple[Option, ...]:
         seen.add(opt.value)
         out.append(opt)
     return tuple(out)
+
+
+def _share(r: Reader, key: str) -> float | None:
+    """A share (0.8, 80%, '80%') at r[key]; a problem and None when it is not one (None when absent)."""
+    if not r.has(key):
+        return None
+    value = parse_share(r.data.get(key))
+    if value is None:
+        r.add("bad-share", key, key=key)
+    return value
+
+
+def _parse_moderation(top: Reader) -> ModerationSettings | None:
+    """moderation: standardisation (the calibration cases as an exercise before live marking, with its pass
+    rule) and targets (the least agreement accepted). docs/METHODS.md says what each figure means."""
+    m = top.sub("moderation", "'moderation'")
+    if m is None:
+        return None
+    m.allow_only(MODERATION_KEYS)
+    standardisation = targets = None
+    s = m.sub("standardisation", "'moderation.standardisation'")
+    if s is not None:
+        s.allow_only(STANDARDISATION_KEYS)
+        cases, first = [], {}
+        for ref, line in s.text_list("cases"):
+            ref = ref.strip()
+            if ref in first:
+                s.add("duplicate-standardisation-case", line=line, case=ref, first=first[ref])
+                continue
+            first[ref] = line
+            cases.append(ref)
+        rule = None
+        p = s.sub("pass", "'moderation.standardisation.pass'")
+        if p is None:
+            s.add("missing-key", key="pass", what="'moderation.standardisation' (the pass rule, e.g. exact: 80%)")
+        else:
+            p.allow_only(PASS_KEYS)
+            if not p.has("exact"):
+                p.add("missing-key", key="exact", what="the pass rule (the share of answers exactly equal, e.g. 80%)")
+            exact, within = _share(p, "exact"), _share(p, "within_one")
+            if exact is not None and within is not None and within < exact:
+                p.add("within-one-below-exact", "within_one", within=p.data.get("within_one"),
+                      exact=p.data.get("exact"))
+            if exact is not None:
+                rule = PassRule(exact, within)
+        if rule is not None:
+            standardisation = Standardisation(rule, tuple(cases), s.source())
+    t = m.sub("targets", "'moderation.targets'")
+    if t is not None:
+        t.allow_only(TARGET_KEYS)
+        agreement = _share(t, "agreement")
+        kappa = t.number("kappa", None, low=-1, high=1) if t.has("kappa") else None
+        lowest = t.number("lowest", 5, low=1, high=1000, whole=True)
+        if not t.has("agreement") and not t.has("kappa"):
+            t.add("targets-empty")
+        elif agreement is not None or kappa is not None:
+            targets = AgreementTargets(agreement, None if kappa is None else float(kappa), int(lowest or 5),
+                                       t.source())
+    if standardisation is None and targets is None:
+        return None
+    return ModerationSettings(standardisation, targets)
 
 
 def _parse_retention(top: Reader) -> Retention | None:

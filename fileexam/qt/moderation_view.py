@@ -95,6 +95,8 @@ class ModerationView(QDialog):
         self.queries = QueriesPane(inspection, user)  # issue 17: queries, and who has read what
         self.queries.changed.connect(self.reread_decisions)
         self.tabs.addTab(self.queries, "&Queries")
+        from fileexam.qt.moderation_standards import StandardsTabs
+        self.standards = StandardsTabs(self.tabs, inspection, user, self.refresh)  # issue 17: its own module
         layout.addWidget(self.tabs, 1)
 
         for button in self.findChildren(QPushButton):
@@ -227,6 +229,7 @@ class ModerationView(QDialog):
         i = self.inspection
         return (i.count_answers(), len(i.merges()), tuple(sorted(i.double_marked())),
                 tuple(sorted(i.calibration_cases().items())),
+                i.conn.execute("SELECT count(*) FROM gold_cases").fetchone()[0],
                 tuple(sorted((k, d["value"], d["reason"]) for k, d in i.decisions().items())),
                 i.moderation_signed_off(), len(i.statuses()), self.queries.state())
 
@@ -241,6 +244,7 @@ class ModerationView(QDialog):
             self.stats.fill(self.t, self.report, self._empty_words(short=True))
             self.calibration.fill(self.report, calibration_results(self.inspection))
             self.queries.fill()
+            self.standards.fill(self.report)
             self.reread_decisions()
         finally:
             QApplication.restoreOverrideCursor()

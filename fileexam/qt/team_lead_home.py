@@ -63,6 +63,13 @@ class TeamLeadHome(QWidget):
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.summary)
+        self.standardisation = QLabel()  # issue 17: inspectors who have not passed the standardisation exercise
+        self.standardisation.setAccessibleName("Standardisation")
+        self.standardisation.setWordWrap(True)
+        self.standardisation.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.standardisation.setStyleSheet("QLabel { background: #fdf0d5; color: #744210; padding: 3px; }")
+        self.standardisation.hide()
+        layout.addWidget(self.standardisation)
         row = QHBoxLayout()
         self.buttons = [action_button(a) for a in actions]
         for b in self.buttons:
@@ -194,6 +201,12 @@ class TeamLeadHome(QWidget):
             f"{len(cov.twice)} complete twice.{excluded} {html.escape(merged)}")
         self._fill_coverage(self.by_inspector, cov.by_inspector)
         self._fill_coverage(self.by_area, cov.by_area)
+        from fileexam.services.standardisation import not_passed
+        flagged = not_passed(inspection)
+        self.standardisation.setText("⚑ <b>Not passed the standardisation exercise</b> (they should not mark live "
+                                     "cases yet): " + "; ".join(f"<b>{html.escape(r.marker)}</b>, "
+                                                                f"{html.escape(r.words())}" for r in flagged))
+        self.standardisation.setVisible(bool(flagged))
         # One above the other, as wide as each other: the narrower one's first column takes the difference.
         tables = (self.by_inspector, self.by_area)
         width = max(t.width() for t in tables)

@@ -14,6 +14,7 @@ from pathlib import Path
 from fileexam import __version__
 from fileexam.domain.agreement import Undefined
 from fileexam.domain.answers import answer_label
+from fileexam.domain.cases import Status
 from fileexam.formats.feedback_workbook import FORMAT_ID, FORMAT_VERSION, FeedbackData, write_feedback
 from fileexam.store import query_records
 from fileexam.store.inspection_file import InspectionFile, now
@@ -174,47 +175,38 @@ def profile_rows(inspector: str, context: _Context) -> list[list]:
 
 
 def gold_and_standardisation_rows(f: InspectionFile, inspector: str) -> list[list]:
-    """The Checks sheet's rows for one inspector: their gold-case results (an already-agreed case seeded
-    blind into their allocation, their marking against the agreed answers) and their standardisation
-    results (the exercise before live marking, per question and overall, against the template's pass
-    rule). Each row is [check, item, result, detail], all text: check names the kind ("gold case",
-    "standardisation"), item the case or question, result the figure or "passed" / "not passed", detail
-    what differs. Read from fileexam.services.gold_cases.gold_results(f) and
-    fileexam.services.standardisation.standardisation_results(f) when this installation has them;
-    without them the sheet is empty."""
-    rows: list[list] = []
-    for module, function, check in (("fileexam.services.gold_cases", "gold_results", "gold case"),
-                                    ("fileexam.services.standardisation", "standardisation_results",
-                                     "standardisation")):
-        try:
-            import importlib
-            results = getattr(importlib.import_module(module), function)(f)
-        except (ImportError, AttributeError):
+    """The Checks sheet's rows for one inspector, [check, item, result, detail], all text: their
+    standardisation result (overall, then each question compared) and their gold cases against the agreed
+    answers (docs/METHODS.md, "Standardisation before live marking", "Gold cases"). A gold case appears only
+    once their complete marking of it is back in the master: before that, naming it would tell them which
+    of their cases is gold."""
+    from fileexam.domain.standardisation import share_text
+    from fileexam.services.gold_cases import gold_results
+    from fileexam.services.standardisation import standardisation_results
+
+    def differences(rows) -> str | None:
+        said = "; ".join(rows)
+        return (said[:3_900] + " …") if len(said) > 3_900 else (said or None)
+
+    out: list[list] = []
+    for r in standardisation_results(f):
+        if r.marker != inspector:
             continue
-        rows += [_check_row(check, item) for item in _for_inspector(results, inspector)]
-    return rows
-
-
-def _for_inspector(results, inspector: str) -> list:
-    """The results that are the inspector's: a mapping keyed by inspector, or items naming their marker."""
-    if isinstance(results, dict):
-        held = results.get(inspector, [])
-        return list(held) if isinstance(held, (list, tuple)) else [held]
-    return [r for r in results or [] if getattr(r, "marker", getattr(r, "inspector", None)) == inspector]
-
-
-def _check_row(check: str, item) -> list:
-    if isinstance(item, (list, tuple)):
-        cells = [None if v is None else str(v) for v in item][:3]
-        return [check] + cells + [None] * (3 - len(cells))
-    fields = getattr(item, "__dict__", {})
-    name = next((str(fields[k]) for k in ("case", "question", "item", "group") if fields.get(k)), "")
-    result = next((fields[k] for k in ("passed", "result", "agreement") if k in fields), None)
-    if isinstance(result, bool):
-        result = "passed" if result else "not passed"
-    elif isinstance(result, float):
-        result = f"{result * 100:.0f}%" if 0 <= result <= 1 else f"{result:g}"
-    detail = "; ".join(f"{k}: {v}" for k, v in fields.items()
-                       if k not in ("case", "question", "item", "group", "passed", "result", "agreement", "marker",
-                                    "inspector") and v not in (None, "", [], {}))
-    return [check, name, None if result is None else str(result), detail[:3_900] or None]
+        out.append(["standardisation", "overall", r.status, r.words()])
+        for qid, tally in r.by_question.items():
+            if tally.compared:
+                out.append(["standardisation", qid,
+                            f"{tally.exact} of {tally.compared} exactly equal ({share_text(tally.exact_share)})",
+                            differences(f"case {c}: yours {theirs}, reference {ref}"
+                                        for c, q, theirs, ref in r.differences if q == qid)])
+    for g in gold_results(f):
+        if g.marker != inspector:
+            continue
+        for c in g.cases:
+            if c.status != Status.COMPLETE.value:
+                continue  # not back yet: still blind
+            t = c.tally
+            out.append(["gold case", c.case,
+                        f"{t.exact} of {t.compared} exactly equal ({share_text(t.exact_share)})",
+                        differences(f"{q}: yours {theirs}, agreed {agreed}" for q, theirs, agreed in c.differences)])
+    return out

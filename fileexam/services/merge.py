@@ -86,7 +86,14 @@ def master_coverage(master: InspectionFile) -> Coverage:
     from fileexam.store import sample_records
     t = master.template
     excluded = {ref: reason_label(t, ex.reason) for ref, ex in sample_records.exclusions(master).items()}
-    return coverage(t, master.cases(), master.statuses(), excluded)
+    return coverage(t, master.cases(), real_statuses(master), excluded)
+
+
+def real_statuses(master: InspectionFile) -> dict:
+    """Every marking's status but the gold cases' (issue 17): those are not the real sample's."""
+    from fileexam.store.gold_records import gold_markings
+    gold = gold_markings(master)
+    return {key: st for key, st in master.statuses().items() if key not in gold}
 
 
 TAMPERED = {"exchange-hash", "exchange-count"}  # edits after export: --accept-changed may take them
@@ -275,8 +282,10 @@ def _plan(master: InspectionFile, data: ExchangeData) -> list[CasePlan]:
     markers_of: dict[str, set[str]] = {}
     for r, m in master_status:
         markers_of.setdefault(r, set()).add(m)
-    # Several markings are expected of a case chosen for double marking, and of a calibration case.
+    # Several markings are expected of a case chosen for double marking, a calibration case and a gold case.
+    from fileexam.store.gold_records import gold_markings
     double = {ref for ref, _ in master.double_marked()} | set(master.calibration_cases())
+    gold = gold_markings(master)
     plans = []
     for (ref, marker), answers in incoming.items():
         held = master.marking_rows(ref)
@@ -285,7 +294,7 @@ def _plan(master: InspectionFile, data: ExchangeData) -> list[CasePlan]:
         existing_status = master_status.get((ref, marker))
         plans.append(plan_case(ref, marker, status, answers, held.get(marker, {}),
                                existing_status.value if existing_status else None, others,
-                               ref in double))
+                               ref in double or (ref, marker) in gold))
     return plans
 
 

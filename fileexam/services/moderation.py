@@ -84,15 +84,19 @@ def stratified(t: InspectionTemplate, cases: list[Case], share: float, seed: int
     return out
 
 
-def write_blind_samples(inspection: InspectionFile, folder: Path) -> list[Path]:
-    """For each second marker, a sample workbook of the cases to mark: fields that may leave the laptop,
-    never the first marker's answers or comments."""
+def write_blind_samples(inspection: InspectionFile, folder: Path, markers: set[str] | None = None) -> list[Path]:
+    """For each second marker (or each of `markers`), a sample workbook of the cases to mark: fields that may
+    leave the laptop, never the first marker's answers or comments."""
     from fileexam.formats.sample_workbook import write_sample
 
     t = inspection.template
     cases = {c.reference: c for c in inspection.cases()}
     by_marker: dict[str, list[Case]] = defaultdict(list)
-    for ref, marker in sorted(inspection.double_marked()):
+    from fileexam.store.gold_records import gold_markings
+    # A gold case goes in the same workbook as a second marking, in reference order: nothing tells them apart.
+    for ref, marker in sorted(inspection.double_marked() | gold_markings(inspection)):
+        if markers is not None and marker not in markers:
+            continue
         c = cases[ref]
         fields = {f.id: c.fields[f.id] for f in t.case_fields if f.export and f.id in c.fields}
         by_marker[marker].append(Case(ref, fields, marker))
@@ -447,7 +451,7 @@ def alpha_all_markers(inspection: InspectionFile) -> dict:
     per_q: dict[str, list[list]] = defaultdict(list)
     refs = {ref for ref, _ in inspection.double_marked()} - set(inspection.calibration_cases())
     for ref in sorted(refs):
-        held = inspection.marking_rows(ref)
+        held = _without_gold(inspection, ref)
         for q in t.questions:
             if q.answer.type is AnswerType.SCALE:
                 per_q[q.id].append([rows[q.id][0] if q.id in rows and q.answer.scale.option(rows[q.id][0] or "")
@@ -457,6 +461,13 @@ def alpha_all_markers(inspection: InspectionFile) -> dict:
         f = _multi_figures(units, ScaleView.of(t.question_by_id[qid].answer.scale), fleiss=False)
         out[qid] = {"nominal": f["alpha_nominal"], "ordinal": f["alpha_ordinal"], "interval": f["alpha_interval"]}
     return out
+
+
+def _without_gold(inspection: InspectionFile, ref: str) -> dict:
+    """marking_rows without the gold markings (issue 17): those are compared with agreed answers apart."""
+    from fileexam.store.gold_records import gold_markings
+    gold = {m for r, m in gold_markings(inspection) if r == ref}
+    return {m: rows for m, rows in inspection.marking_rows(ref).items() if m not in gold}
 
 
 # ---- calibration -----------------------------------------------------------------
@@ -475,7 +486,7 @@ def calibration_results(inspection: InspectionFile) -> list[CalibrationResult]:
     t = inspection.template
     out = []
     for ref, ref_marker in sorted(inspection.calibration_cases().items()):
-        held = inspection.marking_rows(ref)
+        held = _without_gold(inspection, ref)
         reference = held.get(ref_marker, {})
         for marker, rows in sorted(held.items()):
             if marker == ref_marker:
@@ -500,7 +511,7 @@ def calibration_agreement(inspection: InspectionFile) -> list[Stats]:
             views[q.answer.scale] = ScaleView.of(q.answer.scale)
     per_case: list[tuple[str, int, dict[Scale, list[list]]]] = []
     for ref in sorted(inspection.calibration_cases()):
-        held = inspection.marking_rows(ref)
+        held = _without_gold(inspection, ref)
         markers = sorted(held)
         if len(markers) < 2:
             continue
@@ -572,7 +583,9 @@ def marker_profiles(inspection: InspectionFile, lenient_points: float = 0.25, sh
     marker's scored answers for the top-mark share; settled answers for lenient or severe) and shows
     the figures with their 95% intervals (docs/METHODS.md, "Marker profiles")."""
     t = inspection.template
-    rows = inspection.conn.execute("SELECT marker, question_id, value, case_ref FROM answers WHERE value IS NOT NULL")
+    rows = inspection.conn.execute("SELECT marker, question_id, value, case_ref FROM answers WHERE value IS NOT NULL"
+                                   " AND NOT EXISTS (SELECT 1 FROM gold_cases g WHERE g.case_ref = answers.case_ref"
+                                   " AND g.marker = answers.marker)")  # gold markings: never in the profiles
     best: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # marker -> [best, total] on ordinal questions
     per_q: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     answer_of: dict[tuple[str, str, str], str] = {}

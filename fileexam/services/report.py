@@ -76,11 +76,14 @@ def counted_markings(inspection: InspectionFile,
     """The marking that counts for each case: the allocated inspector's complete marking, else the first
     complete one. Returns (case -> marker, double-marked cases not yet moderated, cases with none).
     cases: inspection.cases(), when the caller has read them already."""
+    from fileexam.store.gold_records import gold_markings
+
     complete = Status.COMPLETE.value
+    gold = gold_markings(inspection)  # a gold case's marking is compared with agreed answers, never counted
     first_complete: dict[str, list[str]] = {}  # case -> the markers of its complete markings, first done first
     for ref, marker, status, _updated in inspection.conn.execute(
             "SELECT case_ref, marker, status, updated_at FROM markings ORDER BY updated_at"):
-        if status == complete:
+        if status == complete and (ref, marker) not in gold:
             done = first_complete.get(ref)
             if done is None:
                 first_complete[ref] = [marker]

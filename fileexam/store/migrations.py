@@ -248,3 +248,19 @@ def m008_queries_feedback(db: Database) -> None:
     );
     CREATE INDEX queries_by_state ON moderation_queries (state, marker);
     """)
+
+
+@migrations()
+def m009_standardisation_gold(db: Database) -> None:
+    db.executescript("""
+    -- A gold case (issue 17): an already-agreed case seeded, blind, into an inspector's allocation. The
+    -- inspector's marking of it is compared with the agreed answers and never counts in the scores, the
+    -- coverage or the agreement figures of the real sample.
+    CREATE TABLE gold_cases (
+        case_ref TEXT NOT NULL REFERENCES cases(reference),
+        marker TEXT NOT NULL,
+        seeded_at TEXT NOT NULL,
+        seeded_by TEXT NOT NULL,
+        PRIMARY KEY (case_ref, marker)
+    );
+    """)
