@@ -830,7 +830,7 @@ def main() -> None:
     parser.add_argument("--no-qt", action="store_true", help="leave out the desktop app's figures")
     parser.add_argument("--built-app", type=Path, default=ROOT / "build" / "dist" / "fileexam", metavar="DIR",
                         help="the built app folder whose start-up is timed beside the virtual environment's")
-    parser.add_argument("--only", choices=["store", "qt", "merge", "report", "big", "draw"], help="one group of figures")
+    parser.add_argument("--only", choices=["store", "qt", "start", "merge", "report", "big", "draw"], help="one group of figures")
     parser.add_argument("--big", type=int, default=100_000, metavar="CASES", help="cases of the big group")
     parser.add_argument("--reference", action="store_true",
                         help="also time the aggregation before issue 15 (tests/reference_report.py)")
@@ -873,6 +873,8 @@ def run_groups(args) -> None:
             bench_draw(folder, 5_000 if args.quick else 50_000)
         if only in (None, "big"):
             bench_big_aggregation(folder, 5_000 if args.quick else args.big, args.reference)
+        if only == "start":
+            bench_startup(path, folder)
         if only in (None, "qt") and not args.no_qt:
             bench_startup(path, folder)
             bench_qt(folder, n)
