@@ -162,8 +162,8 @@ class ScoringForm(QWidget):
         self.session = session
         self.setEnabled(True)
         self.refresh(None)
-        if len(self._built) < len(self._section_of):
-            QTimer.singleShot(0, self._build_rest)
+        if len(self._built) < len(self._section_of):  # after the case has arrived and taken the focus
+            QTimer.singleShot(50, self._build_rest)
 
     def clear(self) -> None:
         self.session = None
