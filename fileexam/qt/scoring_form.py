@@ -223,7 +223,8 @@ class ScoringForm(QWidget):
             return
         w.setFocus(Qt.FocusReason.OtherFocusReason)
         self.scroll.ensureWidgetVisible(w, 0, 40)
-        self._focused(qid)
+        if self.current != qid:  # its focus-in has made it the current one already: not twice per key
+            self._focused(qid)
 
     def show_question(self, qid: str | None) -> None:
         """Make the question the current one (highlighted, in view, its guidance shown) without taking the
