@@ -98,7 +98,7 @@ class ScoringForm(QWidget):
 
     # ---- building sections as they are reached ---------------------------------
     def _build_section(self, key: tuple[str, str]) -> None:
-        """The section's question widgets, in their box, in the state the form is in now."""
+        """The section's question widgets, after its label, in the state the form is in now."""
         qs = self.template.set_by_id[key[0]]
         section = next(sec for sec in qs.sections if sec.id == key[1])
         layout = self.layout()
