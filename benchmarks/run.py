@@ -8,8 +8,14 @@
     python benchmarks/run.py --only store --encrypted    # ... and the same inspection encrypted, beside the plain one
     python benchmarks/run.py --only draw        # `fileexam sample draw` on a 50,000-row case list (CSV and .xlsx)
     python benchmarks/run.py --only start       # the built app's start-up beside the venv's (--built-app DIR ...)
+    python benchmarks/run.py --only qt          # start-up through `python -m fileexam FILE`, case switch, key press
+    python benchmarks/run.py --json out.json    # ... and every figure written to out.json, to compare commits
 
-Targets are printed beside the figures; nothing here fails a build. Figures on a
+Every figure that has one is printed with its floor, measured in the same run, and the ratio to it. Each
+benchmark checks it did the work it times (answers read back, focus moved, rows merged, cases counted) and
+stops with NotDone when it did not: a figure of work not done is not printed.
+
+Targets are printed beside the figures; no target fails a build (NotDone does: the benchmark is wrong). Figures on a
 2-core machine vary 30-50% run to run: compare ratios measured in one run.
 """
 
@@ -33,11 +39,30 @@ sys.path.insert(0, str(ROOT))
 SETS, PER_SET = 4, 20  # 80 questions
 
 
-def emit(name: str, value: float, unit: str, target: str = "", spread: tuple[float, float] | None = None) -> None:
+FIGURES: list[dict] = []  # every figure printed, for --json
+
+
+def emit(name: str, value: float, unit: str, target: str = "", spread: tuple[float, float] | None = None,
+         floor: tuple[str, float] | None = None) -> None:
+    """One figure: printed as a JSON line, and kept for --json. floor: (what, value in the same unit),
+    measured in the same run; the ratio is value / floor."""
     figure = {"name": name, "value": round(value, 3), "unit": unit, "target": target}
     if spread is not None:  # the lowest and highest of repeated runs; value is their median
         figure["range"] = [round(spread[0], 3), round(spread[1], 3)]
+    if floor is not None:
+        figure["floor"] = {"what": floor[0], "value": round(floor[1], 4)}
+        figure["ratio"] = round(value / floor[1], 2) if floor[1] else None
+    FIGURES.append(figure)
     print(json.dumps(figure), flush=True)
+
+
+class NotDone(AssertionError):
+    """A benchmark did not do the work it times: its figure would lie."""
+
+
+def require(ok: bool, what: str) -> None:
+    if not ok:
+        raise NotDone(f"benchmark did not do its work: {what}")
 
 
 def write_definitions(folder: Path) -> Path:
@@ -101,6 +126,8 @@ def build_inspection(folder: Path, n_cases: int, inspectors: int = 14, name: str
 
 
 def bench_writes(path: Path, n: int = 400) -> None:
+    """set_answer on open cases, against its floor: the same upsert as one raw statement in a transaction of
+    its own, on the same connection (the same journal and synchronous settings). Checks every write landed."""
     from fileexam.store.inspection_file import InspectionFile
 
     with InspectionFile.open(path) as f:
@@ -108,8 +135,9 @@ def bench_writes(path: Path, n: int = 400) -> None:
         # the generated markings are complete (for the report); these are being marked
         f.conn.executemany("UPDATE markings SET status='in progress' WHERE case_ref=?", [(r,) for r in refs])
         qids = [q.id for q in f.template.questions]
+        inspector = {c.reference: c.inspector for c in f.cases()}
         rng = random.Random(2)
-        times = []
+        times, floor, last = [], [], {}
         for _ in range(n):
             ref, qid = rng.choice(refs), rng.choice(qids)
             marker = f.case(ref).inspector
@@ -117,16 +145,32 @@ def bench_writes(path: Path, n: int = 400) -> None:
             t0 = time.perf_counter()
             f.set_answer(ref, qid, marker, value)
             times.append((time.perf_counter() - t0) * 1000)
+            last[ref, qid] = value
+            t0 = time.perf_counter()
+            with f.atomic():
+                f.conn.execute("INSERT INTO answers (case_ref, question_id, marker, value, comment, set_id, "
+                               "set_fingerprint, answered_at, revision) VALUES (?,?,?,?,'','x','x','t',1) ON CONFLICT"
+                               " (case_ref, question_id, marker) DO UPDATE SET answered_at=excluded.answered_at",
+                               [ref, qid, marker, value])
+            floor.append((time.perf_counter() - t0) * 1000)
+        held = {(r, q): v for r, q, m, v in f.conn.execute("SELECT case_ref, question_id, marker, value FROM answers")
+                if inspector[r] == m and (r, q) in last}
+        require(held == last, "an answer written is not what the file holds")
+        # complete again: the report's benchmarks on this file count every case
+        f.conn.executemany("UPDATE markings SET status='complete' WHERE case_ref=?", [(r,) for r in refs])
     times.sort()
-    emit("answer write p50 (synchronous=FULL)", statistics.median(times), "ms")
-    emit("answer write p99 (synchronous=FULL)", times[int(len(times) * 0.99) - 1], "ms", "<= 5 ms")
+    floor.sort()
+    fl = ("one raw upsert in its own transaction, same connection", statistics.median(floor))
+    emit("answer write p50 (synchronous=FULL)", statistics.median(times), "ms", floor=fl)
+    emit("answer write p99 (synchronous=FULL)", times[int(len(times) * 0.99) - 1], "ms", "<= 5 ms",
+         floor=("one raw upsert, p99", floor[int(len(floor) * 0.99) - 1]))
 
 
 def bench_open(path: Path) -> None:
     from fileexam.domain.progress import case_status
     from fileexam.store.inspection_file import InspectionFile
 
-    runs = []
+    runs, floor = [], []
     for _ in range(5):
         t0 = time.perf_counter()
         f = InspectionFile.open(path)
@@ -135,8 +179,13 @@ def bench_open(path: Path) -> None:
         listed = [(c.reference, case_status(c, statuses)) for c in cases]
         runs.append((time.perf_counter() - t0) * 1000)
         f.close()
-    assert len(listed) == len(cases) and t is not None
-    emit(f"open inspection and list {len(cases)} cases with status", statistics.median(runs), "ms", "<= 200 ms")
+        t0 = time.perf_counter()
+        with InspectionFileRO(path) as conn:  # the floor: the same rows read raw
+            rows = conn.execute("SELECT * FROM cases").fetchall(), conn.execute("SELECT * FROM markings").fetchall()
+        floor.append((time.perf_counter() - t0) * 1000)
+    require(len(listed) == len(cases) == len(rows[0]) and t is not None, "not every case was listed")
+    emit(f"open inspection and list {len(cases)} cases with status", statistics.median(runs), "ms", "<= 200 ms",
+         floor=("the cases and markings tables read raw (SELECT *)", statistics.median(floor)))
 
 
 PASSPHRASE = "a benchmark passphrase"
@@ -268,96 +317,217 @@ def csv_floor(path: Path, out: Path, marker: str | None) -> float:
 
 def bench_export(path: Path, folder: Path) -> None:
     one = export_in_child(path, folder / "one.xlsx", "I00")
-    emit(f"export one inspector ({one['rows']} answers)", one["seconds"] * 1000, "ms", "<= 1000 ms")
+    one_floor = csv_floor(path, folder / "one.csv", "I00")
+    emit(f"export one inspector ({one['rows']} answers)", one["seconds"] * 1000, "ms", "<= 1000 ms",
+         floor=("the same rows written with Python's csv module", one_floor * 1000))
     whole = export_in_child(path, folder / "all.xlsx", "")
     floor = csv_floor(path, folder / "all.csv", None)
-    emit(f"export whole inspection ({whole['rows']} answers)", whole["seconds"], "s")
-    emit("csv floor, same rows", floor, "s")
-    emit("export whole / csv floor", whole["seconds"] / floor, "x", "<= 25x")
+    from fileexam.store.inspection_file import InspectionFile
+    with InspectionFile.open(path) as f:
+        require(whole["rows"] == f.count_answers() and one["rows"] == f.count_answers("I00") > 0,
+                f"exported {whole['rows']} / {one['rows']} answers, the file holds {f.count_answers()}")
+    emit(f"export whole inspection ({whole['rows']} answers)", whole["seconds"], "s", "<= 25x",
+         floor=("the same rows written with Python's csv module", floor))
     emit("export whole: peak memory (process max RSS)", whole["maxrss_mb"], "MB", "<= 300 MB")
 
 
-STARTUP_APP = """
-import os, sys, time
-sys.path.insert(0, sys.argv[1])
-os.environ["FILEEXAM_HOME"] = sys.argv[3]
-from PySide6.QtWidgets import QApplication
+MINIMAL_WINDOW = """
+import sys
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
 app = QApplication([])
-from fileexam.qt.main_window import MainWindow
-from fileexam.qt.app import qsettings
-w = MainWindow(qsettings(), "I00")
-w.open_inspection(sys.argv[2])
+w = QMainWindow()
+w.setCentralWidget(QLabel("hello"))
+w.resize(1366, 768)
 w.show()
-app.processEvents()
-print("ready", flush=True)
-"""
-
-STARTUP_MINIMAL = """
-from PySide6.QtWidgets import QApplication, QMainWindow, QLabel
-app = QApplication([])
-w = QMainWindow(); w.setCentralWidget(QLabel("hello")); w.show()
-app.processEvents()
-print("ready", flush=True)
+sys.path.insert(0, sys.argv[1])
+from fileexam.qt import smoke  # the app's own test of "shown" (exposed), polled the same way
+smoke.arm(app, w)
+sys.exit(app.exec())
 """
 
 
-def _time_process(code: str, *args: str) -> float:
-    t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
-    elapsed = time.perf_counter() - t0
-    if "ready" not in proc.stdout:
-        raise RuntimeError(proc.stderr[-2000:])
-    return elapsed
+def _time_to_line(command: list[str], env: dict, expect: str, scratch: Path) -> tuple[float, str]:
+    """Seconds from starting the process to the moment it prints its "smoke: ..." line (not to its exit:
+    closing down is not start-up), and the line. Fails unless the line says `expect` and the exit is clean."""
+    err = scratch / "stderr.txt"
+    with err.open("w") as fh:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=fh, text=True, env=env)
+        took, said = None, ""
+        for line in proc.stdout:
+            if took is None and line.startswith("smoke: "):
+                took, said = time.perf_counter() - t0, line.strip()
+        proc.wait(timeout=120)
+    require(proc.returncode == 0 and took is not None and expect in said,
+            f"{command[-1]} (FILEEXAM_SMOKE={env.get('FILEEXAM_SMOKE')}): exit {proc.returncode}, said "
+            f"{said!r}, wanted {expect!r}\n{err.read_text()[-2000:]}")
+    return took, said
 
 
-def bench_qt(path: Path, folder: Path) -> None:
-    home = folder / "home"
-    app_times = [_time_process(STARTUP_APP, str(ROOT), str(path), str(home)) for _ in range(3)]
-    minimal = [_time_process(STARTUP_MINIMAL) for _ in range(3)]
-    a, m = statistics.median(app_times), statistics.median(minimal)
-    emit("start: process to main window shown, inspection open", a * 1000, "ms")
-    emit("start: minimal PySide6 window, same run", m * 1000, "ms")
-    emit("start: fileexam / minimal window", a / m, "x", "<= 2x")
+def start_env(folder: Path, user: str = "I00") -> dict:
+    """The app's environment for start-up timing: its own settings (the user known), and Python's bytecode
+    cached (an installed app has it; this environment sets PYTHONDONTWRITEBYTECODE) outside the tree."""
+    home = folder / "home-start"
+    (home / "config").mkdir(parents=True, exist_ok=True)
+    (home / "config" / "settings.json").write_text(json.dumps({"user": user}))
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.update(FILEEXAM_HOME=str(home), PYTHONPYCACHEPREFIX=str(folder / "pycache"),
+               QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
+    return env
 
-    os.environ["FILEEXAM_HOME"] = str(home)
+
+def bench_startup(path: Path, folder: Path, runs: int = 7) -> None:
+    """Start-up through the real entry point (`python -m fileexam FILE`, as the console script runs it) from
+    process start: to the window shown (exposed), to the window shown with the inspection open, and to the
+    first case's form usable (loaded, enabled, a question focused); each against a minimal PySide6 window
+    (QMainWindow + QLabel, the same test of "shown") started in the same rounds. One round first, not
+    counted: it fills the disk cache and the bytecode cache."""
+    env = start_env(folder)
+    with InspectionFileRO(path) as conn:
+        mine = {r[0] for r in conn.execute("SELECT reference FROM cases WHERE inspector = 'I00'")}
+    app = [sys.executable, "-m", "fileexam", str(path)]
+    kinds = {"minimal": ([sys.executable, "-c", MINIMAL_WINDOW, str(ROOT)], "window", "main window shown (window)"),
+             "window": (app, "window", "main window shown (window)"),
+             "open": (app, "1", "main window shown: Benchmark"),
+             "form": (app, "form", "first case's form usable: ")}
+    times: dict[str, list[float]] = {k: [] for k in kinds}
+    for round_ in range(runs + 1):
+        for kind, (command, mode, expect) in kinds.items():
+            took, said = _time_to_line(command, {**env, "FILEEXAM_SMOKE": mode}, expect, folder)
+            if kind == "form":  # the form shows one of the user's own cases
+                ref = said.split("usable: ", 1)[1].split(" at ")[0]
+                require(ref in mine, f"the first form shown is of {ref}, not one of I00's cases")
+            if round_:
+                times[kind].append(took)
+    floor = statistics.median(times["minimal"])
+    emit(f"start: minimal PySide6 window shown, median of {runs}", floor * 1000, "ms",
+         spread=(min(times["minimal"]) * 1000, max(times["minimal"]) * 1000))
+    for kind, what, target in (("window", "window shown (exposed)", "<= 2x"),
+                               ("open", "window shown with the inspection open", ""),
+                               ("form", "first case's form usable", "<= 3x")):
+        took, spread = _spread(times[kind])
+        emit(f"start: `python -m fileexam FILE` to {what}, median of {runs}", took * 1000, "ms", target,
+             (spread[0] * 1000, spread[1] * 1000), floor=("minimal PySide6 window shown, same rounds", floor * 1000))
+
+
+class InspectionFileRO:
+    """A read-only connection of its own to an inspection file (the store's SQLite library: one library per
+    file in a process, so that neither drops the other's locks), for reading back what the app saved."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __enter__(self):
+        from fileexam.store.sqlite import connect
+        self.conn = connect(f"file:{self.path}?mode=ro", uri=True)
+        return self.conn
+
+    def __exit__(self, *exc):
+        self.conn.close()
+
+
+def open_for_marking(path: Path, refs: list[str]) -> None:
+    """These cases back to being marked (the generated ones are complete): their answers cleared and their
+    markings in progress, so that every key press on them saves a new answer."""
+    from fileexam.store.inspection_file import InspectionFile
+
+    with InspectionFile.open(path) as f, f.atomic():
+        f.conn.executemany("DELETE FROM answers WHERE case_ref = ?", [(r,) for r in refs])
+        f.conn.executemany("UPDATE markings SET status = 'in progress' WHERE case_ref = ?", [(r,) for r in refs])
+
+
+def bench_qt(folder: Path, n: int) -> None:
+    """In the window, on open cases of I00's: case switch, and a key press to the answer saved and the next
+    question focused. Every press is checked (untimed, after it): the answer read back from the file on a
+    connection of its own, the focus on the next question that applies, no message box; so is every switch
+    (the case shown, with its saved answers). The floors: the store reading the case (switch) and the
+    store's own answer write (key press), on the same file in the same run."""
+    sub = folder / "qt"
+    sub.mkdir()
+    write_definitions(sub)
+    path = build_inspection(sub, n, inspectors=max(1, min(14, n // 60)), name="qt.fileexam")  # I00: 49 cases or more
+    with InspectionFileRO(path) as conn:
+        refs = [r[0] for r in conn.execute("SELECT reference FROM cases WHERE inspector = 'I00' ORDER BY reference")]
+    require(len(refs) >= 49, f"I00 has {len(refs)} cases: the benchmark needs 49")
+    keyed, stored = refs[:5], refs[5:9]  # pressed in the window; written through the store (the floor)
+    open_for_marking(path, keyed + stored)
+
+    os.environ["FILEEXAM_HOME"] = str(folder / "home-qt")
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QMessageBox
 
     from fileexam.qt.app import qsettings
     from fileexam.qt.main_window import MainWindow
+    from fileexam.qt.tasks import InlineRunner
 
     app = QApplication.instance() or QApplication([])
-    w = MainWindow(qsettings(), "I00")
+    w = MainWindow(qsettings(), "I00", InlineRunner())
     w.resize(1366, 768)
     w.show()
-    w.open_inspection(path)
+    require(w.open_inspection(path), f"{path} did not open")
     app.processEvents()
-    refs = [r.case.reference for r in w.model.rows if r.case.inspector == "I00"][:40]
-    switch = []
-    for ref in refs:
+    f = w.inspection
+
+    switch, switch_floor = [], []
+    for ref in refs[9:49]:
+        t0 = time.perf_counter()
+        f.case(ref), f.answers(ref, "I00"), f.status(ref, "I00")
+        switch_floor.append((time.perf_counter() - t0) * 1000)
         t0 = time.perf_counter()
         w.select_case(ref)
         app.processEvents()
         switch.append((time.perf_counter() - t0) * 1000)
-    emit(f"switch case ({len(w.form.widgets)} questions), median", statistics.median(switch), "ms", "<= 50 ms")
-    emit("switch case, worst", max(switch), "ms")
+        held = f.answers(ref, "I00")
+        shown = {qid: wd._value for qid, wd in w.form.widgets.items()}
+        require(w.session is not None and w.session.reference == ref and w.form.session is w.session
+                and shown == {qid: (held[qid].value if qid in held else None) for qid in shown},
+                f"switch to {ref}: the form does not show the case's saved answers")
+    took, spread = _spread(switch)
+    emit(f"switch case ({len(w.form.widgets)} questions), median of {len(switch)}", took, "ms", "<= 50 ms", spread,
+         floor=("the store reading the case (case, answers, status)", statistics.median(switch_floor)))
 
-    keys = []
-    for ref in refs[:5]:
-        w.select_case(ref)
-        app.processEvents()
-        for qid in list(w.form.widgets)[:40]:
-            w.form.focus_question(qid)
-            widget = w.form.widgets[qid]
-            t0 = time.perf_counter()
-            QTest.keyClick(widget, Qt.Key.Key_P)  # answer 'partially', saved, focus to the next question
+    before = f.conn.execute("SELECT count(*) FROM audit").fetchone()[0]
+    keys, boxes = [], []
+    with InspectionFileRO(path) as reader:
+        for ref in keyed:
+            w.select_case(ref)
             app.processEvents()
-            keys.append((time.perf_counter() - t0) * 1000)
+            require(w.session.reference == ref and w.session.status.value == "in progress" and not w.form.locked,
+                    f"{ref} is not open for marking in the window")
+            for qid in list(w.form.widgets)[:40]:
+                w.form.focus_question(qid)
+                widget = w.form.widgets[qid]
+                t0 = time.perf_counter()
+                QTest.keyClick(widget, Qt.Key.Key_P)  # answer 'partially', saved, focus to the next question
+                app.processEvents()
+                keys.append((time.perf_counter() - t0) * 1000)
+                nxt = w.session.next_applicable(qid, 1)
+                saved = reader.execute("SELECT value FROM answers WHERE case_ref = ? AND question_id = ? AND "
+                                       "marker = 'I00'", [ref, qid]).fetchone()
+                focus = app.focusWidget()
+                require(saved is not None and saved[0] == "partially",
+                        f"P on {ref} {qid}: read back from the file {saved!r}, not 'partially'")
+                require(nxt is not None and w.form.current == nxt and focus is not None
+                        and (focus is w.form.widgets[nxt] or w.form.widgets[nxt].isAncestorOf(focus)),
+                        f"P on {ref} {qid}: the focus is on {w.form.current}, not the next question {nxt}")
+                boxes += [b.text() for b in app.topLevelWidgets() if isinstance(b, QMessageBox) and b.isVisible()]
+                require(not boxes, f"P on {ref} {qid}: a message box opened: {boxes[:1]}")
+    written = f.conn.execute("SELECT count(*) FROM audit").fetchone()[0] - before
+    require(written == len(keys), f"{len(keys)} presses left {written} audit rows, not one each")
+
+    floor, rng = [], random.Random(3)
+    for ref in stored:  # the same writes through the store alone: new answers on open cases
+        for q in list(f.template.questions)[:40]:
+            t0 = time.perf_counter()
+            f.set_answer(ref, q.id, "I00", rng.choice(["fully", "partially", "not_met"]))
+            floor.append((time.perf_counter() - t0) * 1000)
     keys.sort()
-    emit("key press to answer saved and next question focused, p50", statistics.median(keys), "ms")
-    emit("key press to answer saved and next question focused, p95", keys[int(len(keys) * 0.95) - 1], "ms",
-         "<= 16 ms")
+    fl = ("the store's answer write alone (set_answer, synchronous=FULL), same file", statistics.median(floor))
+    emit(f"key press to answer saved and next question focused, p50 ({len(keys)} presses, each read back)",
+         statistics.median(keys), "ms", floor=fl)
+    emit(f"key press to answer saved and next question focused, p95 ({len(keys)} presses, each read back)",
+         keys[int(len(keys) * 0.95) - 1], "ms", "<= 16 ms", floor=fl)
     w.close()
 
 
@@ -422,7 +592,7 @@ def bench_merge(folder: Path, workbooks: int = 30, per: int = 90) -> None:
     from fileexam.services.merge import merge_workbooks
     from fileexam.store.inspection_file import InspectionFile
 
-    sub = folder / "merge"
+    sub = folder / f"merge{workbooks}"
     sub.mkdir()
     write_definitions(sub)
     source = build_inspection(sub, workbooks * per, inspectors=workbooks, name="source.fileexam")
@@ -462,9 +632,12 @@ def bench_merge(folder: Path, workbooks: int = 30, per: int = 90) -> None:
         report = merge_workbooks(m, paths, "bench")
         took = time.perf_counter() - t0
         merged = m.count_answers()
-    assert not report.refused, [w.reasons for w in report.refused]
-    with InspectionFile.open(source) as f:
-        assert merged == f.count_answers() > 0, (merged, f.count_answers())  # the time is of work done
+    require(not report.refused, f"workbooks refused: {[w.reasons for w in report.refused][:2]}")
+    with InspectionFile.open(source) as f, InspectionFile.open(master) as m:
+        require(merged == f.count_answers() > 0, f"{merged} answers merged of {f.count_answers()}")
+        query = "SELECT case_ref, question_id, marker, value, revision FROM answers ORDER BY 1, 2, 3"
+        require(m.conn.execute(query).fetchall() == f.conn.execute(query).fetchall(),
+                "the master's answers are not the inspectors' (read back row by row)")
     from fileexam.formats.workbook_guard import check_workbook_file
     t0 = time.perf_counter()
     for p in paths:  # the bounds checked before any reader runs, alone
@@ -477,12 +650,15 @@ def bench_merge(folder: Path, workbooks: int = 30, per: int = 90) -> None:
         with zipfile.ZipFile(p) as z:
             xlsx_cells.read_sheets(z, ("Cases", "Answers"))
     exact = time.perf_counter() - t0
-    emit(f"merge {workbooks} workbooks of {per} cases x {SETS * PER_SET} questions", took, "s")
-    emit("csv floor: reading the same rows", floor, "s")
-    emit("merge / csv floor", took / floor, "x", "<= 10x")
-    emit("calamine parsing the same sheets alone / csv floor", parse / floor, "x")
-    emit("bounds check of every workbook (workbook_guard) / csv floor", guard / floor, "x")
-    emit("fileexam's exact reader on the same sheets / csv floor", exact / floor, "x")
+    per_book = took / workbooks
+    emit(f"merge {workbooks} workbooks of {per} cases x {SETS * PER_SET} questions ({merged} answers merged, "
+         "each read back)", took, "s", "<= 4x", floor=("python-calamine parsing the same Cases and Answers sheets", parse))
+    emit(f"merge, per workbook ({workbooks} workbooks)", per_book * 1000, "ms", "within 20% at 5, 30 and 60",
+         floor=("python-calamine parse, per workbook", parse / workbooks * 1000))
+    emit(f"merge {workbooks} workbooks, against the csv floor (information)", took, "s",
+         floor=("reading the same rows as csv", floor))
+    emit("bounds check of every workbook (workbook_guard)", guard, "s", floor=("python-calamine parse", parse))
+    emit("fileexam's exact reader on the same sheets", exact, "s", floor=("python-calamine parse", parse))
 
 
 AGGREGATE = """
@@ -585,7 +761,8 @@ def bench_aggregation(path: Path, n: int, repeat: int, reference: bool, target: 
         took, spread = _spread(out["times"])
         floor = statistics.median(out["floors"])
         emit(f"aggregation{label}: {out['counted']} cases x {SETS * PER_SET} questions ({out['answers']} answers), "
-             f"median of {len(out['times'])}", took, "s", target if which == "current" else "", spread)
+             f"median of {len(out['times'])}", took, "s", target if which == "current" else "", spread,
+             floor=("one SQLite scan of the answers (SELECT count(value)), just before each run", floor))
         emit(f"aggregation{label}: floor, one SQLite scan of the answers (SELECT count(value)), same runs", floor, "s",
              spread=(min(out["floors"]), max(out["floors"])))
         emit(f"aggregation{label} / floor ({n} cases)", took / floor, "x",
@@ -678,13 +855,28 @@ def main() -> None:
                         metavar="DIR", help="the built app folder(s) whose start-up is timed beside the virtual "
                                             "environment's (default build/dist/fileexam)")
     parser.add_argument("--only", choices=["store", "qt", "start", "merge", "report", "big", "draw"], help="one group of figures")
+    parser.add_argument("--merge-sizes", type=int, nargs="+", default=[30], metavar="N",
+                        help="workbooks per merge run (e.g. 5 30 60 for the scale curve)")
     parser.add_argument("--big", type=int, default=100_000, metavar="CASES", help="cases of the big group")
     parser.add_argument("--reference", action="store_true",
                         help="also time the aggregation before issue 15 (tests/reference_report.py)")
     parser.add_argument("--encrypted", action="store_true",
                         help="with the store figures: the same inspection encrypted, its open time and answer "
                              "writes beside the plain one's")
+    parser.add_argument("--json", type=Path, metavar="PATH",
+                        help="also write every figure (with its floor and ratio) to PATH, to compare commits")
     args = parser.parse_args()
+    try:
+        run_groups(args)
+    finally:
+        if args.json:  # what was measured, even when a benchmark failed part way
+            commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                                    text=True).stdout.strip()
+            args.json.write_text(json.dumps({"commit": commit, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                                             "argv": sys.argv[1:], "figures": FIGURES}, indent=1) + "\n")
+
+
+def run_groups(args) -> None:
     n = 120 if args.quick else 1200
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -702,14 +894,18 @@ def main() -> None:
             bench_report(path, folder, n, args.reference)
             bench_ten_thousand(folder, 1_000 if args.quick else 10_000, args.reference)
         if only in (None, "merge"):
-            bench_merge(folder, 30 if not args.quick else 3)
+            for books in ([3] if args.quick else args.merge_sizes):
+                bench_merge(folder, books)
         if only in (None, "draw"):
             bench_draw(folder, 5_000 if args.quick else 50_000)
         if only in (None, "big"):
             bench_big_aggregation(folder, 5_000 if args.quick else args.big, args.reference)
+        if only == "start" and not args.no_qt:
+            bench_startup(path, folder)
         if only in (None, "qt") and not args.no_qt:
-            bench_qt(path, folder)
-        if only in (None, "qt", "start") and not args.no_qt:  # start: the built app's start-up alone
+            bench_startup(path, folder)
+            bench_qt(folder, n)
+        if only in (None, "qt", "start") and not args.no_qt:  # start: the built app's start-up beside the venv's
             bench_built_app(path, folder, args.built_app)
 
 

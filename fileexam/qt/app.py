@@ -59,8 +59,9 @@ def ask_user(parent=None) -> str | None:
     return None
 
 
-def build_window(file: str | None = None, demo: bool = False, runner=None):
-    """The main window, opened on the demo, a given file, or the last inspection used."""
+def build_window(file: str | None = None, demo: bool = False, runner=None, defer: bool = False):
+    """The main window, opened on the demo, a given file, or the last inspection used.
+    defer: the file is opened once the window is on screen (open_when_shown), as the app starts."""
     from fileexam.qt.main_window import MainWindow
 
     app = QApplication.instance()
@@ -73,15 +74,46 @@ def build_window(file: str | None = None, demo: bool = False, runner=None):
         if not user:
             return None
     window = MainWindow(qsettings(), user, runner)
+    opener = None
     if demo:
-        window.open_inspection(ensure_demo(user))
+        opener = lambda: window.open_inspection(ensure_demo(user))  # noqa: E731
     elif file:
-        window.open_inspection(file)
+        opener = lambda: window.open_inspection(file)  # noqa: E731
     else:
         last = window.settings.value("last_file")
         if last and Path(last).exists():
-            window.open_inspection(last)
+            opener = lambda: window.open_inspection(last)  # noqa: E731
+    if opener is not None:
+        open_when_shown(window, opener) if defer else opener()
     return window
+
+
+def open_when_shown(window, opener) -> None:
+    """Start-up: the window on screen first (shown and painted), then the file opened and the form built,
+    so that the window appears at once. Meanwhile window.opening is True, the status bar says what is
+    being opened and the start page's choices are not offered for a moment."""
+    from PySide6.QtCore import QTimer
+
+    window.opening = True
+    window.start_page.setVisible(False)
+    window.ui.statusbar.showMessage("Opening the inspection file…")
+
+    def when_shown() -> None:
+        handle = window.windowHandle()
+        if not window.isVisible() or handle is None or not handle.isExposed():
+            QTimer.singleShot(5, when_shown)
+            return
+        window.repaint()  # the first paint, before the work
+        QTimer.singleShot(10, open_now)  # events waiting (paints, input) are handled first
+
+    def open_now() -> None:
+        try:
+            opener()
+        finally:
+            window.opening = False
+            window.start_page.setVisible(window.page == "start")  # not opened: the start page again
+
+    QTimer.singleShot(0, when_shown)
 
 
 def warn_unwritable_folders() -> str | None:
@@ -101,13 +133,14 @@ def run(file: str | None = None, demo: bool = False) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     sys.excepthook = _excepthook
     warn_unwritable_folders()
-    window = build_window(file, demo)
+    window = build_window(file, demo, defer=True)
     if window is None:
         return 1
     window.show()
     from fileexam.qt import smoke
     smoke.arm(app, window)  # FILEEXAM_SMOKE only: closes the app once it is shown
     code = app.exec()
-    # A job still running (the full check of a large file just opened) ends before Python tears down
-    QThreadPool.globalInstance().waitForDone(10_000)
+    # Jobs still running (the backup made on opening, then the full check of the file) end before Python
+    # tears down: a backup cut short would be no backup.
+    QThreadPool.globalInstance().waitForDone(120_000)
     return code

@@ -42,9 +42,19 @@ def readable(text: QColor, *backgrounds: QColor, faded: float = 0.5, minimum: fl
     return QColor(text)
 
 
+_GROUNDS: dict[tuple[int, int, float], QColor] = {}  # worked out once per pair: every question asks
+
+
 def ground_for(text: QColor, ground: QColor, minimum: float = AA + MARGIN) -> QColor:
     """The ground colour moved (darker under light text, lighter under dark) only as far as the text then
     reads at `minimum` contrast: a highlight that stays itself, with its text readable on it."""
+    key = (text.rgba(), ground.rgba(), minimum)
+    if key not in _GROUNDS:
+        _GROUNDS[key] = _ground_for(text, ground, minimum)
+    return QColor(_GROUNDS[key])
+
+
+def _ground_for(text: QColor, ground: QColor, minimum: float) -> QColor:
     away = QColor("black") if luminance(text) > 0.5 else QColor("white")
     for step in range(0, 101):
         colour = mix(ground, away, step / 100)

@@ -209,10 +209,9 @@ class MainWindow(InspectorWindow, ExclusionActions, FeedbackActions, TeamLeadToo
         to_home = self.lands_on_home(inspection, self.user, cases[0])
         self._set_read_only(READ_ONLY_FILE if inspection.read_only else None)
         self._remember_recent(path)
-        # The backup on opening is made now (the quick check passed), beside the last ten: when the full
-        # check then finds damage, it is deleted, and no good backup has been pushed out for it.
-        from fileexam.store.backups import KEEP
-        self.check_in_background(self.backup_now(keep=KEEP + 1))
+        # The backup on opening (the quick check passed) is made in the background, then the full check:
+        # when it finds damage, the backup is deleted, and no good backup has been pushed out for it.
+        self.check_in_background(back_up=True)
         if to_home:
             self.show_home()
         else:

@@ -1,9 +1,16 @@
-"""The scoring form: every question of the template, built once, showing one case's answers at a time."""
+"""The scoring form: every question of the template, built once, showing one case's answers at a time.
+
+Sections are built as they are reached (issue 15): the one a case opens at first, the others one per turn
+of the event loop after that (and at once whenever something asks for one of their questions), so that the
+first case is usable without waiting for all 80 questions' widgets."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from collections.abc import Mapping
+
+from PySide6.QtCore import QCoreApplication, QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
+from shiboken6 import isValid
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QScrollArea, QVBoxLayout, QWidget
 
 from fileexam.domain.template import InspectionTemplate
@@ -34,7 +41,9 @@ class ScoringForm(QWidget):
         self.section_list = section_list
         self.session: ScoringSession | None = None
         self.current: str | None = None
-        self.widgets: dict[str, QuestionWidget] = {}
+        self.widgets = _Widgets(self)  # question id -> its widget, built with its section when first asked for
+        self._built: dict[str, QuestionWidget] = {}
+        self._section_of: dict[str, tuple[str, str]] = {}
         self.section_labels: dict[tuple[str, str], QLabel] = {}
         self.section_first: list[tuple[str, str]] = []  # (set id, section id) in order
         self.locked = False
@@ -62,16 +71,10 @@ class ScoringForm(QWidget):
                 layout.addWidget(label)
                 self.section_labels[(qs.id, section.id)] = label
                 self.section_first.append((qs.id, section.id))
-                for q in section.questions:
-                    w = QuestionWidget(q, self)
-                    w.answered.connect(self.answered)
-                    w.commentEdited.connect(self.commentEdited)
-                    w.focused.connect(self._focused)
-                    w.moveRequested.connect(self._move)
-                    w.lockedKeyPressed.connect(self.lockedKeyPressed)
-                    layout.addWidget(w)
-                    self.widgets[q.id] = w
+                for q in section.questions:  # their widgets go after the label when the section is built
+                    self._section_of[q.id] = (qs.id, section.id)
         layout.addStretch(1)
+        self._min_question_width = self._widest_question(template)
         self.section_shown: dict[tuple[str, str], bool] = {}
         self.section_items: dict[tuple[str, str], QListWidgetItem] = {}
         palette = section_list.palette()
@@ -93,11 +96,74 @@ class ScoringForm(QWidget):
         section_list.itemActivated.connect(self._section_chosen)
         section_list.itemClicked.connect(self._section_chosen)
 
+    # ---- building sections as they are reached ---------------------------------
+    def _build_section(self, key: tuple[str, str]) -> None:
+        """The section's question widgets, after its label, in the state the form is in now."""
+        qs = self.template.set_by_id[key[0]]
+        section = next(sec for sec in qs.sections if sec.id == key[1])
+        layout = self.layout()
+        at = layout.indexOf(self.section_labels[key]) + 1
+        s = self.session
+        for i, q in enumerate(section.questions):
+            w = QuestionWidget(q, self)
+            w.answered.connect(self.answered)
+            w.commentEdited.connect(self.commentEdited)
+            w.focused.connect(self._focused)
+            w.moveRequested.connect(self._move)
+            w.lockedKeyPressed.connect(self.lockedKeyPressed)
+            if s is not None:
+                w.set_state(s.value(q.id), s.comment(q.id), s.why_not(q.id))
+            if self.locked:
+                w.set_locked(True)
+            layout.insertWidget(at + i, w)
+            # shown now, not at the layout's next turn: it may be focused at once
+            w.setHidden(self.section_shown.get(key) is False)
+            self._built[q.id] = w
+        if self.current in self._built and self._section_of[self.current] == key:
+            self._built[self.current].set_current(True)
+
+    @property
+    def built(self) -> bool:
+        """Every section's questions built."""
+        return len(self._built) == len(self._section_of)
+
+    def _build_rest(self) -> None:
+        """One more section per turn of the event loop, until all are built."""
+        if not isValid(self):  # the form was replaced (another file opened) meanwhile
+            return
+        for key in self.section_first:
+            first = self.template.set_by_id[key[0]]
+            if any(q.id not in self._built for sec in first.sections if sec.id == key[1] for q in sec.questions):
+                self._build_section(key)
+                QTimer.singleShot(0, self._build_rest)
+                return
+
+    def _widest_question(self, template: InspectionTemplate) -> int:
+        """The widest a question's minimum can be, from one sample widget per kind of answer (what the form's
+        minimum width would be with every question built)."""
+        widest, seen = 0, set()
+        for q in template.questions:
+            if q.answer in seen:
+                continue
+            seen.add(q.answer)
+            sample = QuestionWidget(q, self)
+            widest = max(widest, sample.minimumSizeHint().width())
+            sample.setParent(None)
+            sample.deleteLater()
+        m = self.layout().contentsMargins()
+        return widest + m.left() + m.right()
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        return QSize(max(hint.width(), self._min_question_width), hint.height())
+
     # ---- showing a case -------------------------------------------------------
     def load(self, session: ScoringSession) -> None:
         self.session = session
         self.setEnabled(True)
         self.refresh(None)
+        if len(self._built) < len(self._section_of):  # after the case has arrived and taken the focus
+            QTimer.singleShot(50, self._build_rest)
 
     def clear(self) -> None:
         self.session = None
@@ -106,7 +172,7 @@ class ScoringForm(QWidget):
     def set_locked(self, locked: bool) -> None:
         """A complete case: every answer control disabled, an answer's key says how to reopen instead."""
         self.locked = locked
-        for w in self.widgets.values():
+        for w in self._built.values():  # the others are built locked or not, as the form is then
             w.set_locked(locked)
 
     def applicable(self) -> list[str]:
@@ -118,7 +184,7 @@ class ScoringForm(QWidget):
         s = self.session
         if s is None:
             return
-        for qid in (self.widgets if qids is None else qids):
+        for qid in (list(self._built) if qids is None else qids):  # a section not yet built: when it is
             self.widgets[qid].set_state(s.value(qid), s.comment(qid), s.why_not(qid))
         self._refresh_sections()
 
@@ -145,7 +211,8 @@ class ScoringForm(QWidget):
                 # a section that does not apply folds away; single questions grey out
                 self.section_shown[key] = p.section_applies
                 for q in p.section.questions:
-                    self.widgets[q.id].setHidden(not p.section_applies)
+                    if q.id in self._built:
+                        self._built[q.id].setHidden(not p.section_applies)
 
     # ---- focus and movement ---------------------------------------------------
     def focus_question(self, qid: str | None) -> None:
@@ -156,7 +223,8 @@ class ScoringForm(QWidget):
             return
         w.setFocus(Qt.FocusReason.OtherFocusReason)
         self.scroll.ensureWidgetVisible(w, 0, 40)
-        self._focused(qid)
+        if self.current != qid:  # its focus-in has made it the current one already: not twice per key
+            self._focused(qid)
 
     def show_question(self, qid: str | None) -> None:
         """Make the question the current one (highlighted, in view, its guidance shown) without taking the
@@ -167,8 +235,8 @@ class ScoringForm(QWidget):
         self._focused(qid)
 
     def _focused(self, qid: str) -> None:
-        if self.current and self.current in self.widgets:
-            self.widgets[self.current].set_current(False)
+        if self.current and self.current in self._built:
+            self._built[self.current].set_current(False)
         self.current = qid
         self.widgets[qid].set_current(True)
         section_key = (self.template.question_by_id[qid].set_id, self.template.question_by_id[qid].section_id)
@@ -225,3 +293,29 @@ class ScoringForm(QWidget):
         key = item.data(Qt.ItemDataRole.UserRole)
         if key:
             self._focus_section(tuple(key))
+
+
+class _Widgets(Mapping):
+    """The form's question widgets by id, in the template's order; asking for one builds its section."""
+
+    def __init__(self, form: ScoringForm):
+        self.form = form
+
+    def __getitem__(self, qid: str) -> QuestionWidget:
+        form = self.form
+        if qid not in form._built:
+            if qid not in form._section_of:
+                raise KeyError(qid)
+            form._build_section(form._section_of[qid])
+            # laid out now (the scroll area sizes the form on its layout request): it may be clicked at once
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        return form._built[qid]
+
+    def __contains__(self, qid) -> bool:
+        return qid in self.form._section_of
+
+    def __iter__(self):
+        return iter(self.form._section_of)
+
+    def __len__(self) -> int:
+        return len(self.form._section_of)

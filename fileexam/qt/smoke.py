@@ -1,7 +1,9 @@
 """FILEEXAM_SMOKE: the app starts as usual, then closes itself, for checking a built app folder
 (scripts/smoke_built_app.py) and timing start-up (benchmarks/run.py) where nobody is there to close it.
 
-    FILEEXAM_SMOKE=1        quit once the main window is shown (exposed) and its events are processed
+    FILEEXAM_SMOKE=1        quit once the main window is shown (exposed) with the file it was given open
+    FILEEXAM_SMOKE=window   quit once the main window is shown (exposed), the file perhaps still opening
+    FILEEXAM_SMOKE=form     quit once the first case's form is usable: loaded, enabled, a question focused
     FILEEXAM_SMOKE=results  first open Inspection → Results (the report, and its chart drawn), then quit
 
 It prints one line starting "smoke: ok" (or "smoke: FAILED ...", exit code 3) and closes every window."""
@@ -38,8 +40,18 @@ def arm(app: QApplication, window) -> None:
         if time.monotonic() - start > TIMEOUT:
             return finish(3, f"FAILED: nothing shown within {TIMEOUT:.0f} s")
         if not shown(window):
-            return QTimer.singleShot(20, poll)
+            return QTimer.singleShot(5, poll)
+        if mode == "window":
+            return finish(0, "ok, main window shown (window)")
+        if getattr(window, "opening", False):  # the file it was given is opened once the window is shown
+            return QTimer.singleShot(5, poll)
         title = window.windowTitle()
+        if mode == "form":
+            form = getattr(window, "form", None)
+            if form is None or form.session is None or not form.isEnabled() or form.current is None \
+                    or not form.widgets[form.current].isVisible():
+                return QTimer.singleShot(5, poll)
+            return finish(0, f"ok, first case's form usable: {form.session.reference} at {form.current}")
         if mode != "results":
             return finish(0, f"ok, main window shown: {title}")
         if not state["asked"]:

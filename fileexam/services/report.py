@@ -106,7 +106,8 @@ def counted_markings(inspection: InspectionFile,
         if len(markers) > 1 and ref not in decided:
             held = inspection.marking_rows(ref)
             mine = {q: r[0] for q, r in held.get(marker, {}).items()}
-            if any({q: r[0] for q, r in held[m].items()} != mine for m in markers if m != marker):
+            # A complete marking may hold no answers (nothing required applied): it is then an empty one.
+            if any({q: r[0] for q, r in held.get(m, {}).items()} != mine for m in markers if m != marker):
                 unmoderated.append(ref)  # they differ and nobody has settled it yet
     return counted, unmoderated, excluded
 

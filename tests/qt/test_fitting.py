@@ -29,7 +29,11 @@ SCALED = os.environ.get("FILEEXAM_TEST_SCALE") == "200"
 
 
 def fits(qtbot, window: QWidget) -> None:
+    from fileexam.qt.scoring_form import ScoringForm
     qtbot.waitExposed(window)
+    for form in window.findChildren(ScoringForm):  # its sections are built as they are reached (issue 15)
+        if form.session is not None:
+            qtbot.waitUntil(lambda: form.built, timeout=10000)
     qtbot.wait(30)  # posted layout requests and the form's first focus
     found = fitting.problems(window)
     assert found == [], f"{window.windowTitle()}: {len(found)} thing(s) cut off or off screen:\n" + "\n".join(found)
