@@ -427,11 +427,26 @@ def cmd_status(args) -> int:
 
 
 @command("answer", "record, change or clear (with an empty VALUE) one answer")
+def _refuse_not_examinable(f, reference: str, doing: str) -> None:
+    """A case marked not examinable is left out of every figure: scoring it would be work nobody counts (the
+    app locks it the same way)."""
+    from fileexam.services.sample_exclusion import reason_label
+    from fileexam.store.sample_records import exclusions
+
+    ref = f.resolve_case(reference)
+    ex = exclusions(f).get(ref)
+    if ex is not None:
+        raise UsageError(f"case {ref} is marked not examinable ({reason_label(f.template, ex.reason)}), so it is "
+                         f"left out of every figure: nothing to {doing}"
+                         + (f"; its place in the sample is taken by {ex.replaced_by}" if ex.replaced_by else ""))
+
+
 def cmd_answer(args) -> int:
     from fileexam.domain.answers import answer_label
 
     with _open(args.file) as f:
         marker = who_am_i(args)
+        _refuse_not_examinable(f, args.case, "answer")
         a = f.set_answer(args.case, args.question, marker, args.value, args.comment, args.reason or "")
         t = f.template
         q = t.question_by_id[a.question]
@@ -448,6 +463,7 @@ def cmd_answer(args) -> int:
 def cmd_complete(args) -> int:
     with _open(args.file) as f:
         t = f.template
+        _refuse_not_examinable(f, args.case, "mark complete")
         result = f.mark_complete(args.case, who_am_i(args))
     for qid in result.missing:
         print(f"missing: {qid} {t.question_by_id[qid].text}")

@@ -174,6 +174,25 @@ def test_exclude__reason_from_the_template__next_reserve_promoted__audited(drawn
         assert log == [("not examinable", case.reference), ("reserve promoted", first.reference)]
 
 
+def test_exclude__a_case_not_examinable_is_not_answered_or_completed_from_the_command_line(drawn, tmp_path, capsys):
+    _folder, _design, sample = drawn
+    f = new_file(tmp_path / "m.fileexam", sample)
+    case = f.cases()[0]
+    question = next(iter(f.template.questions)).id
+    f.close()
+    path = str(tmp_path / "m.fileexam")
+    assert main(["sample", "exclude", path, case.reference, "--reason", "file_deleted", "--as", "A. Khan"]) == 0
+    capsys.readouterr()
+    for argv, doing in ((["answer", path, case.reference.lower(), question, "Y"], "nothing to answer"),
+                        (["complete", path, case.reference], "nothing to mark complete")):
+        assert main(argv + ["--as", case.inspector]) == 1
+        err = capsys.readouterr().err
+        assert f"case {case.reference} is marked not examinable (File deleted)" in err and doing in err
+    with InspectionFile.open(path) as f:
+        assert f.answers(case.reference, case.inspector) == {}
+        assert f.status(case.reference, case.inspector).value == "not started"
+
+
 def test_exclude__exclusion_and_promotion_are_one_transaction(drawn, tmp_path, monkeypatch):
     _folder, _design, sample = drawn
     f = new_file(tmp_path / "m.fileexam", sample)
