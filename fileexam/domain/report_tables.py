@@ -552,7 +552,7 @@ def sample_table(r) -> Table | None:
     cols = [Column("stratum", "Stratum", LONG_TEXT, 30), Column("designed", "Designed", COUNT, 8),
             Column("eligible", "Eligible", COUNT, 8), Column("drawn", "Drawn", COUNT, 7),
             Column("fraction", "Sampling fraction", SHARE, 9), Column("examined", "Examined", COUNT, 8)]
-    cols += [Column(f"excluded_{k}", acc.reasons[k], COUNT, 9, "Not examinable") for k in used]
+    cols += [Column(f"excluded_{k}", acc.reasons[k], COUNT, 12, "Not examinable") for k in used]  # 12: "examinable" whole
     cols += [Column("replaced", "Replaced by a reserve", COUNT, 9), Column("missing", "Missing", COUNT, 8),
              Column("short", "Short of the design", COUNT, 8), Column("note", "Note", LONG_TEXT, 24)]
     short = acc.short
