@@ -70,6 +70,7 @@ def build_inspection(folder: Path, n_cases: int, inspectors: int = 14, name: str
                      answered: bool = True, key=None) -> Path:
     """Cases and every answer, inserted in bulk (the setup is not what is measured). key: encrypted with it."""
     from fileexam.domain.cases import Case
+    from fileexam.store.answer_rows import write_answers
     from fileexam.store.inspection_file import InspectionFile, now
 
     path = folder / name
@@ -93,7 +94,7 @@ def build_inspection(folder: Path, n_cases: int, inspectors: int = 14, name: str
             comment = "Comment on the review" if rng.random() < 0.1 else ""
             rows.append((c.reference, q.id, c.inspector, value, comment, q.set_id, fps[q.set_id], stamp, 1))
     with f.atomic():
-        f.conn.executemany("INSERT INTO answers VALUES (?,?,?,?,?,?,?,?,?)", rows)
+        write_answers(f.conn, rows)
         f.conn.executemany("INSERT INTO markings VALUES (?,?,?,?)",
                            [(c.reference, c.inspector, "complete", stamp) for c in cases])
     f.close()
