@@ -6,6 +6,7 @@
     python benchmarks/run.py --only big         # aggregation and the whole `fileexam report` on 100,000 cases
     python benchmarks/run.py --only report --reference   # ... and the aggregation before issue 15 beside it
     python benchmarks/run.py --only store --encrypted    # ... and the same inspection encrypted, beside the plain one
+    python benchmarks/run.py --only size        # the master file's KB per case of 80 answers (target <= 8 KB)
     python benchmarks/run.py --only draw        # `fileexam sample draw` on a 50,000-row case list (CSV and .xlsx)
     python benchmarks/run.py --only start       # the built app's start-up beside the venv's (--built-app DIR ...)
 
@@ -486,6 +487,30 @@ def bench_merge(folder: Path, workbooks: int = 30, per: int = 90) -> None:
     emit("fileexam's exact reader on the same sheets / csv floor", exact / floor, "x")
 
 
+def bench_size(folder: Path, n: int = 1200) -> None:
+    """The master file's bytes per case of 80 answers (issue 15: <= 8 KB), as built (the answers inserted
+    case by case: pages of the indexes fill as they would in use) and after VACUUM (as the m010 upgrade
+    leaves a file), the WAL checkpointed into the file first."""
+    from fileexam.store.inspection_file import InspectionFile
+
+    sub = folder / "size"
+    sub.mkdir()
+    path = build_inspection(sub, n)
+    with InspectionFile.open(path) as f:
+        answers = f.count_answers()
+        per_case = {r[0] for r in f.conn.execute("SELECT count(*) FROM answers GROUP BY case_ref")}
+        assert answers == n * SETS * PER_SET and per_case == {SETS * PER_SET}, (answers, per_case)  # what is measured
+        f.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        built = path.stat().st_size
+        f.conn.execute("VACUUM")
+        f.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        vacuumed = path.stat().st_size
+        assert f.count_answers() == answers
+    emit(f"master file as built, {n} cases x {SETS * PER_SET} answers", built / n / 1024, "KB per case", "<= 8 KB")
+    emit("master file after VACUUM", vacuumed / n / 1024, "KB per case", "<= 8 KB")
+    emit("master file as built, per answer", built / answers, "bytes")
+
+
 AGGREGATE = """
 import json, resource, sys, time
 root, which, path, repeat = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
@@ -678,7 +703,8 @@ def main() -> None:
     parser.add_argument("--built-app", type=Path, nargs="+", default=[ROOT / "build" / "dist" / "fileexam"],
                         metavar="DIR", help="the built app folder(s) whose start-up is timed beside the virtual "
                                             "environment's (default build/dist/fileexam)")
-    parser.add_argument("--only", choices=["store", "qt", "start", "merge", "report", "big", "draw"], help="one group of figures")
+    parser.add_argument("--only", choices=["store", "qt", "start", "merge", "report", "big", "draw", "size"],
+                        help="one group of figures")
     parser.add_argument("--big", type=int, default=100_000, metavar="CASES", help="cases of the big group")
     parser.add_argument("--reference", action="store_true",
                         help="also time the aggregation before issue 15 (tests/reference_report.py)")
@@ -702,6 +728,8 @@ def main() -> None:
         if only in (None, "report"):
             bench_report(path, folder, n, args.reference)
             bench_ten_thousand(folder, 1_000 if args.quick else 10_000, args.reference)
+        if only in (None, "size"):
+            bench_size(folder, n)
         if only in (None, "merge"):
             bench_merge(folder, 30 if not args.quick else 3)
         if only in (None, "draw"):
