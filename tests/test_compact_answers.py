@@ -110,3 +110,21 @@ def test_times_as_fileexam_writes_them__round_trip_exactly_through_milliseconds(
     for text in ["2026-01-01", "2026-03-01T10:00:00.123+02:00", "2026-03-01T10:00:00.123456+00:00",
                  "2026-03-01T10:00:00+00:00", "yesterday", "", None]:
         assert stored_time(text) == text and time_text(stored_time(text)) == text  # kept as written
+
+
+def test_the_indexes_kept_are_the_ones_the_queries_use(tmp_path):
+    """answers_by_marking covers the aggregation, answers_by_question the report's typed answers; every other
+    read of the answers goes by the primary key (the table itself since m010)."""
+    path, key = old_file(tmp_path, "plain")
+    with InspectionFile.open(path) as f:
+        def plan(sql, *params):
+            return " | ".join(r[3] for r in f.conn.execute("EXPLAIN QUERY PLAN " + sql, params))
+        assert "COVERING INDEX answers_by_marking" in plan(
+            "SELECT marker, case_ref, group_concat(question_id, ','), group_concat(value, '') FROM answers"
+            " GROUP BY marker, case_ref")
+        assert "COVERING INDEX answers_by_question" in plan(
+            "SELECT case_ref, marker, question_id, value FROM answers WHERE question_id IN (?, ?)", "PC01", "PC02")
+        assert "PRIMARY KEY (case_ref=?)" in plan(f"SELECT {COLUMNS} FROM {FROM} WHERE a.case_ref=?", "U1")
+        assert "PRIMARY KEY (case_ref=? AND question_id=? AND marker=?)" in plan(
+            "SELECT value, comment, revision FROM answers WHERE case_ref=? AND question_id=? AND marker=?", "U1", "PC01",
+            "AK")

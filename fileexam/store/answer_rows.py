@@ -46,7 +46,8 @@ def answer_row(row) -> tuple:
 
 def set_version(conn, set_id: str, fingerprint: str) -> int:
     """The id of this version of a question set, added the first time an answer refers to it."""
-    found = conn.execute("SELECT id FROM set_versions WHERE set_id=? AND fingerprint=?", [set_id, fingerprint]).fetchone()
+    found = conn.execute("SELECT id FROM set_versions WHERE set_id=? AND fingerprint=?",
+                         [set_id, fingerprint]).fetchone()
     if found:
         return found[0]
     return conn.execute("INSERT INTO set_versions (set_id, fingerprint) VALUES (?,?)", [set_id, fingerprint]).lastrowid

@@ -283,7 +283,8 @@ def m010_compact_answers(db: Database) -> None:
             fingerprint TEXT NOT NULL,
             UNIQUE (set_id, fingerprint)
         )""",
-        "INSERT INTO set_versions (set_id, fingerprint) SELECT DISTINCT set_id, set_fingerprint FROM answers ORDER BY 1, 2",
+        "INSERT INTO set_versions (set_id, fingerprint)"
+        " SELECT DISTINCT set_id, set_fingerprint FROM answers ORDER BY 1, 2",
         """CREATE TABLE answers_compact (
             case_ref TEXT NOT NULL REFERENCES cases(reference),
             question_id TEXT NOT NULL,
@@ -306,7 +307,8 @@ def m010_compact_answers(db: Database) -> None:
     ]:
         conn.execute(sql)
         if sql.startswith("INSERT INTO answers_compact"):
-            before, after = (conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("answers", "answers_compact"))
+            before, after = (conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                             for t in ("answers", "answers_compact"))
             if before != after:  # rolled back with the whole migration: nothing is lost
                 raise RuntimeError(f"m010_compact_answers: {after} of {before} answers converted")
     conn.create_function("fileexam_stored_time", 1, None)
