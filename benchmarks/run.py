@@ -559,7 +559,8 @@ with InspectionFile.open(path, read_only=True) as f:
     known = f.conn.execute("SELECT total(CASE a.value WHEN 'fully' THEN 2 WHEN 'partially' THEN 1 ELSE 0 END),"
                            " 2 * count(CASE WHEN a.value IN ('fully', 'partially', 'not_met') THEN 1 END)"
                            " FROM answers a CROSS JOIN markings m ON m.case_ref = a.case_ref AND m.marker = a.marker"
-                           " AND m.status = 'complete' WHERE a.set_id = 'set0'").fetchone()
+                           " AND m.status = 'complete' JOIN set_versions v ON v.id = a.set_version"
+                           " WHERE v.set_id = 'set0'").fetchone()
     fig = r.figure("set0")
     print(json.dumps({"floors": floors, "times": times, "answers": answers, "counted": len(r.counted),
                       "complete": complete,
