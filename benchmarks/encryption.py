@@ -349,7 +349,13 @@ def build(backend: Backend, path: Path, schema: list[str], n_cases: int, key: st
                  " VALUES ('inspection-template', 'bench', '1', 'tfp', 'bench.yaml', 'kind: inspection-template', ?)",
                  [stamp]).fetchall()
     conn.executemany("INSERT INTO cases (reference, fields, inspector, source, added_at) VALUES (?,?,?,?,?)", cases)
-    conn.executemany("INSERT INTO answers VALUES (?,?,?,?,?,?,?,?,?)", answers)
+    from fileexam.store.answer_rows import stored_time  # answers stored as m010_compact_answers has them
+    versions = sorted({(a[5], a[6]) for a in answers})
+    conn.executemany("INSERT INTO set_versions (id, set_id, fingerprint) VALUES (?,?,?)",
+                     [(i, *v) for i, v in enumerate(versions, 1)])
+    ids = {v: i for i, v in enumerate(versions, 1)}
+    conn.executemany("INSERT INTO answers VALUES (?,?,?,?,?,?,?,?)",
+                     [(*a[:5], ids[(a[5], a[6])], stored_time(a[7]), a[8]) for a in answers])
     conn.executemany("INSERT INTO markings VALUES (?,?,?,?)", markings)
     conn.execute("COMMIT").fetchall()
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
@@ -373,11 +379,12 @@ def write_answer(conn, ref: str, qid: str, marker: str, value: str, action: str 
                            [ref, qid, marker]).fetchall()
         old_value, revision = (old[0][0], old[0][2]) if old else (None, 0)
         conn.execute(
-            "INSERT INTO answers (case_ref, question_id, marker, value, comment, set_id, set_fingerprint, answered_at,"
-            " revision) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (case_ref, question_id, marker) DO UPDATE SET"
-            " value=excluded.value, comment=excluded.comment, set_id=excluded.set_id,"
-            " set_fingerprint=excluded.set_fingerprint, answered_at=excluded.answered_at, revision=excluded.revision",
-            [ref, qid, marker, value, "", qid[:2], "fp" + qid[:2], stamp, revision + 1]).fetchall()
+            "INSERT INTO answers (case_ref, question_id, marker, value, comment, set_version, answered_ms,"
+            " revision) VALUES (?,?,?,?,?,(SELECT id FROM set_versions WHERE set_id=? AND fingerprint=?),?,?)"
+            " ON CONFLICT (case_ref, question_id, marker) DO UPDATE SET value=excluded.value,"
+            " comment=excluded.comment, set_version=excluded.set_version, answered_ms=excluded.answered_ms,"
+            " revision=excluded.revision",
+            [ref, qid, marker, value, "", qid[:2], "fp" + qid[:2], int(time.time() * 1000), revision + 1]).fetchall()
         conn.execute("INSERT INTO audit (at, who, action, case_ref, question_id, marker, old_value, new_value, reason)"
                      " VALUES (?,?,?,?,?,?,?,?,?)",
                      [stamp, marker, action, ref, qid, marker, old_value, value, reason]).fetchall()

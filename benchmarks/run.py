@@ -6,6 +6,7 @@
     python benchmarks/run.py --only big         # aggregation and the whole `fileexam report` on 100,000 cases
     python benchmarks/run.py --only report --reference   # ... and the aggregation before issue 15 beside it
     python benchmarks/run.py --only store --encrypted    # ... and the same inspection encrypted, beside the plain one
+    python benchmarks/run.py --only size        # the master file's KB per case of 80 answers (target <= 8 KB)
     python benchmarks/run.py --only draw        # `fileexam sample draw` on a 50,000-row case list (CSV and .xlsx)
     python benchmarks/run.py --only start       # the built app's start-up beside the venv's (--built-app DIR ...)
     python benchmarks/run.py --only qt          # start-up through `python -m fileexam FILE`, case switch, key press
@@ -95,6 +96,7 @@ def build_inspection(folder: Path, n_cases: int, inspectors: int = 14, name: str
                      answered: bool = True, key=None) -> Path:
     """Cases and every answer, inserted in bulk (the setup is not what is measured). key: encrypted with it."""
     from fileexam.domain.cases import Case
+    from fileexam.store.answer_rows import write_answers
     from fileexam.store.inspection_file import InspectionFile, now
 
     path = folder / name
@@ -118,7 +120,7 @@ def build_inspection(folder: Path, n_cases: int, inspectors: int = 14, name: str
             comment = "Comment on the review" if rng.random() < 0.1 else ""
             rows.append((c.reference, q.id, c.inspector, value, comment, q.set_id, fps[q.set_id], stamp, 1))
     with f.atomic():
-        f.conn.executemany("INSERT INTO answers VALUES (?,?,?,?,?,?,?,?,?)", rows)
+        write_answers(f.conn, rows)
         f.conn.executemany("INSERT INTO markings VALUES (?,?,?,?)",
                            [(c.reference, c.inspector, "complete", stamp) for c in cases])
     f.close()
@@ -138,6 +140,7 @@ def bench_writes(path: Path, n: int = 400) -> None:
         inspector = {c.reference: c.inspector for c in f.cases()}
         rng = random.Random(2)
         times, floor, last = [], [], {}
+        version = f.conn.execute("SELECT min(id) FROM set_versions").fetchone()[0]  # any: the floor's row only
         for _ in range(n):
             ref, qid = rng.choice(refs), rng.choice(qids)
             marker = f.case(ref).inspector
@@ -148,10 +151,10 @@ def bench_writes(path: Path, n: int = 400) -> None:
             last[ref, qid] = value
             t0 = time.perf_counter()
             with f.atomic():
-                f.conn.execute("INSERT INTO answers (case_ref, question_id, marker, value, comment, set_id, "
-                               "set_fingerprint, answered_at, revision) VALUES (?,?,?,?,'','x','x','t',1) ON CONFLICT"
-                               " (case_ref, question_id, marker) DO UPDATE SET answered_at=excluded.answered_at",
-                               [ref, qid, marker, value])
+                f.conn.execute("INSERT INTO answers (case_ref, question_id, marker, value, comment, set_version, "
+                               "answered_ms, revision) VALUES (?,?,?,?,'',?,0,1) ON CONFLICT"
+                               " (case_ref, question_id, marker) DO UPDATE SET answered_ms=excluded.answered_ms",
+                               [ref, qid, marker, value, version])
             floor.append((time.perf_counter() - t0) * 1000)
         held = {(r, q): v for r, q, m, v in f.conn.execute("SELECT case_ref, question_id, marker, value FROM answers")
                 if inspector[r] == m and (r, q) in last}
@@ -661,6 +664,30 @@ def bench_merge(folder: Path, workbooks: int = 30, per: int = 90) -> None:
     emit("fileexam's exact reader on the same sheets", exact, "s", floor=("python-calamine parse", parse))
 
 
+def bench_size(folder: Path, n: int = 1200) -> None:
+    """The master file's bytes per case of 80 answers (issue 15: <= 8 KB), as built (the answers inserted
+    case by case: pages of the indexes fill as they would in use) and after VACUUM (as the m010 upgrade
+    leaves a file), the WAL checkpointed into the file first."""
+    from fileexam.store.inspection_file import InspectionFile
+
+    sub = folder / "size"
+    sub.mkdir()
+    path = build_inspection(sub, n)
+    with InspectionFile.open(path) as f:
+        answers = f.count_answers()
+        per_case = {r[0] for r in f.conn.execute("SELECT count(*) FROM answers GROUP BY case_ref")}
+        assert answers == n * SETS * PER_SET and per_case == {SETS * PER_SET}, (answers, per_case)  # what is measured
+        f.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        built = path.stat().st_size
+        f.conn.execute("VACUUM")
+        f.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        vacuumed = path.stat().st_size
+        assert f.count_answers() == answers
+    emit(f"master file as built, {n} cases x {SETS * PER_SET} answers", built / n / 1024, "KB per case", "<= 8 KB")
+    emit("master file after VACUUM", vacuumed / n / 1024, "KB per case", "<= 8 KB")
+    emit("master file as built, per answer", built / answers, "bytes")
+
+
 AGGREGATE = """
 import json, resource, sys, time
 root, which, path, repeat = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
@@ -709,7 +736,8 @@ with InspectionFile.open(path, read_only=True) as f:
     known = f.conn.execute("SELECT total(CASE a.value WHEN 'fully' THEN 2 WHEN 'partially' THEN 1 ELSE 0 END),"
                            " 2 * count(CASE WHEN a.value IN ('fully', 'partially', 'not_met') THEN 1 END)"
                            " FROM answers a CROSS JOIN markings m ON m.case_ref = a.case_ref AND m.marker = a.marker"
-                           " AND m.status = 'complete' WHERE a.set_id = 'set0'").fetchone()
+                           " AND m.status = 'complete' JOIN set_versions v ON v.id = a.set_version"
+                           " WHERE v.set_id = 'set0'").fetchone()
     fig = r.figure("set0")
     print(json.dumps({"floors": floors, "times": times, "answers": answers, "counted": len(r.counted),
                       "complete": complete,
@@ -854,7 +882,8 @@ def main() -> None:
     parser.add_argument("--built-app", type=Path, nargs="+", default=[ROOT / "build" / "dist" / "fileexam"],
                         metavar="DIR", help="the built app folder(s) whose start-up is timed beside the virtual "
                                             "environment's (default build/dist/fileexam)")
-    parser.add_argument("--only", choices=["store", "qt", "start", "merge", "report", "big", "draw"], help="one group of figures")
+    parser.add_argument("--only", choices=["store", "qt", "start", "merge", "report", "big", "draw", "size"],
+                        help="one group of figures")
     parser.add_argument("--merge-sizes", type=int, nargs="+", default=[30], metavar="N",
                         help="workbooks per merge run (e.g. 5 30 60 for the scale curve)")
     parser.add_argument("--big", type=int, default=100_000, metavar="CASES", help="cases of the big group")
@@ -893,6 +922,8 @@ def run_groups(args) -> None:
         if only in (None, "report"):
             bench_report(path, folder, n, args.reference)
             bench_ten_thousand(folder, 1_000 if args.quick else 10_000, args.reference)
+        if only in (None, "size"):
+            bench_size(folder, n)
         if only in (None, "merge"):
             for books in ([3] if args.quick else args.merge_sizes):
                 bench_merge(folder, books)

@@ -35,8 +35,10 @@ def plain(err: str | bytes) -> str:
 def snapshot(f) -> tuple:
     """All that a command could have written to the inspection file."""
     q = f.conn.execute
-    return (q("SELECT * FROM answers ORDER BY rowid").fetchall(), q("SELECT * FROM audit ORDER BY rowid").fetchall(),
-            q("SELECT * FROM cases ORDER BY rowid").fetchall(), q("SELECT * FROM markings ORDER BY rowid").fetchall())
+    return (q("SELECT * FROM answers ORDER BY case_ref, question_id, marker").fetchall(),
+            q("SELECT * FROM audit ORDER BY rowid").fetchall(),
+            q("SELECT * FROM cases ORDER BY rowid").fetchall(), q("SELECT * FROM markings ORDER BY rowid").fetchall(),
+            q("SELECT * FROM set_versions ORDER BY id").fetchall())
 
 
 def cli(*args, env: dict | None = None, **kw) -> subprocess.CompletedProcess:

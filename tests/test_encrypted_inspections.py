@@ -571,9 +571,13 @@ def test_passphrase__never_in_settings_logs_audit_crash_log_or_any_file(tmp_path
         assert not any(PASSPHRASE in repr(r) or OTHER in repr(r) for r in f.audit())
 
 
-def test_before_upgrade_copy__encrypted_with_the_same_key(tmp_path, key):
+def test_before_upgrade_copy__encrypted_with_the_same_key(tmp_path):
+    import shutil
     path = tmp_path / "older.fileexam"
-    new_encrypted(path, key, sample=False).close()
+    # A file of the m009 schema (made before m010 rebuilt the answers: tests/fixtures/make_m009_files.py)
+    shutil.copy(ROOT / "tests" / "fixtures" / "m009-encrypted.fileexam", path)
+    passphrase = "m009 fixture passphrase"
+    key = derive(passphrase, path.read_bytes()[:16])
     from fileexam.store.sqlite import connect
     conn = connect(path, key, isolation_level=None)  # as an older fileexam left it: the last migration not yet run
     for table in ("sample_designs", "sample_strata", "case_strata", "sample_reserves", "sample_exclusions",
@@ -587,7 +591,7 @@ def test_before_upgrade_copy__encrypted_with_the_same_key(tmp_path, key):
     assert copy.read_bytes()[:16] == key.salt and b"SQLite format 3" not in copy.read_bytes()
     with pytest.raises(NeedsPassphrase):
         check_inspection_file(copy, "full")
-    assert check_inspection_file(copy, "full", derive(PASSPHRASE, key.salt)).encrypted
+    assert check_inspection_file(copy, "full", derive(passphrase, key.salt)).encrypted
 
 
 def test_rekey__interrupted_after_the_backups__every_file_whole__run_again_finishes(enc, key, monkeypatch):

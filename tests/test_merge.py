@@ -164,7 +164,8 @@ def test_merge__workbook_from_compatible_version__merged(master, tmp_path):
     ref = [c for c in other.cases() if c.inspector == "A. Khan"][0].reference
     held = master.answers(ref, "A. Khan")
     # each answer keeps the fingerprint of the set version it was given under
-    fp = master.conn.execute("SELECT DISTINCT set_fingerprint FROM answers WHERE set_id='pre-charge'").fetchall()
+    fp = master.conn.execute("SELECT DISTINCT v.fingerprint FROM answers a JOIN set_versions v ON v.id = a.set_version"
+                              " WHERE v.set_id='pre-charge'").fetchall()
     assert fp == [(other.template.set_by_id["pre-charge"].fingerprint,)] and held
 
 

@@ -16,6 +16,7 @@ from fileexam.domain.cases import Case
 from fileexam.domain.statistics import direction_of_travel, ratio_interval, wilson
 from fileexam.formats.report_workbook import read_report_data, write_report
 from fileexam.services.report import build_report
+from fileexam.store.answer_rows import write_answers
 from fileexam.store.inspection_file import InspectionFile
 
 ROOT_EXAMPLES = ROOT / "exports/examples"
@@ -37,8 +38,8 @@ def make_master(tmp_path, cases=CASES, name="master"):
     f.add_cases([Case(ref, {"area": a, "strand": s}, m) for ref, (a, s, m, _, _) in cases.items()], "t", "TL")
     for ref, (_, _, marker, answers, complete) in cases.items():
         for qid, value in answers.items():
-            f.conn.execute("INSERT INTO answers VALUES (?,?,?,?,?,?,?,?,?)",  # as a merge would leave them,
-                           [ref, qid, marker, value, "", "demo", "x", "2026-01-01", 1])  # stale answers included
+            write_answers(f.conn, [(ref, qid, marker, value, "", "demo", "x", "2026-01-01", 1)])  # as a merge
+            # would leave them, stale answers included
         f.conn.execute("INSERT INTO markings VALUES (?,?,?,?)",
                        [ref, marker, "complete" if complete else "in progress", "2026-01-01"])
     return f

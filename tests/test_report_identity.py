@@ -24,6 +24,7 @@ from fileexam.domain.cases import Case
 from fileexam.domain.questions import AnswerType
 from fileexam.domain.statistics import ratio_interval, ratio_intervals
 from fileexam.services import report as live
+from fileexam.store.answer_rows import write_answers
 from fileexam.store.inspection_file import InspectionFile
 
 # A template beside the shipped one: fractional points and weights, a choices question that opens others,
@@ -202,7 +203,7 @@ def generate(folder, template, n_cases: int, seed: int, name: str = "gen") -> In
         elif r < 0.36:  # a decision on a case nobody double-marked: scored on it all the same
             decisions.append((c.reference, rng.choice(questions).id, None, "agreed", "Moderator", "2026-03-01"))
     with f.atomic():
-        f.conn.executemany("INSERT INTO answers VALUES (?,?,?,?,?,?,?,?,?)", answers)
+        write_answers(f.conn, answers)
         f.conn.executemany("INSERT INTO markings VALUES (?,?,?,?)", markings)
         f.conn.executemany("INSERT INTO double_marking VALUES (?,?,?)", doubles)
         f.conn.executemany("INSERT OR REPLACE INTO moderation_decisions VALUES (?,?,?,?,?,?)", decisions)
@@ -297,7 +298,8 @@ def test_wide_value_codes__and_markings_read_row_by_row__as_before(tmp_path, mon
     f = generate(tmp_path, custom_template(tmp_path), 300, 6)
     monkeypatch.setattr(live, "_NARROW", 0)
     with f.atomic():
-        f.conn.execute("UPDATE answers SET question_id='K,11' WHERE rowid % 7 = 0 AND question_id='K07'")
+        f.conn.execute("UPDATE answers SET question_id='K,11' WHERE unicode(substr(case_ref, -1)) % 7 = 0"
+                       " AND question_id='K07'")
     new, old = both(f)
     assert live._Codebook(f.template).wide
     compare_reports(new, old)

@@ -24,6 +24,7 @@ from fileexam.domain.report_tables import NO_CASES
 from fileexam.formats.report_workbook import write_report
 from fileexam.services.merge import master_coverage
 from fileexam.services.report import build_report, report_json
+from fileexam.store.answer_rows import write_answers
 from fileexam.store.inspection_file import InspectionFile
 from test_report import sumifs
 
@@ -109,8 +110,7 @@ def make_inspection(folder, cases, name="Demo follow-up"):
                  for ref, (a, s, _, fl) in cases.items()], "t", "TL")
     for ref, (_, _, answers, _) in cases.items():
         for qid, value in answers.items():
-            f.conn.execute("INSERT INTO answers VALUES (?,?,?,?,?,?,?,?,?)",
-                           [ref, qid, "AK", value, "", "demo", "x", "2026-01-01", 1])
+            write_answers(f.conn, [(ref, qid, "AK", value, "", "demo", "x", "2026-01-01", 1)])
         f.conn.execute("INSERT INTO markings VALUES (?,?,?,?)", [ref, "AK", "complete", "2026-01-01"])
     return f
 

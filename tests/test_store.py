@@ -198,13 +198,11 @@ def test_durability__killed_right_after_write_returns__answer_is_there(area_file
 
 
 def test_migrations__file_with_first_schema__upgraded_in_place_with_backup(tmp_path):
+    import shutil
     path = tmp_path / "old.fileexam"
-    with InspectionFile.create(path, AREA_TEMPLATE, "Old", "TL") as f:
-        ref_fields = {"area": "Wessex", "strand": "crown_court", "stage": "live", "charging_decision_by": "area"}
-        from fileexam.domain.cases import Case
-        f.add_cases([Case("U1", ref_fields, "AK")], "s.csv", "TL")
-        f.set_answer("U1", "PC01", "AK", "yes")
-    # Wind the file back to the first schema, as an early fileexam would have left it.
+    # A file of the m009 schema (made by fileexam before m010 rebuilt the answers), wound back to the first
+    # schema, as an early fileexam would have left it.
+    shutil.copy(ROOT / "tests" / "fixtures" / "m009-plain.fileexam", path)
     db = Database(str(path))
     for idx in ("answers_by_question", "answers_by_marker", "audit_by_case", "cases_by_inspector",
                 "answers_by_marking"):
@@ -220,10 +218,10 @@ def test_migrations__file_with_first_schema__upgraded_in_place_with_backup(tmp_p
     with InspectionFile.open(path) as f:
         assert [m.name for m in migrations.applied(f.db)] == KNOWN
         assert "answers_by_question" in {i.name for i in f.db["answers"].indexes}
-        assert f.answers("U1", "AK")["PC01"].value == "yes"
+        assert f.answers("U1", "AK")["PC01"].value == "no"
     backup = tmp_path / "old.before-upgrade-m001_initial.fileexam"
     assert backup.exists()
-    assert sqlite3.connect(backup).execute("SELECT count(*) FROM answers").fetchone()[0] == 1
+    assert sqlite3.connect(backup).execute("SELECT count(*) FROM answers").fetchone()[0] == 8
 
 
 def test_migrations__names_known_without_sqlite_utils_match_the_real_list():

@@ -8,6 +8,9 @@ from pathlib import Path
 
 from fileexam.faults.inspections import _new_inspection
 
+# The n-th answer in key order: the answers have no rowid since m010_compact_answers (WITHOUT ROWID).
+_NTH_ANSWER = ("WHERE (case_ref, question_id, marker) ="
+               " (SELECT case_ref, question_id, marker FROM answers ORDER BY 1, 2, 3 LIMIT 1 OFFSET {})")
 DAMAGE_KINDS = ["truncated", "byte-flip", "header-flip", "btree-header-flip", "zero-page", "swap-pages", "copy-page",
                 "scramble-pages", "junk-appended", "content-damage"]
 CONTENT_DAMAGE = [  # sound to SQLite, wrong to fileexam: another tool (or a person with DB Browser) edited the file
@@ -15,10 +18,14 @@ CONTENT_DAMAGE = [  # sound to SQLite, wrong to fileexam: another tool (or a per
     "UPDATE meta SET value='' WHERE key='inspection_id'", "UPDATE meta SET value=NULL WHERE key='name'",
     "UPDATE cases SET fields='[]' WHERE rowid=1", "UPDATE cases SET fields='not json' WHERE rowid=2",
     "UPDATE cases SET fields='{\"area\": 7}' WHERE rowid=3", "UPDATE cases SET inspector=NULL WHERE rowid=4",
-    "UPDATE answers SET value='maybe' WHERE rowid=1", "UPDATE answers SET value=NULL WHERE rowid=2",
-    "UPDATE answers SET value=x'ff00' WHERE rowid=3", "UPDATE answers SET question_id='ZZ99' WHERE rowid=4",
-    "UPDATE answers SET answered_at='yesterday', revision='many' WHERE rowid=5",
-    "UPDATE answers SET case_ref='NOT-A-CASE' WHERE rowid=6", "UPDATE markings SET status='done' WHERE rowid=1",
+    "UPDATE answers SET value='maybe' " + _NTH_ANSWER.format(0),
+    "UPDATE answers SET value=NULL " + _NTH_ANSWER.format(1),
+    "UPDATE answers SET value=x'ff00' " + _NTH_ANSWER.format(2),
+    "UPDATE answers SET question_id='ZZ99' " + _NTH_ANSWER.format(3),
+    "UPDATE answers SET answered_ms='yesterday', revision='many' " + _NTH_ANSWER.format(4),
+    "UPDATE answers SET case_ref='NOT-A-CASE' " + _NTH_ANSWER.format(5),
+    "UPDATE answers SET set_version=9999 " + _NTH_ANSWER.format(6),
+    "UPDATE markings SET status='done' WHERE rowid=1",
     "UPDATE markings SET status=NULL WHERE rowid=2", "UPDATE definitions SET text='{{{' WHERE kind='question-set'",
     "UPDATE definitions SET text=substr(text, 1, 200) WHERE kind='inspection-template'",
     "DELETE FROM definitions WHERE kind='question-set'", "DROP INDEX answers_by_question",

@@ -36,8 +36,9 @@ def _invalid_rows(f) -> list[str]:
     cases = {c.reference for c in f.cases()}
     latest = datetime.now(timezone.utc) + timedelta(days=2)
     bad = []
-    for ref, qid, marker, value, comment, set_id, at, rev in f.conn.execute(
-            "SELECT case_ref, question_id, marker, value, comment, set_id, answered_at, revision FROM answers"):
+    from fileexam.store.answer_rows import COLUMNS, FROM, answer_row
+    for row in f.conn.execute(f"SELECT {COLUMNS} FROM {FROM}"):
+        ref, qid, marker, value, comment, set_id, _fingerprint, at, rev = answer_row(row)
         q = t.question_by_id.get(qid)
         problems = []
         if ref not in cases:
@@ -98,9 +99,9 @@ def _try_merge(master: str, trial: str, workbook: str, accept: bool, expected: d
             res["not_as_exported"] = [k for k, v in expected.items() if got.get(k) != v][:3]
             # This run's workbooks all come from the master's own template: any other set fingerprint was typed in.
             res["foreign_fingerprints"] = [f"{r}/{q}/{m}: {str(fp)[:40]!r}" for r, q, m, fp in f.conn.execute(
-                "SELECT case_ref, question_id, marker, set_fingerprint FROM answers a WHERE NOT EXISTS (SELECT 1 FROM"
-                " definitions d WHERE d.kind='question-set' AND d.def_id=a.set_id AND d.fingerprint=a.set_fingerprint)"
-                " LIMIT 3")]
+                "SELECT a.case_ref, a.question_id, a.marker, v.fingerprint FROM answers a LEFT JOIN set_versions v"
+                " ON v.id = a.set_version WHERE NOT EXISTS (SELECT 1 FROM definitions d WHERE d.kind='question-set'"
+                " AND d.def_id=v.set_id AND d.fingerprint=v.fingerprint) LIMIT 3")]
     res["changed"] = _master_tables(Path(trial)) != before
     res["integrity"] = _integrity(Path(trial))
     if res["outcome"] in ("merged", "unchanged"):

@@ -13,6 +13,8 @@ from fileexam.domain.answers import Answer, Completeness, answer_text, completen
 from fileexam.domain.cases import BadValue, Case, Status, clean_text, field_value
 from fileexam.domain.template import InspectionTemplate
 from fileexam.formats.definitions import load_file, load_text
+from fileexam.store import answer_rows
+from fileexam.store.answer_rows import time_text, write_answers
 from fileexam.store.errors import StoreError
 from fileexam.store.file_check import APPLICATION_ID, check_inspection_file, connect_read_only
 from fileexam.store.schema_names import KNOWN, MIGRATION_SET
@@ -94,6 +96,16 @@ def _try_key(path: Path, key: CipherKey) -> None:
             raise WrongPassphrase(path) from None
         raise
     conn.close()
+
+
+def _give_back_space(conn: sqlite3.Connection) -> None:
+    """After m010_compact_answers rebuilt the answers: the old table's pages are free, the file only shrinks
+    once vacuumed. Already upgraded and whole without it: when it cannot be done now (another program reading
+    the file, no room for the temporary copy), the file stays as large as it was."""
+    try:
+        conn.execute("VACUUM")
+    except sqlite3.OperationalError:
+        pass
 
 
 def _open_read_only(path: Path) -> bool:
@@ -257,6 +269,8 @@ class InspectionFile:
                             from fileexam.store.file_check import DamagedFile
                             raise DamagedFile(path, f"its schema does not match its record of upgrades ({exc})") \
                                 from None
+                        if "m010_compact_answers" not in applied:
+                            _give_back_space(conn)
                     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")  # recognised at once from now on
                     if read_only:
                         conn.close()
@@ -404,9 +418,9 @@ class InspectionFile:
     # ---- answers --------------------------------------------------------------
     def answers(self, reference: str, marker: str) -> dict[str, Answer]:
         rows = self.conn.execute(
-            "SELECT question_id, value, comment, answered_at, revision FROM answers WHERE case_ref=? AND marker=?",
+            "SELECT question_id, value, comment, answered_ms, revision FROM answers WHERE case_ref=? AND marker=?",
             [reference, marker])
-        return {r[0]: Answer(reference, r[0], marker, r[1], r[2], r[3], r[4]) for r in rows}
+        return {r[0]: Answer(reference, r[0], marker, r[1], r[2], time_text(r[3]), r[4]) for r in rows}
 
     def set_answer(self, reference: str, question_id: str, marker: str, value,
                    comment: str | None = None, reason: str = "") -> Answer:
@@ -431,13 +445,8 @@ class InspectionFile:
                 self.conn.execute("DELETE FROM answers WHERE case_ref=? AND question_id=? AND marker=?",
                                 [reference, question_id, marker])
             else:
-                self.conn.execute(
-                    "INSERT INTO answers (case_ref, question_id, marker, value, comment, set_id, set_fingerprint,"
-                    " answered_at, revision) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (case_ref, question_id, marker)"
-                    " DO UPDATE SET value=excluded.value, comment=excluded.comment, set_id=excluded.set_id,"
-                    " set_fingerprint=excluded.set_fingerprint, answered_at=excluded.answered_at,"
-                    " revision=excluded.revision",
-                    [reference, question_id, marker, text, new_comment, q.set_id, qs.fingerprint, stamp, revision + 1])
+                write_answers(self.conn, [(reference, question_id, marker, text, new_comment, q.set_id, qs.fingerprint,
+                                           stamp, revision + 1)])
             if old_value != text:
                 self._audit(self.conn, marker, "answer" if text is not None else "clear", reference, question_id,
                             marker, old_value, text, reason, stamp)
@@ -485,8 +494,7 @@ class InspectionFile:
 
     def all_answers(self, marker: str | None = None, references: list[str] | None = None):
         """Rows (case_ref, question_id, marker, value, comment, set_id, answered_at, revision) in case order."""
-        sql = ("SELECT a.case_ref, a.question_id, a.marker, a.value, a.comment, a.set_id, a.answered_at, a.revision"
-               " FROM answers a JOIN cases c ON c.reference = a.case_ref")
+        sql = (f"SELECT {answer_rows.COLUMNS} FROM {answer_rows.FROM} JOIN cases c ON c.reference = a.case_ref")
         where, params = [], []
         if marker is not None:
             where.append("a.marker = ?")
@@ -497,7 +505,8 @@ class InspectionFile:
         wanted = set(references) if references is not None else None
         for row in self.conn.execute(sql, params):
             if wanted is None or row[0] in wanted:
-                yield row
+                r = answer_rows.answer_row(row)
+                yield r[:6] + r[7:]
 
     def answered_markings(self, marker: str | None = None) -> list[tuple[str, str]]:
         """(case, marker) pairs that hold at least one answer."""
@@ -518,9 +527,10 @@ class InspectionFile:
     def marking_rows(self, reference: str) -> dict[str, dict[str, tuple]]:
         """marker -> question -> (value, comment, answered_at, revision, set_id, set_fingerprint)."""
         out: dict[str, dict[str, tuple]] = {}
-        for r in self.conn.execute("SELECT marker, question_id, value, comment, answered_at, revision, set_id,"
-                                   " set_fingerprint FROM answers WHERE case_ref=?", [reference]):
-            out.setdefault(r[0], {})[r[1]] = tuple(r[2:])
+        for row in self.conn.execute(f"SELECT {answer_rows.COLUMNS} FROM {answer_rows.FROM} WHERE a.case_ref=?",
+                                     [reference]):
+            _, qid, marker, value, comment, set_id, fingerprint, at, revision = answer_rows.answer_row(row)
+            out.setdefault(marker, {})[qid] = (value, comment, at, revision, set_id, fingerprint)
         return out
 
     def double_marked(self) -> set[tuple[str, str]]:
@@ -544,13 +554,8 @@ class InspectionFile:
             if p.outcome in ("new", "updated"):
                 markings.append((p.reference, p.marker, p.status, stamp))
         with self.atomic():
-            self.conn.executemany(
-                "INSERT INTO answers (case_ref, question_id, marker, value, comment, set_id, set_fingerprint,"
-                " answered_at, revision) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (case_ref, question_id, marker)"
-                " DO UPDATE SET value=excluded.value, comment=excluded.comment, set_id=excluded.set_id,"
-                " set_fingerprint=excluded.set_fingerprint, answered_at=excluded.answered_at,"
-                " revision=excluded.revision",
-                [(ref, qid, m, r[0], r[1] or "", r[4], r[5], r[2], r[3]) for ref, qid, m, r in writes])
+            write_answers(self.conn, [(ref, qid, m, r[0], r[1] or "", r[4], r[5], r[2], r[3])
+                                      for ref, qid, m, r in writes])
             self.conn.executemany("DELETE FROM answers WHERE case_ref=? AND question_id=? AND marker=?", deletes)
             self.conn.executemany("INSERT INTO audit (at, who, action, case_ref, question_id, marker, old_value,"
                                   " new_value, reason) VALUES (?,?,?,?,?,?,?,?,?)", audits)

@@ -264,3 +264,51 @@ def m009_standardisation_gold(db: Database) -> None:
         PRIMARY KEY (case_ref, marker)
     );
     """)
+
+
+@migrations()
+def m010_compact_answers(db: Database) -> None:
+    # Issue 15, the master file's size (docs/benchmarks.md): a question set's id and fingerprint stored once,
+    # the answer's time as integer UTC milliseconds (store/answer_rows.py turns both back), the answers as a
+    # WITHOUT ROWID table keyed by the primary key (no second copy of the keys) and without answers_by_marker
+    # (a prefix of answers_by_marking). Statement by statement, not executescript (which would commit first):
+    # the whole conversion is this migration's one transaction.
+    from fileexam.store.answer_rows import stored_time
+    conn = db.conn
+    conn.create_function("fileexam_stored_time", 1, stored_time, deterministic=True)
+    for sql in [
+        """CREATE TABLE set_versions (
+            id INTEGER PRIMARY KEY,
+            set_id TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            UNIQUE (set_id, fingerprint)
+        )""",
+        "INSERT INTO set_versions (set_id, fingerprint)"
+        " SELECT DISTINCT set_id, set_fingerprint FROM answers ORDER BY 1, 2",
+        """CREATE TABLE answers_compact (
+            case_ref TEXT NOT NULL REFERENCES cases(reference),
+            question_id TEXT NOT NULL,
+            marker TEXT NOT NULL,
+            value TEXT,
+            comment TEXT NOT NULL DEFAULT '',
+            set_version INTEGER NOT NULL REFERENCES set_versions(id),
+            answered_ms NOT NULL,          -- UTC ms since 1970; no type: a time not in fileexam's form stays text
+            revision INTEGER NOT NULL DEFAULT 1,
+            PRIMARY KEY (case_ref, question_id, marker)
+        ) WITHOUT ROWID""",
+        "INSERT INTO answers_compact SELECT a.case_ref, a.question_id, a.marker, a.value, a.comment, v.id,"
+        " fileexam_stored_time(a.answered_at), a.revision FROM answers a"
+        " JOIN set_versions v ON v.set_id = a.set_id AND v.fingerprint = a.set_fingerprint"
+        " ORDER BY a.case_ref, a.question_id, a.marker",
+        "DROP TABLE answers",  # and its indexes
+        "ALTER TABLE answers_compact RENAME TO answers",
+        "CREATE INDEX answers_by_question ON answers (question_id, value, case_ref)",
+        "CREATE INDEX answers_by_marking ON answers (marker, case_ref, question_id, value)",
+    ]:
+        conn.execute(sql)
+        if sql.startswith("INSERT INTO answers_compact"):
+            before, after = (conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                             for t in ("answers", "answers_compact"))
+            if before != after:  # rolled back with the whole migration: nothing is lost
+                raise RuntimeError(f"m010_compact_answers: {after} of {before} answers converted")
+    conn.create_function("fileexam_stored_time", 1, None)
