@@ -658,6 +658,9 @@ def bench_merge(folder: Path, workbooks: int = 30, per: int = 90) -> None:
          "each read back)", took, "s", "<= 4x", floor=("python-calamine parsing the same Cases and Answers sheets", parse))
     emit(f"merge, per workbook ({workbooks} workbooks)", per_book * 1000, "ms", "within 20% at 5, 30 and 60",
          floor=("python-calamine parse, per workbook", parse / workbooks * 1000))
+    from fileexam.services.merge_read import worker_count
+    emit(f"merge {workbooks} workbooks: processes reading the workbooks ahead (0: read in the merging process; "
+         f"{os.cpu_count()} cores)", worker_count(paths), "")
     emit(f"merge {workbooks} workbooks, against the csv floor (information)", took, "s",
          floor=("reading the same rows as csv", floor))
     emit("bounds check of every workbook (workbook_guard)", guard, "s", floor=("python-calamine parse", parse))

@@ -158,6 +158,11 @@ class Passwords:
             tried += 1
             yield password
 
+    def held(self, path: Path) -> tuple:
+        """The passwords held for `path`, best first, without asking (what a merge's reading process tries)."""
+        own = self._by_path.get(str(Path(path)))
+        return tuple([own] if own else []) + tuple(p for p in self._known if p != own)
+
     def worked(self, path: Path, password: str) -> None:
         if password not in self._known:
             self._known.insert(0, password)

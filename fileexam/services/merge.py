@@ -62,13 +62,15 @@ def merge_workbooks(master: InspectionFile, paths: list[Path], who: str, accept_
     """Merge each workbook in turn. With backup_root, the master is first copied into its rotating
     backups, so a merge can always be undone with `fileexam restore`. password: for encrypted workbooks,
     a text or a fileexam.passwords.Passwords (asked once, tried on each)."""
-    if backup_root is not None and paths:
-        from fileexam.store.backups import make_backup
-        make_backup(master.conn, master.path, backup_root, key=master.cipher_key)
-    results = []
-    for i, path in enumerate(paths):
-        progress(i, len(paths), Path(path).name)
-        results.append(merge_one(master, Path(path), who, accept_changed, password))
+    from fileexam.services.merge_read import AheadReader
+    with AheadReader(paths, password) as ahead:  # workbooks read in worker processes while this one merges
+        if backup_root is not None and paths:
+            from fileexam.store.backups import make_backup
+            make_backup(master.conn, master.path, backup_root, key=master.cipher_key)
+        results = []
+        for i, path in enumerate(paths):
+            progress(i, len(paths), Path(path).name)
+            results.append(merge_one(master, Path(path), who, accept_changed, password, ahead.get(i)))
     progress(len(paths), len(paths), "coverage")
     from fileexam.services.sample_accounting import accounting_of
     return MergeReport(results, master_coverage(master), accounting_of(master), query_counts(master))
@@ -100,9 +102,11 @@ TAMPERED = {"exchange-hash", "exchange-count"}  # edits after export: --accept-c
 
 
 def merge_one(master: InspectionFile, path: Path, who: str, accept_changed: bool = False,
-              password=None) -> WorkbookResult:
+              password=None, data: ExchangeData | None = None) -> WorkbookResult:
+    """data: the workbook already read (by services/merge_read.py's worker processes), else read here."""
     result = WorkbookResult(path)
-    data = read_exchange(path, password=password)  # the slow part, outside any transaction: it only reads
+    if data is None:
+        data = read_exchange(path, password=password)  # the slow part, outside any transaction: it only reads
     result.encrypted = data.encrypted
     marker = data.about.get("marker", "")
     result.marker = marker

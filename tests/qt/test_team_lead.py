@@ -31,6 +31,24 @@ def test_merge_dialog__drop_workbooks_merge_and_report(qtbot, area_file):
     assert area_file.count_answers() > 0  # written to the real master file
 
 
+def test_merge_dialog__on_its_worker_thread__workbooks_read_in_worker_processes(qtbot, area_file, monkeypatch):
+    from fileexam.qt.tasks import TaskRunner
+    from fileexam.services.merge_read import WORKERS_VAR
+
+    monkeypatch.setenv(WORKERS_VAR, "2")  # the example workbooks are small: processes forced, as for large ones
+    dialog = MergeDialog(area_file.path, "TL", TaskRunner())
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.add_paths([str(p) for p in EXAMPLES])
+    seen = []
+    dialog.progress.valueChanged.connect(seen.append)
+    with qtbot.waitSignal(dialog.merged, timeout=60_000):
+        qtbot.mouseClick(dialog.merge_button, Qt.MouseButton.LeftButton)
+    assert [dialog.results.item(i, 2).text() for i in range(dialog.results.rowCount())] == ["merged"] * 3
+    assert "36 of 56 sampled cases back complete" in dialog.coverage.text()
+    assert dialog.merge_button.isEnabled() and max(seen) == 3
+
+
 def test_results_view__filters_and_chart(qtbot, window):
     from fileexam.services.merge import merge_workbooks
     merge_workbooks(window.inspection, EXAMPLES, "TL")
