@@ -23,8 +23,9 @@ NOT_PRINTED = ("Not printed: {what} Open this sheet in Excel and filter it. (Its
 
 
 def write_report(path: Path, report, merges: list[dict] | None = None, coverage=None,
-                 progress: Progress = no_progress, area: str | None = None) -> None:
-    """Writes the report workbook; with `area` (a label in report.areas), that Area's report."""
+                 progress: Progress = no_progress, area: str | None = None, ready=None) -> None:
+    """Writes the report workbook; with `area` (a label in report.areas), that Area's report. `ready` is
+    called once it is written and before it takes its name: if it raises, no workbook is left."""
     from fileexam.formats.report_sheets import Layout, page_texts, write_about, write_charts, write_table
     from fileexam.formats.xlsx_writing import BookWriter
 
@@ -53,7 +54,7 @@ def write_report(path: Path, report, merges: list[dict] | None = None, coverage=
         _data(book, r)
         write_about(layout, about, r, area, _facts(r, area))
         progress(5, 6, "saving")
-        book.close()
+        book.close(ready)
     except BaseException:
         book.abandon()
         raise

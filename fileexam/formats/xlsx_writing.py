@@ -113,7 +113,8 @@ class BookWriter:
               strict: bool = False) -> SheetWriter:
         return SheetWriter(self, name, headers, widths, wrap, strict)
 
-    def close(self) -> None:
+    def close(self, ready=None) -> None:
+        """ready: called before the rename; if it raises, nothing is published (the report's file check)."""
         try:
             self.wb.close()
             if self._buffer is not None:
@@ -121,6 +122,8 @@ class BookWriter:
                 self._forget()
                 with self.part.open("wb") as fh:
                     fh.write(sealed)
+            if ready is not None:
+                ready()
             self.part.replace(self.path)
         finally:
             self._forget()
