@@ -79,3 +79,46 @@ def test_bulk_rows_refuse_what_they_cannot_write(tmp_path):
     with pytest.raises(ValueError):
         add_bulk_rows(ws, 1, [("a", 1, 2)], 2)
     book.abandon()
+
+
+def _cases_table(n: int):
+    from fileexam.domain.report_tables import LONG_TEXT, TEXT, Column, Table
+
+    cols = [Column("case", "Case", TEXT, 16), Column("inspector", "Inspector", LONG_TEXT, 14),
+            Column("area", "Area", LONG_TEXT, 22), Column("complete_by", "Complete by", LONG_TEXT, 24),
+            Column("missing", "Missing", TEXT, 9)]
+    areas = ["Wessex", "Thames and Chiltern, with a name long enough to wrap over lines", "North & <East>"]
+    rows = [{"case": f"C-{i:05d}", "inspector": f"Inspector {i % 7}", "area": areas[i % 3],
+             "complete_by": ", ".join(f"M{j}" for j in range(i % 9)), "missing": "missing" if i % 5 else ""}
+            for i in range(n)]
+    return Table("cases", "Every sampled case", "Missing: no complete marking has come back.", cols, rows,
+                 sheet="Cases")
+
+
+def _write_table(path, table):
+    from fileexam.formats.report_sheets import Layout, write_table
+
+    book = BookWriter(path)
+    write_table(Layout(book, "head", "foot"), table, printed=False)
+    book.close()
+
+
+def _sheet(path):
+    ws = openpyxl.load_workbook(path)["Cases"]
+    cells = {(c.row, c.column): (c.value, c.number_format, c.alignment.wrap_text, c.alignment.vertical, c.font.b)
+             for row in ws.iter_rows() for c in row if c.value is not None}
+    heights = {r: d.height for r, d in ws.row_dimensions.items() if d.height}
+    return cells, heights, dict(ws.tables.items()), ws.freeze_panes
+
+
+def test_a_long_text_table_in_bulk_reads_back_as_written_cell_by_cell(tmp_path, monkeypatch):
+    import fileexam.formats.report_sheets as sheets
+
+    table = _cases_table(2_500)
+    _write_table(tmp_path / "bulk.xlsx", table)
+    monkeypatch.setattr(sheets, "BULK_ROWS", 10 ** 9)
+    _write_table(tmp_path / "plain.xlsx", table)
+    bulk, plain = _sheet(tmp_path / "bulk.xlsx"), _sheet(tmp_path / "plain.xlsx")
+    assert bulk == plain
+    assert len(bulk[0]) > 2_500 * 4 and len(bulk[1]) > 800  # every case, the wrapped rows taller
+    assert list(bulk[2].values()) == ["A3:E2503"]

@@ -21,9 +21,10 @@ _ROW = re.compile(r'<row r="(\d+)"')
 _SPANS = re.compile(r' spans="[^"]*"')
 
 
-def add_bulk_rows(ws, first_row: int, rows: Sequence[Sequence], width: int) -> None:
-    """Rows of text and numbers (no None, no format) from `first_row` (0-based), columns 0..width-1. Any
-    cell XlsxWriter writes in those rows must lie right of them. `rows` is read again when the book closes."""
+def add_bulk_rows(ws, first_row: int, rows: Sequence[Sequence], width: int, formats: Sequence | None = None) -> None:
+    """Rows of text and numbers (no None) from `first_row` (0-based), columns 0..width-1, each column in
+    its format of `formats` (None: none). Any cell XlsxWriter writes in those rows must lie right of them.
+    `rows` is read again when the book closes."""
     strings = ws.str_table
     if any(len(row) != width for row in rows):
         raise ValueError(f"bulk rows must have {width} cells each")
@@ -52,16 +53,17 @@ def add_bulk_rows(ws, first_row: int, rows: Sequence[Sequence], width: int) -> N
             return own_write()
         fh = ws.fh
         own = _own_rows(ws)
-        names = [xl_col_to_name(c) for c in range(width)]
+        names = [(xl_col_to_name(c), f' s="{f._get_xf_index()}"' if f is not None else "")
+                 for c, f in zip(range(width), formats or [None] * width)]  # xf indexes exist once closing
         fh.write("<sheetData>")
         last_bulk = first_row + len(rows)  # 1-based number of the last bulk row
         for n in sorted(r for r in own if r <= first_row):
             fh.write(own.pop(n))
         for i, row in enumerate(rows):
             n = first_row + i + 1
-            cells = "".join(f'<c r="{name}{n}" t="s"><v>{index[v]}</v></c>' if isinstance(v, str)
-                            else f'<c r="{name}{n}"><v>{v:.16G}</v></c>'
-                            for name, v in zip(names, row))
+            cells = "".join(f'<c r="{name}{n}"{style} t="s"><v>{index[v]}</v></c>' if isinstance(v, str)
+                            else f'<c r="{name}{n}"{style}><v>{v:.16G}</v></c>'
+                            for (name, style), v in zip(names, row))
             theirs = own.pop(n, None)
             if theirs is None:
                 fh.write(f'<row r="{n}">{cells}</row>')
@@ -100,11 +102,14 @@ def _own_rows(ws) -> dict[int, str]:
 def add_big_table(ws, first_row: int, first_col: int, last_row: int, last_col: int, options: dict) -> None:
     """ws.add_table (header row, no total row) over a block of bulk rows, without its cell-by-cell overlap
     check and record (3 million entries for the Check sheet at 100,000 cases): the table is added over its
-    header and first row, then given its whole range. Refused on a sheet that has merged cells or a table."""
+    header and first row, then given its whole range. Refused on a sheet with a table, or merged cells in
+    its range."""
     from xlsxwriter.utility import xl_range
 
-    if ws.table_cells or ws.merged_cells or ws.tables:
-        raise ValueError("add_big_table: the sheet already has a table or merged cells")
+    taken = [(r, c) for r, c in list(ws.table_cells) + list(ws.merged_cells)
+             if first_row <= r <= last_row and first_col <= c <= last_col]
+    if taken or ws.tables:
+        raise ValueError("add_big_table: the sheet already has a table, or merged cells in its range")
     if options.get("total_row") or options.get("header_row") is False or options.get("data"):
         raise ValueError("add_big_table: a header row, no total row and no data")
     if ws.add_table(first_row, first_col, min(first_row + 1, last_row), last_col, options) != 0:
