@@ -49,7 +49,11 @@ def _cells(path):
             ws.dimensions, dict(ws.tables.items()))
 
 
-def test_bulk_rows_read_back_as_the_cells_written_one_at_a_time(tmp_path):
+@pytest.mark.parametrize("chunk", [20_000, 3, 1])  # rows made at a time: XlsxWriter's rows met across chunks
+def test_bulk_rows_read_back_as_the_cells_written_one_at_a_time(tmp_path, monkeypatch, chunk):
+    import fileexam.formats.xlsx_bulk_rows as bulk_rows
+
+    monkeypatch.setattr(bulk_rows, "CHUNK", chunk)
     _write(tmp_path / "bulk.xlsx", bulk=True)
     _write(tmp_path / "plain.xlsx", bulk=False)
     bulk, plain = _cells(tmp_path / "bulk.xlsx"), _cells(tmp_path / "plain.xlsx")

@@ -10,6 +10,7 @@ shared-string table), so tests/test_report_bulk_rows.py reads a written sheet ba
 from __future__ import annotations
 
 import io
+from collections import deque
 import math
 import numbers
 import re
@@ -19,6 +20,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 _ROW = re.compile(r'<row r="(\d+)"')
 _SPANS = re.compile(r' spans="[^"]*"')
+CHUNK = 20_000  # rows made at a time: memory stays flat however long the sheet
 
 
 def add_bulk_rows(ws, first_row: int, rows: Sequence[Sequence], width: int, formats: Sequence | None = None) -> None:
@@ -28,6 +30,7 @@ def add_bulk_rows(ws, first_row: int, rows: Sequence[Sequence], width: int, form
     strings = ws.str_table
     if any(len(row) != width for row in rows):
         raise ValueError(f"bulk rows must have {width} cells each")
+    text_cols = []
     for col in range(width):  # text registered now: the shared strings are sorted before the sheets are written
         values = [row[col] for row in rows]
         kinds = set(map(type, values))
@@ -36,9 +39,10 @@ def add_bulk_rows(ws, first_row: int, rows: Sequence[Sequence], width: int, form
             for v in unique:
                 strings._get_shared_string_index(v)
             strings.count += len(values) - len(unique)  # every use counts, as XlsxWriter counts them
+            text_cols.append(True)
         elif not any(k is bool or not issubclass(k, numbers.Real) for k in kinds) \
                 and all(math.isfinite(v) for v in values):
-            continue
+            text_cols.append(False)
         else:
             bad = next(v for v in values if not isinstance(v, str))
             raise TypeError(f"{bad!r} in column {col + 1}: a bulk column is all text or all finite numbers")
@@ -53,29 +57,29 @@ def add_bulk_rows(ws, first_row: int, rows: Sequence[Sequence], width: int, form
             return own_write()
         fh = ws.fh
         own = _own_rows(ws)
-        names = [(xl_col_to_name(c), f' s="{f._get_xf_index()}"' if f is not None else "")
-                 for c, f in zip(range(width), formats or [None] * width)]  # xf indexes exist once closing
+        styles = [f' s="{f._get_xf_index()}"' if f is not None else "" for f in formats or [None] * width]
+        cells = "".join(f'<c r="{xl_col_to_name(j)}{{0}}"{style} t="s"><v>{{{j + 1}}}</v></c>' if text else
+                        f'<c r="{xl_col_to_name(j)}{{0}}"{style}><v>{{{j + 1}:.16G}}</v></c>'
+                        for j, (style, text) in enumerate(zip(styles, text_cols)))  # xf indexes exist now
+        cells_of, row_of = cells.format, ('<row r="{0}">' + cells + "</row>").format
         fh.write("<sheetData>")
         last_bulk = first_row + len(rows)  # 1-based number of the last bulk row
         for n in sorted(r for r in own if r <= first_row):
             fh.write(own.pop(n))
-        for i, row in enumerate(rows):
-            n = first_row + i + 1
-            cells = "".join(f'<c r="{name}{n}"{style} t="s"><v>{index[v]}</v></c>' if isinstance(v, str)
-                            else f'<c r="{name}{n}"{style}><v>{v:.16G}</v></c>'
-                            for (name, style), v in zip(names, row))
-            theirs = own.pop(n, None)
-            if theirs is None:
-                fh.write(f'<row r="{n}">{cells}</row>')
-            else:  # XlsxWriter's cells of this row follow ours; its column span no longer holds
-                head, _, rest = _SPANS.sub("", theirs, count=1).partition(">")
-                if head.endswith("/"):
-                    fh.write(f"{head[:-1]}>{cells}</row>")
-                else:
-                    fh.write(f"{head}>{cells}{rest}")
-        for n in sorted(own):
-            if n <= last_bulk:
-                raise AssertionError("rows out of order")
+        theirs_at = deque(sorted(n for n in own if n <= last_bulk))
+        for start in range(0, len(rows), CHUNK):  # column by column, a chunk at a time: one format call a row
+            part = rows[start:start + CHUNK]
+            cols = [[index[row[j]] for row in part] if text else [row[j] for row in part]
+                    for j, text in enumerate(text_cols)]
+            at = range(first_row + start + 1, first_row + start + len(part) + 1)
+            lines = list(map(row_of, at, *cols))
+            while theirs_at and theirs_at[0] < at.stop:  # XlsxWriter's cells of this row follow ours
+                n = theirs_at.popleft()
+                mine = cells_of(n, *[c[n - at.start] for c in cols])
+                head, _, rest = _SPANS.sub("", own.pop(n), count=1).partition(">")  # its span no longer holds
+                lines[n - at.start] = f"{head[:-1]}>{mine}</row>" if head.endswith("/") else f"{head}>{mine}{rest}"
+            fh.write("".join(lines))
+        for n in sorted(own):  # rows below the block
             fh.write(own[n])
         fh.write("</sheetData>")
 
