@@ -1,7 +1,7 @@
 """Plain rows in bulk on an XlsxWriter sheet: the report's Check sheet holds a row for every case and
 measure (500,000 at 100,000 cases). XlsxWriter stores each cell as an object and serialises it again on
-close, about 20 µs a cell; here each row's XML is made in one f-string when the sheet is saved, from the
-rows the caller already holds (no copy), and laid into the sheet's own rows. Cells are the same as
+close, about 20 µs a cell; here each row's XML is made by one format call when the sheet is saved, from the
+rows the caller already holds, and laid into the rows XlsxWriter holds for the sheet. Cells are the same as
 XlsxWriter writes them: text through the workbook's shared strings, numbers as `{:.16G}`.
 
 This reaches into XlsxWriter's worksheet (`_write_sheet_data`, `_write_rows`, the dimensions and the
@@ -10,10 +10,10 @@ shared-string table), so tests/test_report_bulk_rows.py reads a written sheet ba
 from __future__ import annotations
 
 import io
-from collections import deque
 import math
 import numbers
 import re
+from collections import deque
 from typing import Sequence
 
 from xlsxwriter.utility import xl_col_to_name
