@@ -10,13 +10,13 @@ first, as before, and opened only then."""
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from pathlib import Path
 
 from fileexam.store.file_check import check_held_file, check_inspection_file, connect_read_only
 from fileexam.store.inspection_file import InspectionFile
 from fileexam.store.schema_names import KNOWN, MIGRATION_SET
+from fileexam.store.sqlite import sqlite3  # the one driver (SQLCipher's): its errors are its own classes
 
 
 class CheckBehind:
