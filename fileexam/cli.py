@@ -121,6 +121,23 @@ def _open(path: str, read_only: bool = False):
                         damaged_hint(Path(path), backup_root()))
 
 
+def _open_checking_behind(path: str):
+    """_open for a command that only reads and publishes after check.wait(): (file, check), the full check
+    running beside the work (services/checked_behind.py)."""
+    from fileexam.services.checked_behind import open_checking_behind
+    from fileexam.store.passphrases import damaged_hint
+
+    checks = []
+    f = _keys().open(Path(path), lambda key: _kept(open_checking_behind(path, key), checks),
+                     damaged_hint(Path(path), backup_root()))
+    return f, checks[-1]
+
+
+def _kept(opened, checks: list):
+    checks.append(opened[1])
+    return opened[0]
+
+
 _KEYS = None  # the keys of the encrypted files this command opened, by salt: in memory, for one command
 
 
@@ -593,16 +610,21 @@ def cmd_report(args) -> int:
     if args.charts and importlib.util.find_spec("fileexam.formats.report_charts") is None:
         raise UsageError("--charts: this installation has no chart writer (fileexam.formats.report_charts); "
                          "nothing was written")
-    with _open(args.master, read_only=True) as f:
-        area = find_area(f.template, args.area) if args.area else None  # a mistyped Area: refused before the work
-        with progress_bar("report") as bar:
-            report = build_report(f, Path(args.baseline) if args.baseline else None, progress=bar,
-                                  baseline_key=_baseline_key(args.baseline))
-            if area and not has_cases(report, area):
-                raise BadValue(f"{area}: no case of this Area has a complete marking, so there is nothing to report "
-                               "for it; nothing was written")
-            merges, coverage = f.merges(), master_coverage(f)
-            write_report(Path(args.out), report, merges, coverage, bar, area=area)
+    f, check = _open_checking_behind(args.master)  # the full check runs beside the work, gating the rename
+    with f:
+        try:
+            area = find_area(f.template, args.area) if args.area else None  # a mistyped Area: refused at once
+            with progress_bar("report") as bar:
+                report = build_report(f, Path(args.baseline) if args.baseline else None, progress=bar,
+                                      baseline_key=_baseline_key(args.baseline))
+                if area and not has_cases(report, area):
+                    raise BadValue(f"{area}: no case of this Area has a complete marking, so there is nothing to "
+                                   "report for it; nothing was written")
+                merges, coverage = f.merges(), master_coverage(f)
+                write_report(Path(args.out), report, merges, coverage, bar, area=area, ready=check.wait)
+        except Exception:
+            check.wait()  # a damaged file is the reason to give, whatever reading it did
+            raise
         areas = []
         if args.out_dir:  # --per-area DIR: one workbook for each Area with cases
             folder = Path(args.out_dir)

@@ -11,12 +11,14 @@ from datetime import date, datetime
 
 from fileexam.domain.report_tables import (CHANGE, COUNT, DATE, LONG_TEXT, NO_CASES, NUMBER, PP, SHARE, TEXT, Column,
                                            Table, change_decimals)
-from fileexam.formats.xlsx_writing import (ROW_POINTS, BookWriter, header_footer_text, set_print_layout,
+from fileexam.formats.xlsx_bulk_rows import add_big_table, add_bulk_rows
+from fileexam.formats.xlsx_writing import (CELL_LIMIT, ROW_POINTS, BookWriter, header_footer_text, set_print_layout,
                                            wrapped_lines)
 
 NUMBER_FORMATS = {SHARE: "0.0%", PP: "+0.0;-0.0;0.0", CHANGE: "+0.0;-0.0;0.0", COUNT: "0", NUMBER: "0.0",
                   DATE: "d mmm yyyy"}
 PRECISE_CHANGE = "+0.00;-0.00;0.00"
+BULK_ROWS = 2_000  # a table this long, of plain text, is written in bulk (the Cases sheet: a row a case)
 FORBIDDEN_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\']")
 
 
@@ -115,7 +117,15 @@ def write_table(layout: Layout, table: Table, printed: bool = True) -> tuple:
     # a number right of which text starts keeps a gap, or the two read as one ("3 5 out of 11")
     gap = [c.kind not in (TEXT, LONG_TEXT) and i + 1 < len(cols) and cols[i + 1].kind in (TEXT, LONG_TEXT)
            for i, c in enumerate(cols)]
-    for r_i, values in enumerate(table.rows):
+    bulk = _text_rows(cols, table.rows)
+    if bulk is not None:  # a per-case list of text (the Cases sheet): the same cells, written in bulk on save
+        add_bulk_rows(ws, first, bulk, len(cols), [layout.fmt(c.kind) for c in cols])
+        wrapped = [(i, c.width) for i, c in enumerate(cols) if c.kind == LONG_TEXT]
+        for r_i, row in enumerate(bulk):
+            lines = max([wrapped_lines(row[i], width) for i, width in wrapped], default=1)
+            if lines > 1:
+                ws.set_row(first + r_i, _height(lines))
+    for r_i, values in enumerate(table.rows if bulk is None else []):
         at = first + r_i
         lines = 1
         mark = bool(values.get("_mark"))
@@ -128,12 +138,14 @@ def write_table(layout: Layout, table: Table, printed: bool = True) -> tuple:
         if lines > 1:
             ws.set_row(at, _height(lines))
     last = first + max(len(table.rows), 1) - 1
+    options = {"name": layout.table_name(name), "autofilter": True, "style": "Table Style Light 1",
+               "columns": [{"header": c.heading, "header_format": head_fmt} for c in cols]}
     if grouped:  # the same headings under each group: a filter, not an Excel table (its headings must differ)
         ws.autofilter(header, 0, last, last_col)
+    elif bulk is not None:
+        add_big_table(ws, header, 0, last, last_col, options)
     else:
-        ws.add_table(header, 0, last, last_col,
-                     {"name": layout.table_name(name), "autofilter": True, "style": "Table Style Light 1",
-                      "columns": [{"header": c.heading, "header_format": head_fmt} for c in cols]})
+        ws.add_table(header, 0, last, last_col, options)
     ws.freeze_panes(header + 1, 0)
     if printed:
         layout.print_setup(ws, repeat_rows=(first_header, header), print_area=(0, 0, last, last_col))
@@ -141,6 +153,19 @@ def write_table(layout: Layout, table: Table, printed: bool = True) -> tuple:
         layout.print_setup(ws, print_area=(0, 0, 1, last_col), one_page=True)
     layout.sheets.append((name, table.title))
     return ws, name, first, last
+
+
+def _text_rows(cols: list[Column], rows: list[dict]) -> list[tuple] | None:
+    """A long table of plain text (no marked row, no column shown once, no figure), as rows of cells to
+    write in bulk (formats/xlsx_bulk_rows.py); None for any other table, written cell by cell."""
+    if len(rows) < BULK_ROWS or any(c.once or c.kind not in (TEXT, LONG_TEXT) for c in cols):
+        return None
+    keys = [c.key for c in cols]
+    out = [tuple(values.get(k) for k in keys) for values in rows]
+    if any(values.get("_mark") for values in rows) or not all(
+            type(v) is str and len(v) <= CELL_LIMIT // 2 for row in out for v in row):
+        return None
+    return out
 
 
 def _group_row(layout: Layout, ws, row: int, cols: list[Column]) -> int:

@@ -8,6 +8,7 @@ benchmarks/run.py), with native tables. openpyxl stays the reader.
 from __future__ import annotations
 
 import io
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
@@ -112,7 +113,8 @@ class BookWriter:
               strict: bool = False) -> SheetWriter:
         return SheetWriter(self, name, headers, widths, wrap, strict)
 
-    def close(self) -> None:
+    def close(self, ready=None) -> None:
+        """ready: called before the rename; if it raises, nothing is published (the report's file check)."""
         try:
             self.wb.close()
             if self._buffer is not None:
@@ -120,6 +122,8 @@ class BookWriter:
                 self._forget()
                 with self.part.open("wb") as fh:
                     fh.write(sealed)
+            if ready is not None:
+                ready()
             self.part.replace(self.path)
         finally:
             self._forget()
@@ -192,6 +196,7 @@ def text_pixels(text: str, bold: bool = False) -> float:
     return units * _EM_PX / 2048 * (1.07 if bold else 1.0)
 
 
+@lru_cache(maxsize=4096)  # a per-case sheet repeats the same names and Areas on every row
 def wrapped_lines(text: str, width: float, bold: bool = False) -> int:
     """Lines a wrapped cell needs, for a row height that shows them all: LibreOffice prints a row at the
     height the file gives (none: one line), so a row set too short prints its text over the next row.
