@@ -140,6 +140,27 @@ def test_import__windows_csv_in_cp1252(inspection, tmp_path):
     assert report.imported and inspection.cases()[0].inspector == "Zoë"
 
 
+def test_import__excel_unicode_text__utf16_tab_separated(inspection, tmp_path):
+    """Excel's "Unicode Text" (UTF-16 with a byte order mark, tab-separated) reads like a CSV file."""
+    rows = [["01AB0000003", "Wessex", "Crown Court", "Live", "Police", "", "", "Zoë Ōtsuka"]]
+    path = tmp_path / "s.txt"
+    path.write_text("\n".join("\t".join(r) for r in [HEADER] + rows) + "\n", encoding="utf-16")
+    assert path.read_bytes()[:2] in (b"\xff\xfe", b"\xfe\xff")
+    report = import_sample(inspection, path, "TL")
+    assert report.imported and inspection.cases()[0].inspector == "Zoë Ōtsuka"
+
+
+@pytest.mark.parametrize("content, said", [(b"", "the file is empty"), (b" \r\n\r\n", "the file is empty"),
+                                           (b"URN,Area\x00\x01\x02binary", "it holds binary data, not text")])
+def test_import__empty_or_binary_csv__said_so(inspection, tmp_path, content, said):
+    path = tmp_path / "s.csv"
+    path.write_bytes(content)
+    report = import_sample(inspection, path, "TL")
+    [p] = report.problems
+    assert not report.imported and p.code == "table-unreadable" and said in p.format() and "s.csv" in p.format()
+    assert inspection.cases() == []
+
+
 @pytest.mark.parametrize("content", [b"", b"PK\x03\x04 not really a zip", b"\x00" * 100])
 def test_import__broken_workbook__clear_message_no_traceback(inspection, tmp_path, content):
     path = tmp_path / "s.xlsx"

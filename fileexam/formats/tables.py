@@ -43,10 +43,20 @@ def _read_csv(path: Path) -> Table:
     if len(data) > MAX_CSV_BYTES:
         raise TableError(cell_problem("table-too-large", str(path), None, None, None, what="case sample",
                                       reason=f"{len(data):,} bytes"))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")  # Excel on Windows saves CSV in this code page
+    if not data.strip():
+        raise TableError(cell_problem("table-unreadable", str(path), None, None, None, what="CSV file",
+                                      reason="the file is empty"))
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode Text": UTF-16 with its byte order mark
+        text = data.decode("utf-16", errors="replace")
+    elif b"\x00" in data[:65_536]:
+        raise TableError(cell_problem("table-unreadable", str(path), None, None, None, what="CSV file",
+                                      reason="it holds binary data, not text: save the case list as CSV "
+                                             "(comma-separated values) or as an Excel workbook (.xlsx)"))
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("cp1252", errors="replace")  # Excel on Windows saves CSV in this code page
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
