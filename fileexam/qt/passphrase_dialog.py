@@ -16,8 +16,9 @@ from typing import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
+from fileexam.qt.password_dialog import TwiceMaskedDialog
 from fileexam.store.file_check import NeedsPassphrase, WrongPassphrase
 from fileexam.store.inspection_file import InspectionFile
 from fileexam.store.sqlite import MIN_PASSPHRASE, CipherKey, derive, passphrase_problem
@@ -94,67 +95,31 @@ class PassphraseDialog(QDialog):
         self.adjustSize()  # the wrapped message needs its lines
 
 
-class NewPassphraseDialog(QDialog):
+class NewPassphraseDialog(TwiceMaskedDialog):
     """Encrypt a new inspection file: the passphrase typed twice, masked; OK only when the two match and are
     long enough. The key is derived here (sqlite.new_key), the passphrase dropped."""
 
     def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setWindowTitle("Encrypt with a passphrase")
-        self.setMinimumWidth(480)
-        layout = QVBoxLayout(self)
-        intro = QLabel(f"The inspection file will be encrypted: fileexam asks for this passphrase each time it "
-                       f"opens it, and its backups are encrypted too. Use at least {MIN_PASSPHRASE} characters "
-                       "(three random words are easy to remember). fileexam does not keep it: if it is lost, so "
-                       "is the inspection.")
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
-        form = QFormLayout()
-        self.first = _masked("Passphrase")
-        self.second = _masked("Passphrase again")
-        form.addRow("&Passphrase:", self.first)
-        form.addRow("&Again:", self.second)
-        layout.addLayout(form)
-        self.message = QLabel("")
-        self.message.setAccessibleName("Passphrase problem")
-        self.message.setStyleSheet(WARNING_STYLE)
-        self.message.setWordWrap(True)
-        layout.addWidget(self.message)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("&Encrypt")
-        buttons.accepted.connect(self._try_accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        super().__init__(parent, "Encrypt with a passphrase",
+                         f"The inspection file will be encrypted: fileexam asks for this passphrase each time it "
+                         f"opens it, and its backups are encrypted too. Use at least {MIN_PASSPHRASE} characters "
+                         "(three random words are easy to remember). fileexam does not keep it: if it is lost, so "
+                         "is the inspection.", "passphrase", passphrase_problem)
         self.key: CipherKey | None = None
-        self.first.setFocus()
 
     def _try_accept(self) -> None:
         from fileexam.store.sqlite import new_key
 
-        first, second = self.first.text(), self.second.text()
-        problem = passphrase_problem(first)
-        if problem:
-            self._say(problem[0].upper() + problem[1:] + ".")
-            self.first.setFocus()
-            return
-        if first != second:
-            self._say("The two passphrases differ: type the same passphrase again.")
-            self.second.clear()
-            self.second.setFocus()
+        if not self._checked():
             return
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            self.key = new_key(first)
+            self.key = new_key(self.first.text())
         finally:
             QGuiApplication.restoreOverrideCursor()
         self.first.clear()
         self.second.clear()
         self.accept()
-
-    def _say(self, text: str) -> None:
-        self.message.setText(text)
-        self.adjustSize()
 
     @classmethod
     def ask(cls, parent: QWidget | None = None) -> CipherKey | None:

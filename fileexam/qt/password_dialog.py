@@ -23,28 +23,30 @@ def _masked(name: str) -> QLineEdit:
     return field
 
 
-class NewPasswordDialog(QDialog):
-    """Encrypt with a password: typed twice, masked; OK only when the two match and are long enough."""
+class TwiceMaskedDialog(QDialog):
+    """A new secret typed twice, masked: the layout and the checks shared by a workbook's new password and
+    an inspection file's new passphrase. `problem_of(text)` says why a secret cannot be used (None: it can);
+    `_checked()` says it on the dialog and is True when the two fields match and may be used."""
 
-    def __init__(self, parent: QWidget | None = None, what: str = "the workbook"):
+    def __init__(self, parent: QWidget | None, title: str, intro: str, word: str,
+                 problem_of: Callable[[str], str | None]):
         super().__init__(parent)
-        self.setWindowTitle("Encrypt with a password")
+        self._word = word
+        self._problem_of = problem_of
+        self.setWindowTitle(title)
         self.setMinimumWidth(480)
         layout = QVBoxLayout(self)
-        intro = QLabel(f"{what[0].upper() + what[1:]} will be encrypted: Excel (or fileexam) asks for this password "
-                       f"to open it. Use at least {MIN_LENGTH} characters (three random words are easy to "
-                       "remember), and give it by another way than the workbook: a phone call, not the same "
-                       "e-mail. fileexam does not keep it: if it is lost, export again.")
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
+        label = QLabel(intro)
+        label.setWordWrap(True)
+        layout.addWidget(label)
         form = QFormLayout()
-        self.first = _masked("Password")
-        self.second = _masked("Password again")
-        form.addRow("&Password:", self.first)
+        self.first = _masked(word.capitalize())
+        self.second = _masked(f"{word.capitalize()} again")
+        form.addRow(f"&{word.capitalize()}:", self.first)
         form.addRow("&Again:", self.second)
         layout.addLayout(form)
         self.message = QLabel("")
-        self.message.setAccessibleName("Password problem")
+        self.message.setAccessibleName(f"{word.capitalize()} problem")
         self.message.setStyleSheet(WARNING_STYLE)
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
@@ -56,23 +58,39 @@ class NewPasswordDialog(QDialog):
         layout.addWidget(buttons)
         self.first.setFocus()
 
-    def _try_accept(self) -> None:
+    def _checked(self) -> bool:
         first, second = self.first.text(), self.second.text()
-        problem = new_password_problem(first)
+        problem = self._problem_of(first)
         if problem:
             self._say(problem[0].upper() + problem[1:] + ".")
             self.first.setFocus()
-            return
+            return False
         if first != second:
-            self._say("The two passwords differ: type the same password again.")
+            self._say(f"The two {self._word}s differ: type the same {self._word} again.")
             self.second.clear()
             self.second.setFocus()
-            return
-        self.accept()
+            return False
+        return True
+
+    def _try_accept(self) -> None:
+        if self._checked():
+            self.accept()
 
     def _say(self, text: str) -> None:
         self.message.setText(text)
         self.adjustSize()  # the wrapped message needs its lines
+
+
+class NewPasswordDialog(TwiceMaskedDialog):
+    """Encrypt with a password: typed twice, masked; OK only when the two match and are long enough."""
+
+    def __init__(self, parent: QWidget | None = None, what: str = "the workbook"):
+        super().__init__(parent, "Encrypt with a password",
+                         f"{what[0].upper() + what[1:]} will be encrypted: Excel (or fileexam) asks for this "
+                         f"password to open it. Use at least {MIN_LENGTH} characters (three random words are easy "
+                         "to remember), and give it by another way than the workbook: a phone call, not the same "
+                         "e-mail. fileexam does not keep it: if it is lost, export again.",
+                         "password", new_password_problem)
 
     def password(self) -> str:
         return self.first.text()
