@@ -92,3 +92,25 @@ def unwritable() -> dict[str, tuple[Path, str]]:
         except OSError as exc:
             bad[name] = (folder, exc.strerror or str(exc))
     return bad
+
+
+CONSEQUENCE = {  # what a folder that cannot be written costs the user
+    "Settings": "your name and the window's layout will not be kept",
+    "Data": "the demo inspection cannot be made",
+    "Backups": "no backups of your inspection files will be made",
+    "Logs": "an unexpected error cannot be written down for support",
+}
+
+
+def unwritable_message(bad: dict[str, tuple[Path, str]] | None = None) -> str | None:
+    """Plain words for the folders that cannot be written (None when all can): which, why, what it costs."""
+    bad = unwritable() if bad is None else bad
+    if not bad:
+        return None
+    lines = ["fileexam cannot write to these folders:", ""]
+    for name, (folder, reason) in bad.items():
+        lines.append(f"{name}: {folder} ({reason}): {CONSEQUENCE.get(name, 'it cannot be used')}.")
+    lines += ["", "Your answers are still saved: they go into the inspection file itself, wherever you keep it.",
+              "Ask your IT support to let you write to these folders, or to set FILEEXAM_HOME to a folder "
+              "you can write."]
+    return "\n".join(lines)

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox
 
 from fileexam.qt import plain, screen_fit
 from fileexam.qt.background import BackgroundJobs
-from fileexam.qt.exclude_dialog import ExclusionActions
-from fileexam.qt.feedback_panel import FeedbackActions
+from fileexam.qt.exclusion_actions import ExclusionActions
+from fileexam.qt.feedback_actions import FeedbackActions
 from fileexam.qt.case_list_model import CaseFilterProxy
 from fileexam.qt.file_actions import FileActions
 from fileexam.qt.file_safety import DAMAGED_FILE, READ_ONLY_FILE, FileSafety

@@ -1,8 +1,9 @@
 """The scoring form: every question of the template, built once, showing one case's answers at a time.
 
-Sections are built as they are reached (issue 15): the one a case opens at first, the others one per turn
-of the event loop after that (and at once whenever something asks for one of their questions), so that the
-first case is usable without waiting for all 80 questions' widgets."""
+Sections are built as they are reached (issue 15): the question a case opens at and the few after it
+first, the rest one section per turn of the event loop after that (and at once whenever something asks
+for one of their questions), so that the first case is usable without waiting for all 80 questions'
+widgets."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ class ScoringForm(QWidget):
     questionFocused = Signal(str)
     lockedKeyPressed = Signal(str)  # an answer's key in a complete (locked) case
     endReached = Signal(str)  # Down (or an answer) on the last question that applies: there is no next one
+    AHEAD = 4  # questions built after the one asked for, at first: about what a laptop's screen shows
 
     def __init__(self, template: InspectionTemplate, scroll: QScrollArea, section_list: QListWidget,
                  parent: QWidget | None = None):
@@ -97,14 +99,20 @@ class ScoringForm(QWidget):
         section_list.itemClicked.connect(self._section_chosen)
 
     # ---- building sections as they are reached ---------------------------------
-    def _build_section(self, key: tuple[str, str]) -> None:
-        """The section's question widgets, after its label, in the state the form is in now."""
+    def _build_section(self, key: tuple[str, str], upto: str | None = None) -> None:
+        """The section's question widgets not yet built, after its label, in the state the form is in now;
+        upto: only as far as that question and the few after it (what a screen shows first)."""
         qs = self.template.set_by_id[key[0]]
         section = next(sec for sec in qs.sections if sec.id == key[1])
+        questions = section.questions
+        start = next((i for i, q in enumerate(questions) if q.id not in self._built), len(questions))
+        stop = len(questions)
+        if upto is not None:
+            stop = min(stop, next(i for i, q in enumerate(questions) if q.id == upto) + 1 + self.AHEAD)
         layout = self.layout()
-        at = layout.indexOf(self.section_labels[key]) + 1
+        at = layout.indexOf(self.section_labels[key]) + 1 + start  # the built ones are always the first
         s = self.session
-        for i, q in enumerate(section.questions):
+        for i, q in enumerate(questions[start:stop]):
             w = QuestionWidget(q, self)
             w.answered.connect(self.answered)
             w.commentEdited.connect(self.commentEdited)
@@ -128,7 +136,7 @@ class ScoringForm(QWidget):
         return len(self._built) == len(self._section_of)
 
     def _build_rest(self) -> None:
-        """One more section per turn of the event loop, until all are built."""
+        """One more section (or the rest of one) per turn of the event loop, until all are built."""
         if not isValid(self):  # the form was replaced (another file opened) meanwhile
             return
         for key in self.section_first:
@@ -296,7 +304,8 @@ class ScoringForm(QWidget):
 
 
 class _Widgets(Mapping):
-    """The form's question widgets by id, in the template's order; asking for one builds its section."""
+    """The form's question widgets by id, in the template's order; asking for one builds its section as far
+    as it and a few after it (the rest follow a turn of the event loop later: ScoringForm._build_rest)."""
 
     def __init__(self, form: ScoringForm):
         self.form = form
@@ -306,7 +315,7 @@ class _Widgets(Mapping):
         if qid not in form._built:
             if qid not in form._section_of:
                 raise KeyError(qid)
-            form._build_section(form._section_of[qid])
+            form._build_section(form._section_of[qid], upto=qid)
             # laid out now (the scroll area sizes the form on its layout request): it may be clicked at once
             QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
         return form._built[qid]

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import html
 import re
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                QSizePolicy, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
-from fileexam.domain.coverage import Coverage, GroupCoverage
-from fileexam.store.inspection_file import InspectionFile
+if TYPE_CHECKING:  # annotations only: not imported at start-up
+    from fileexam.domain.coverage import Coverage, GroupCoverage
+    from fileexam.store.inspection_file import InspectionFile
 
 COVERAGE_COLUMNS = ["Cases", "Complete", "In progress", "Missing"]
 CASE_COLUMNS = ["URN", "Area", "Strand", "Inspector", "Marking"]

@@ -13,7 +13,7 @@ from fileexam.domain.answers import Answer, Completeness, answer_text, completen
 from fileexam.domain.cases import BadValue, Case, Status, clean_text, field_value
 from fileexam.domain.template import InspectionTemplate
 from fileexam.formats.definitions import load_file, load_text
-from fileexam.store import answer_rows
+from fileexam.store import answer_rows, early_check
 from fileexam.store.answer_rows import time_text, write_answers
 from fileexam.store.errors import StoreError
 from fileexam.store.file_check import APPLICATION_ID, check_inspection_file, connect_read_only
@@ -239,7 +239,7 @@ class InspectionFile:
             if key is not None:
                 _try_key(path, key)  # on a read-only connection, before any that can write
         else:
-            found = check_inspection_file(path, check, key)
+            found = early_check.take(path, check, key) or check_inspection_file(path, check, key)
             can_write, legacy = found.writable, found.legacy
             key = key if found.encrypted else None
         conn = _connect(path, can_write and not read_only, key)

@@ -13,7 +13,8 @@ from PySide6.QtWidgets import QLabel
 
 from fileexam import __version__
 from fileexam.qt import about_dialog
-from fileexam.qt.about_dialog import AboutDialog, unwritable_message
+from fileexam.qt.about_dialog import AboutDialog
+from fileexam.resources import unwritable_message
 from conftest import AREA_TEMPLATE
 from tests.qt import fitting
 
