@@ -104,7 +104,7 @@ def open_when_shown(window, opener) -> None:
             QTimer.singleShot(5, when_shown)
             return
         window.repaint()  # the first paint, before the work
-        QTimer.singleShot(10, open_now)  # events waiting (paints, input) are handled first
+        QTimer.singleShot(0, open_now)  # events already waiting (paints, input) are handled first
 
     def open_now() -> None:
         try:

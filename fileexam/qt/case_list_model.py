@@ -63,8 +63,9 @@ class CaseListModel(QAbstractTableModel):
         """Each column as wide as its widest text (and its heading, with room for the sort mark): measured
         with font metrics, which a 1,200-case list does in milliseconds (not by laying out every cell)."""
         widths = []
+        text = self.text
         for col in range(len(self.COLUMNS)):
-            texts = {self.text(r, col) for r in self.rows}
+            texts = ({r.case.reference for r in self.rows} if col == 0 else {text(r, col) for r in self.rows})
             widest = max((metrics.horizontalAdvance(t) for t in texts), default=0)
             heading = header.horizontalAdvance(str(self.headerData(col, Qt.Orientation.Horizontal))) + 14
             widths.append(max(widest, heading) + pad)
@@ -165,7 +166,8 @@ class CaseFilterProxy(QSortFilterProxyModel):
     def filterAcceptsRow(self, source_row, source_parent) -> bool:
         model: CaseListModel = self.sourceModel()
         idx = lambda col: model.index(source_row, col, source_parent)  # noqa: E731
-        if self.inspector and model.data(idx(0), CaseListModel.InspectorRole) != self.inspector:
+        # The allocation straight from the row (the data() it would give): run for every case as a file opens
+        if self.inspector and (model.rows[source_row].case.inspector or "") != self.inspector:
             return False
         if self.area and model.data(idx(CaseListModel.AREA)) != self.area:
             return False
