@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -166,12 +166,15 @@ class InspectionFile:
             self.conn.execute("BEGIN IMMEDIATE")
         finally:
             self.conn.execute("PRAGMA busy_timeout = 5000")
+        self._whole_transaction = True
         try:
             yield self
         except BaseException:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             raise
+        finally:
+            self._whole_transaction = False
         self.conn.execute("COMMIT")
 
     # ---- creating and opening -------------------------------------------------
@@ -553,7 +556,11 @@ class InspectionFile:
                 audits.append((stamp, who, "merge clear", p.reference, qid, p.marker, old[0], None, reason))
             if p.outcome in ("new", "updated"):
                 markings.append((p.reference, p.marker, p.status, stamp))
-        with self.atomic():
+        # Inside write_transaction (a merge) any error rolls the whole transaction back, so no savepoint of
+        # its own: in a savepoint SQLite journals each row whose upsert may change set_version (a foreign
+        # key) at a cost that grows with the file (measured: 0.07 s for the first workbook's 7,200 answers,
+        # 1.9 s for the thirtieth's).
+        with nullcontext() if getattr(self, "_whole_transaction", False) else self.atomic():
             write_answers(self.conn, [(ref, qid, m, r[0], r[1] or "", r[4], r[5], r[2], r[3])
                                       for ref, qid, m, r in writes])
             self.conn.executemany("DELETE FROM answers WHERE case_ref=? AND question_id=? AND marker=?", deletes)
