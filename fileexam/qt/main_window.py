@@ -84,23 +84,32 @@ class MainWindow(InspectorWindow, ExclusionActions, FeedbackActions, TeamLeadToo
         self.start_page.newRequested.connect(self.choose_and_create)
         self.start_page.demoRequested.connect(self.open_demo)
         self.start_page.recentChosen.connect(self.open_inspection)
-        ui = self.ui
-        self.home = TeamLeadHome([ui.actionMerge, ui.actionResults, ui.actionModeration, ui.actionReport],
-                                 ui.actionMarkThisCase, self)
-        self.home.markRequested.connect(ui.actionMarkThisCase.trigger)
-        self.ui.centralLayout.addWidget(self.home)
+        self._home: TeamLeadHome | None = None  # made when first shown: an inspector may never need it
         self._wire()
         self._wire_inspector()
         self._restore_window()
         self._show_page(START)
 
     # ---- pages ------------------------------------------------------------------
+    @property
+    def home(self) -> TeamLeadHome:
+        """The team lead home page, made the first time it is asked for."""
+        if self._home is None:
+            ui = self.ui
+            self._home = TeamLeadHome([ui.actionMerge, ui.actionResults, ui.actionModeration, ui.actionReport],
+                                      ui.actionMarkThisCase, self)
+            self._home.markRequested.connect(ui.actionMarkThisCase.trigger)
+            self._home.setVisible(self.page == HOME)
+            self.ui.centralLayout.addWidget(self._home)
+        return self._home
+
     def _show_page(self, page: str) -> None:
         if page == START:
             self.start_page.set_recent([p for p in (self.settings.value("recent") or []) if p])
         self.page = page
         self.start_page.setVisible(page == START)
-        self.home.setVisible(page == HOME)
+        if self._home is not None or page == HOME:
+            self.home.setVisible(page == HOME)
         self.ui.splitter.setVisible(page == SCORING)
         self._update_actions()
 
