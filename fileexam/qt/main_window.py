@@ -105,7 +105,7 @@ class MainWindow(InspectorWindow, ExclusionActions, FeedbackActions, TeamLeadToo
 
     def _show_page(self, page: str) -> None:
         if page == START:
-            self.start_page.set_recent([p for p in (self.settings.value("recent") or []) if p])
+            self.start_page.set_recent(self._recent_files())
         self.page = page
         self.start_page.setVisible(page == START)
         if self._home is not None or page == HOME:
@@ -340,8 +340,12 @@ class MainWindow(InspectorWindow, ExclusionActions, FeedbackActions, TeamLeadToo
         digest = hashlib.sha1(str(self.inspection.path.resolve()).encode()).hexdigest()[:12] if self.inspection else "none"
         return f"files/{digest}/{what}"
 
+    def _recent_files(self) -> list[str]:
+        # type=list: an ini file holds a list of one as plain text, read back as a str (then its letters)
+        return [p for p in self.settings.value("recent", [], type=list) if isinstance(p, str) and p]
+
     def _remember_recent(self, path: Path) -> None:
-        recent = [str(path.resolve())] + [p for p in (self.settings.value("recent") or []) if p != str(path.resolve())]
+        recent = [str(path.resolve())] + [p for p in self._recent_files() if p != str(path.resolve())]
         self.settings.setValue("recent", recent[:8])
         self.settings.setValue("last_file", str(path.resolve()))
 

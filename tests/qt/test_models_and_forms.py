@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from conftest import ROOT
@@ -76,6 +77,29 @@ def test_start_page__recent_file_opens_on_enter(qtbot, area_file):
     recent.setFocus()
     qtbot.keyClick(recent, Qt.Key.Key_Return)
     assert w.inspection is not None and w.ui.splitter.isVisible() and not w.start_page.isVisible()
+
+
+def test_start_page__one_recent_file_kept_by_an_earlier_run__listed_whole(qtbot, area_file, tmp_path):
+    """An ini file holds a list of one as plain text (as an earlier run left it): it is one file, not its
+    letters, on the start page and when the next file opened is added."""
+    from fileexam import settings as user_settings
+    from fileexam.qt.app import qsettings
+    from fileexam.qt.main_window import MainWindow
+    from fileexam.qt.tasks import InlineRunner
+
+    path = str(area_file.path.resolve())
+    area_file.close()
+    user_settings.config_dir().mkdir(parents=True, exist_ok=True)
+    (user_settings.config_dir() / "window.ini").write_text(f"[General]\nrecent={path}\n", encoding="utf-8")
+    w = MainWindow(qsettings(), "A. Khan", InlineRunner())
+    qtbot.addWidget(w)
+    w.show()
+    recent = w.start_page.recent
+    assert [recent.item(i).data(Qt.ItemDataRole.UserRole) for i in range(recent.count())] == [path]
+    other = tmp_path / "copy.fileexam"
+    other.write_bytes(Path(path).read_bytes())
+    assert w.open_inspection(other)
+    assert w._recent_files() == [str(other.resolve()), path]
 
 
 def test_unexpected_error__logged_to_the_data_folder_and_shown_briefly(qtbot, monkeypatch):
