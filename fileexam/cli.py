@@ -1003,8 +1003,13 @@ def cmd_purge(args) -> int:
 
 @command("app", "open the desktop app (also: plain  fileexam, fileexam FILE, fileexam --demo)")
 def cmd_app(args) -> int:
+    from fileexam import settings
     from fileexam.store import early_check
-    early_check.begin(args.file) if args.file else None  # checked while Qt is imported (store/early_check.py)
+    # The file about to be opened is checked while Qt is imported (store/early_check.py)
+    from fileexam.qt.demo_file import demo_path  # no Qt in it
+    early = (args.file or (demo_path() if args.demo else
+                           early_check.last_file(settings.config_dir() / "window.ini")))
+    early_check.begin(early) if early else None
     from fileexam.qt.app import run
 
     return run(args.file, args.demo)

@@ -105,3 +105,36 @@ def test_arguments_that_are_not_plainly_the_apps_still_go_through_the_parser(clo
     with pytest.raises(SystemExit):
         cli.main([str(closed), "--nonsense"])
     assert "unrecognized arguments: --nonsense" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kept", ["C:\\Users\\Zoë\\a b.fileexam", "/tmp/a, b;c.fileexam", '/tmp/"q".fileexam',
+                                  "/tmp/日本/area.fileexam", "/plain/area.fileexam"])
+def test_the_last_file_is_read_as_qt_wrote_it(tmp_path, kept):
+    """The app starts on the last file it had open: its check begins before Qt is imported, from the
+    window settings read as text, which must give back the path QSettings wrote."""
+    from PySide6.QtCore import QSettings
+
+    ini = tmp_path / "window.ini"
+    settings = QSettings(str(ini), QSettings.Format.IniFormat)
+    settings.setValue("recent", [kept])
+    settings.setValue("last_file", kept)
+    settings.setValue("window/geometry", b"\x01\x02")
+    settings.sync()
+    assert early_check.last_file(ini) == Path(kept)
+
+
+def test_no_last_file_no_guess(tmp_path):
+    assert early_check.last_file(tmp_path / "none.ini") is None
+    (tmp_path / "w.ini").write_text("[window]\nlast_file=/not/general.fileexam\n")
+    assert early_check.last_file(tmp_path / "w.ini") is None
+
+
+def test_the_app_started_plainly_checks_its_last_file_early(closed, monkeypatch):
+    from fileexam import settings
+
+    monkeypatch.setattr(fileexam.qt.app, "run", lambda file, demo: 0)
+    settings.config_dir().mkdir(parents=True, exist_ok=True)
+    (settings.config_dir() / "window.ini").write_text(f"[General]\nlast_file={closed}\n", encoding="utf-8")
+    assert cli.main([]) == 0
+    assert str(closed.resolve()) in early_check._BEGUN
+    early_check.forget()

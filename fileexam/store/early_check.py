@@ -74,6 +74,38 @@ def take(path: Path, check: str, key) -> FileCheck | None:
     return outcome["found"]
 
 
+def last_file(ini: Path) -> Path | None:
+    """The last inspection the app had open, from its window settings (Qt's ini format: written by
+    QSettings, read here before Qt is imported). None when it cannot be read plainly: a guess that is wrong
+    only costs a check that is not taken."""
+    try:
+        text = ini.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    section = ""
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("["):
+            section = line
+        elif section == "[General]" and line.startswith("last_file="):
+            return _unescaped(line[len("last_file="):].strip())
+    return None
+
+
+def _unescaped(value: str) -> Path | None:
+    """Qt's ini text of a path: "..." around one with a comma, \\ and \" for a backslash and a quote."""
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        value = value[1:-1]
+    out, chars = [], iter(value)
+    for ch in chars:
+        if ch == "\\":
+            ch = next(chars, "")
+            if ch not in ('\\', '"'):  # another escape (\x..., \n): left to Qt
+                return None
+        out.append(ch)
+    return Path("".join(out)) if out else None
+
+
 def forget() -> None:
     """Checks begun and not taken are dropped (each waited for first: none may be reading a file)."""
     while _BEGUN:
