@@ -670,7 +670,7 @@ def bench_merge(folder: Path, workbooks: int = 30, per: int = 90) -> None:
 def bench_size(folder: Path, n: int = 1200) -> None:
     """The master file's bytes per case of 80 answers (issue 15: <= 8 KB), as built (the answers inserted
     case by case: pages of the indexes fill as they would in use) and after VACUUM (as the m010 upgrade
-    leaves a file), the WAL checkpointed into the file first."""
+    leaves a file), the WAL checkpointed into the file first; then as the merge leaves it (audit rows too)."""
     from fileexam.store.inspection_file import InspectionFile
 
     sub = folder / "size"
@@ -689,6 +689,47 @@ def bench_size(folder: Path, n: int = 1200) -> None:
     emit(f"master file as built, {n} cases x {SETS * PER_SET} answers", built / n / 1024, "KB per case", "<= 8 KB")
     emit("master file after VACUUM", vacuumed / n / 1024, "KB per case", "<= 8 KB")
     emit("master file as built, per answer", built / answers, "bytes")
+    _size_as_merged(sub, path, n)
+
+
+def _size_as_merged(sub: Path, source: Path, n: int, inspectors: int = 14) -> None:
+    """The same answers as a team lead's master holds them: each inspector's exchange workbook merged into a
+    master of the same cases, which writes an audit row per merged answer (bulk inserts above write none)."""
+    import sqlite3 as plain_sqlite  # the standard library's, for its dbstat table (the file is not encrypted)
+
+    from fileexam.services.export import export_workbook
+    from fileexam.services.merge import merge_workbooks
+    from fileexam.store.inspection_file import InspectionFile
+
+    master = build_inspection(sub, n, name="merged.fileexam", answered=False)
+    paths = []
+    with InspectionFile.open(source) as f:
+        for i in range(inspectors):
+            paths.append(sub / f"I{i:02d}.xlsx")
+            export_workbook(f, paths[-1], f"I{i:02d}")
+    with InspectionFile.open(master) as m:
+        report = merge_workbooks(m, paths, "bench")
+        require(not report.refused, f"workbooks refused: {[w.reasons for w in report.refused][:2]}")
+        query = "SELECT case_ref, question_id, marker, value, revision FROM answers ORDER BY 1, 2, 3"
+        with InspectionFile.open(source) as f:
+            require(m.conn.execute(query).fetchall() == f.conn.execute(query).fetchall(),
+                    "the merged master's answers are not the inspectors' (read back row by row)")
+        audited = m.conn.execute("SELECT count(*) FROM audit WHERE action = 'merge'").fetchone()[0]
+        m.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        merged = master.stat().st_size
+    emit(f"master file as the merge leaves it ({inspectors} workbooks, {audited} audit rows)", merged / n / 1024,
+         "KB per case", "<= 8 KB")
+    conn = plain_sqlite.connect(master)
+    try:
+        pages = dict(conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name"))
+    except plain_sqlite.OperationalError:  # a Python whose SQLite lacks dbstat: the total only
+        return
+    finally:
+        conn.close()
+    emit("master file as merged: the audit log (a row per merged answer) and its index audit_by_case",
+         (pages.get("audit", 0) + pages.get("audit_by_case", 0)) / n / 1024, "KB per case")
+    emit("master file as merged: the answers and their index answers_by_marking",
+         (pages.get("answers", 0) + pages.get("answers_by_marking", 0)) / n / 1024, "KB per case")
 
 
 AGGREGATE = """

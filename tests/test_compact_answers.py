@@ -11,6 +11,7 @@ import pytest
 
 from conftest import ROOT
 from fileexam.formats.exchange_workbook import canonical_time
+from fileexam.services import report
 from fileexam.store import answer_rows
 from fileexam.store.answer_rows import COLUMNS, FROM, answer_row, stored_time, time_text
 from fileexam.store.file_check import DamagedFile
@@ -66,7 +67,7 @@ def test_m009_file__upgraded__every_answer_reads_back_identical(tmp_path, kind):
         assert "WITHOUT ROWID" in sql
         indexes = {r[0] for r in f.conn.execute("SELECT name FROM sqlite_master WHERE tbl_name='answers'"
                                                 " AND type='index'")}
-        assert indexes == {"answers_by_question", "answers_by_marking"}
+        assert indexes == {"answers_by_marking"}  # answers_by_question made by m010, dropped by m011
         assert f.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert f.conn.execute("PRAGMA freelist_count").fetchone()[0] == 0  # the old table's pages given back
         assert f.conn.execute("PRAGMA foreign_key_check").fetchall() == []
@@ -113,18 +114,82 @@ def test_times_as_fileexam_writes_them__round_trip_exactly_through_milliseconds(
 
 
 def test_the_indexes_kept_are_the_ones_the_queries_use(tmp_path):
-    """answers_by_marking covers the aggregation, answers_by_question the report's typed answers; every other
-    read of the answers goes by the primary key (the table itself since m010)."""
+    """answers_by_marking covers the aggregation, the report's typed and trigger answers read in the same pass
+    (since m011 there is no index by question); every other read of the answers goes by the primary key (the
+    table itself since m010) or by marker."""
     path, key = old_file(tmp_path, "plain")
     with InspectionFile.open(path) as f:
         def plan(sql, *params):
             return " | ".join(r[3] for r in f.conn.execute("EXPLAIN QUERY PLAN " + sql, params))
-        assert "COVERING INDEX answers_by_marking" in plan(
-            "SELECT marker, case_ref, group_concat(question_id, ','), group_concat(value, '') FROM answers"
-            " GROUP BY marker, case_ref")
-        assert "COVERING INDEX answers_by_question" in plan(
-            "SELECT case_ref, marker, question_id, value FROM answers WHERE question_id IN (?, ?)", "PC01", "PC02")
+        book = report._Codebook(f.template)
+        assert book.raw  # the area template's typed questions
+        assert plan(report._pass_sql(book), *book.raw) == "SCAN answers USING COVERING INDEX answers_by_marking"
+        assert "COVERING INDEX answers_by_marking (marker=? AND case_ref=?)" in plan(
+            "SELECT question_id, value FROM answers WHERE marker=? AND case_ref=?", "AK", "U1")
+        assert "COVERING INDEX answers_by_marking" in plan(  # moderation's marker profiles
+            "SELECT marker, question_id, value, case_ref FROM answers WHERE value IS NOT NULL")
+        assert "answers_by_question" not in {r[0] for r in f.conn.execute("SELECT name FROM sqlite_master")}
         assert "PRIMARY KEY (case_ref=?)" in plan(f"SELECT {COLUMNS} FROM {FROM} WHERE a.case_ref=?", "U1")
         assert "PRIMARY KEY (case_ref=? AND question_id=? AND marker=?)" in plan(
             "SELECT value, comment, revision FROM answers WHERE case_ref=? AND question_id=? AND marker=?", "U1", "PC01",
             "AK")
+
+
+def m010_file(tmp_path, kind: str, answers_per_case: int = 0, drop_index: bool = False):
+    """A file as fileexam left it between m010 and m011 (with answers_by_question): an m009 fixture upgraded
+    that far, with `answers_per_case` more answers on each case written as that fileexam would."""
+    from sqlite_utils import Database
+
+    from fileexam.store.migrations import migrations
+    path, key = old_file(tmp_path, kind)
+    conn = connect(path, key, isolation_level=None)
+    try:
+        migrations.apply(Database(conn), stop_before="m011_drop_answers_by_question")
+        refs = [r[0] for r in conn.execute("SELECT reference FROM cases")]
+        conn.execute("BEGIN")
+        answer_rows.write_answers(conn, [(ref, f"X{q:03d}", f"M{m}", "fully", "", "pre-charge", "sha256:0123456789abcdef",
+                                          "2026-11-27T20:35:53.001+00:00", 1)
+                                         for ref in refs for q in range(answers_per_case // 20) for m in range(20)])
+        conn.execute("COMMIT")
+        if drop_index:
+            conn.execute("DROP INDEX answers_by_question")
+        conn.execute("VACUUM")  # compact as m010's upgrade left it: what m011 frees is the index alone
+    finally:
+        conn.close()
+    assert applied(path, key)[-1] == "m010_compact_answers"
+    return path, key
+
+
+@pytest.mark.parametrize("kind", ["plain", "encrypted"])
+def test_m010_file__index_by_question_dropped__file_vacuumed__answers_unchanged(tmp_path, kind):
+    path, key = m010_file(tmp_path, kind, answers_per_case=2000)
+    before = raw_rows(path, key)
+    assert len(before) == 8 + 4 * 2000
+    index_columns = raw_rows(path, key, "SELECT count(*) FROM pragma_index_info('answers_by_question')")
+    assert index_columns == [(3,)]  # there, on (question, value, case)
+    size = path.stat().st_size
+    with InspectionFile.open(path, key=key) as f:
+        assert applied(path, key) == KNOWN
+        assert "answers_by_question" not in {r[0] for r in f.conn.execute("SELECT name FROM sqlite_master")}
+        assert f.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert f.conn.execute("PRAGMA freelist_count").fetchone()[0] == 0  # the index's pages given back
+        f.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        assert path.stat().st_size < size * 0.85, (path.stat().st_size, size)
+        assert f.answers("U1", "AK")["PC01"].value == "no" and f.count_answers() == len(before)
+        f.set_answer("U3", "PC02", "AK", "fully")  # and written as before
+        assert f.answers("U3", "AK")["PC02"].revision == 4
+    assert raw_rows(path, key, "SELECT * FROM answers WHERE case_ref != 'U3' OR question_id != 'PC02'") == \
+        [r for r in before if r[:2] != ("U3", "PC02")]
+    # the copy made before the upgrade: the m010 schema, its index and the same answers
+    copy = path.with_name(f"{path.stem}.before-upgrade-m010_compact_answers{path.suffix}")
+    assert raw_rows(copy, key) == before and applied(copy, key)[-1] == "m010_compact_answers"
+    assert raw_rows(copy, key, "SELECT name FROM sqlite_master WHERE name='answers_by_question'") == \
+        [("answers_by_question",)]
+
+
+def test_m010_file__without_the_index_already__upgraded(tmp_path):
+    path, key = m010_file(tmp_path, "plain", drop_index=True)
+    with InspectionFile.open(path) as f:
+        assert applied(path, key) == KNOWN
+        assert f.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert f.answers("U1", "AK")["PC01"].value == "no"

@@ -385,3 +385,23 @@ def test_ratio_intervals__to_the_bit_as_one_call_per_figure():
         assert [type(x) for x in ci or ()] == [type(x) for x in old or ()]
     arrays = ratio_intervals([(np.array(a), np.array(b)) for a, b in groups])
     assert arrays == many
+
+
+def test_typed_and_trigger_answers_stored_as_bytes__as_before(tmp_path):
+    """Values only a hand-edited file holds (bytes, none, quotes, characters beyond one byte) in typed and
+    trigger questions of counted markings: the one pass hands them over as the read by question did."""
+    f = generate(tmp_path, custom_template(tmp_path), 300, 13)
+    counted = sorted(reference_report.counted_markings(f)[0].items())
+    odd = {"K03": [None, '["ro", "ro"]', "ro; none", "[]", '["r\'o\\"\u00e9"]'],  # the choices trigger of K04
+           "K05": [b"\xff\x00", b"", None, "1\u00e9\U0001F600", 'twelve "and" a half', "7"],
+           "K06": [b"2025-01-01", None, "2025-02-30", "2025-01-01"]}
+    with f.atomic():
+        for k, (ref, marker) in enumerate(counted[:90]):
+            for qid, values in odd.items():
+                f.conn.execute("INSERT OR REPLACE INTO answers VALUES (?,?,?,?,'',1,0,1)",
+                               [ref, qid, marker, values[k % len(values)]])
+    held = {type(r[0]) for r in f.conn.execute("SELECT value FROM answers WHERE question_id IN ('K05', 'K06')")}
+    assert {bytes, str, type(None)} <= held
+    new, old = both(f)
+    compare_reports(new, old)
+    f.close()

@@ -28,7 +28,7 @@ CONTENT_DAMAGE = [  # sound to SQLite, wrong to fileexam: another tool (or a per
     "UPDATE markings SET status='done' WHERE rowid=1",
     "UPDATE markings SET status=NULL WHERE rowid=2", "UPDATE definitions SET text='{{{' WHERE kind='question-set'",
     "UPDATE definitions SET text=substr(text, 1, 200) WHERE kind='inspection-template'",
-    "DELETE FROM definitions WHERE kind='question-set'", "DROP INDEX answers_by_question",
+    "DELETE FROM definitions WHERE kind='question-set'", "DROP INDEX answers_by_marking",
     "DROP TABLE merges", "DROP TABLE audit", "UPDATE _sqlite_migrations SET name='m999_future' WHERE rowid=1",
     "DELETE FROM _sqlite_migrations WHERE rowid > 3", "PRAGMA application_id=0",
     "PRAGMA user_version=99", "INSERT INTO markings (case_ref, marker, status, updated_at) VALUES ('X', 'Y', "

@@ -423,9 +423,23 @@ class _Marked:
     raw: dict[str, dict[int, str]]  # question -> case position -> stored text (typed and trigger questions)
 
 
+def _pass_sql(book: _Codebook) -> str:
+    """The one pass: per marking, its question ids, its value codes and the stored values of book.raw (its
+    parameters) as a JSON object; a value stored as bytes (only a hand-edited file holds one; JSON cannot)
+    as [its hex], so that every value reads back as the driver gives it."""
+    marks = ",".join("?" * len(book.raw))
+    typed = ("json_group_object(question_id, CASE WHEN typeof(value) = 'blob' THEN json_array(hex(value))"
+             f" ELSE value END) FILTER (WHERE question_id IN ({marks}))") if book.raw else "NULL"
+    return (f"SELECT marker, case_ref, group_concat(question_id, ','), group_concat({book.value_sql()}, ''), "
+            f"{typed} FROM answers GROUP BY marker, case_ref")
+
+
 def _read_markings(inspection: InspectionFile, book: _Codebook, plain: dict[str, str], cases: dict) -> _Marked:
     """One pass over the answers, grouped by marking as the covering index answers_by_marking holds them;
-    only the counted marking of each plain case is kept."""
+    only the counted marking of each plain case is kept. The same pass hands over the stored text of the
+    typed and trigger questions (book.raw): no second read of the answers, and no index by question."""
+    import json
+
     import numpy as np
 
     conn = inspection.conn
@@ -444,12 +458,14 @@ def _read_markings(inspection: InspectionFile, book: _Codebook, plain: dict[str,
             codes[np.array(at, dtype=np.int64)[:, None], cols[None, :]] = block
         held.clear()
 
-    for marker, ref, ids, text in conn.execute(
-            f"SELECT marker, case_ref, group_concat(question_id, ','), group_concat({expr}, '') "
-            "FROM answers GROUP BY marker, case_ref"):
+    raw: dict[str, dict[int, str]] = {q: {} for q in book.raw}
+    for marker, ref, ids, text, stored in conn.execute(_pass_sql(book), book.raw):
         i = position.get(ref)
         if i is None or plain[ref] != marker:
             continue  # not a counted marking, or a moderated case (scored apart)
+        if stored is not None and stored != "{}":
+            for qid, value in json.loads(stored).items():
+                raw[qid][i] = bytes.fromhex(value[0]) if type(value) is list else value
         cols = columns.get(ids)
         if cols is None:
             cols = np.array([book.index.get(q, n_q) for q in ids.split(",")], dtype=np.int64)
@@ -472,14 +488,6 @@ def _read_markings(inspection: InspectionFile, book: _Codebook, plain: dict[str,
     flush()
     codes = codes[:, :n_q]
 
-    raw: dict[str, dict[int, str]] = {q: {} for q in book.raw}
-    if book.raw:
-        marks = ",".join("?" * len(book.raw))
-        for ref, marker, qid, value in conn.execute(
-                f"SELECT case_ref, marker, question_id, value FROM answers WHERE question_id IN ({marks})", book.raw):
-            i = position.get(ref)
-            if i is not None and plain[ref] == marker:
-                raw[qid][i] = value
     classes, applies = _classes(book, refs, cases, codes, raw)
     return _Marked(refs, codes, classes, applies, applies[classes], raw)
 

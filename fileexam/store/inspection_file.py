@@ -98,10 +98,14 @@ def _try_key(path: Path, key: CipherKey) -> None:
     conn.close()
 
 
+# Upgrades that leave many pages free (m010: the old answers table; m011: an index dropped): the file only
+# shrinks once vacuumed, so an upgrade across one of them ends with VACUUM.
+_FREE_PAGES = ("m010_compact_answers", "m011_drop_answers_by_question")
+
+
 def _give_back_space(conn: sqlite3.Connection) -> None:
-    """After m010_compact_answers rebuilt the answers: the old table's pages are free, the file only shrinks
-    once vacuumed. Already upgraded and whole without it: when it cannot be done now (another program reading
-    the file, no room for the temporary copy), the file stays as large as it was."""
+    """After an upgrade in _FREE_PAGES. Already upgraded and whole without it: when it cannot be done now
+    (another program reading the file, no room for the temporary copy), the file stays as large as it was."""
     try:
         conn.execute("VACUUM")
     except sqlite3.OperationalError:
@@ -272,7 +276,7 @@ class InspectionFile:
                             from fileexam.store.file_check import DamagedFile
                             raise DamagedFile(path, f"its schema does not match its record of upgrades ({exc})") \
                                 from None
-                        if "m010_compact_answers" not in applied:
+                        if not set(_FREE_PAGES) <= set(applied):
                             _give_back_space(conn)
                     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")  # recognised at once from now on
                     if read_only:
