@@ -193,3 +193,21 @@ def test_m010_file__without_the_index_already__upgraded(tmp_path):
         assert applied(path, key) == KNOWN
         assert f.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert f.answers("U1", "AK")["PC01"].value == "no"
+
+
+def test_every_time_text_reads_back_exactly_whatever_its_shape():
+    """A time is stored as milliseconds only when that gives back the very text written: over dates that
+    do and do not exist, years 1 to 9999, and texts one character off fileexam's form (other digits, signs,
+    zones), each text reads back as written."""
+    import random
+
+    rng = random.Random(20261127)
+    for _ in range(50_000):
+        y, mo, d = rng.choice([1, 9, 999, 1969, 1970, 2026, 9999]), rng.randint(0, 13), rng.randint(0, 32)
+        text = (f"{y:04d}-{mo:02d}-{d:02d}T{rng.randint(0, 25):02d}:{rng.randint(0, 61):02d}:"
+                f"{rng.randint(0, 61):02d}.{rng.randint(0, 999):03d}+00:00")
+        if rng.random() < 0.3:
+            i = rng.randrange(len(text))
+            text = text[:i] + rng.choice("0123456789 +-:T.Z\u0663\uff11") + text[i + 1:]
+        stored = stored_time(text)
+        assert time_text(stored) == text, (text, stored)

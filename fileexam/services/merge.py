@@ -217,7 +217,7 @@ def _check_rows(master: InspectionFile, data: ExchangeData, promoted: set[str] =
     workbook's exclusions promote), the question is one of ours and in the set the row names, the answer
     is one it can take, each field value fits."""
     t = master.template
-    sample = {c.reference for c in master.cases()} | set(promoted)
+    sample = master.references() | set(promoted)
     shown = data.path
     problems: list[Problem] = []
 

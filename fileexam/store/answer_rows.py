@@ -6,6 +6,7 @@ exactly as it was written."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -17,15 +18,18 @@ COLUMNS = ("a.case_ref, a.question_id, a.marker, a.value, a.comment, v.set_id, v
 FROM = "answers a LEFT JOIN set_versions v ON v.id = a.set_version"  # LEFT: an answer shows even if edited wrong
 
 
+# fileexam's own form of a time: a text of this shape that datetime reads is the text time_text gives back
+_CANONICAL = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}\+00:00")
+
+
 def stored_time(text):
     """The stored form of an answer's time: integer milliseconds when that gives the text back exactly."""
-    if not isinstance(text, str) or len(text) != 29 or not text.endswith("+00:00"):
+    if not isinstance(text, str) or len(text) != 29 or not _CANONICAL.fullmatch(text):
         return text
     try:
-        ms = (datetime.fromisoformat(text) - _EPOCH) // _MS
+        return (datetime.fromisoformat(text) - _EPOCH) // _MS
     except (ValueError, OverflowError):
         return text
-    return ms if time_text(ms) == text else text
 
 
 def time_text(stored):

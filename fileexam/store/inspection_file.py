@@ -348,6 +348,10 @@ class InspectionFile:
         return [dict(zip(("kind", "id", "version", "fingerprint", "file_name", "text"), r)) for r in cur]
 
     # ---- cases ----------------------------------------------------------------
+    def references(self) -> set[str]:
+        """Every case's reference (the case list without reading each case's fields)."""
+        return {r[0] for r in self.conn.execute("SELECT reference FROM cases")}
+
     def cases(self) -> list[Case]:
         return [Case(r[0], self._fields(r[0], r[1]), r[2])
                 for r in self.conn.execute("SELECT reference, fields, inspector FROM cases ORDER BY rowid")]
