@@ -694,7 +694,7 @@ def bench_size(folder: Path, n: int = 1200) -> None:
 
 def _size_as_merged(sub: Path, source: Path, n: int, inspectors: int = 14) -> None:
     """The same answers as a team lead's master holds them: each inspector's exchange workbook merged into a
-    master of the same cases, which writes an audit row per merged answer (bulk inserts above write none)."""
+    master of the same cases, which writes an audit row per merged marking and per changed answer (bulk inserts above write none)."""
     import sqlite3 as plain_sqlite  # the standard library's, for its dbstat table (the file is not encrypted)
 
     from fileexam.services.export import export_workbook
@@ -726,7 +726,7 @@ def _size_as_merged(sub: Path, source: Path, n: int, inspectors: int = 14) -> No
         return
     finally:
         conn.close()
-    emit("master file as merged: the audit log (a row per merged answer) and its index audit_by_case",
+    emit("master file as merged: the audit log (a row per merged marking) and its index audit_by_case",
          (pages.get("audit", 0) + pages.get("audit_by_case", 0)) / n / 1024, "KB per case")
     emit("master file as merged: the answers and their index answers_by_marking",
          (pages.get("answers", 0) + pages.get("answers_by_marking", 0)) / n / 1024, "KB per case")

@@ -555,7 +555,13 @@ class InspectionFile:
         for p in plans:
             for qid, row in p.inserts.items():
                 writes.append((p.reference, qid, p.marker, row))
-                audits.append((stamp, who, "merge", p.reference, qid, p.marker, None, row[0], reason))
+            if p.inserts:
+                # New answers: one row for the marking, not one per answer (the answers hold their values
+                # and a later change's row keeps the value it replaced; the merges row holds the workbook):
+                # a row per answer was 60 % of a merged master's size.
+                n = len(p.inserts)
+                audits.append((stamp, who, "merge", p.reference, None, p.marker, None,
+                               f"{n} answer{'s' if n != 1 else ''}", reason))
             for qid, (old, row) in p.updates.items():
                 writes.append((p.reference, qid, p.marker, row))
                 audits.append((stamp, who, "merge update", p.reference, qid, p.marker, old[0], row[0], reason))
