@@ -694,7 +694,8 @@ def bench_size(folder: Path, n: int = 1200) -> None:
 
 def _size_as_merged(sub: Path, source: Path, n: int, inspectors: int = 14) -> None:
     """The same answers as a team lead's master holds them: each inspector's exchange workbook merged into a
-    master of the same cases, which writes an audit row per merged marking and per changed answer (bulk inserts above write none)."""
+    master of the same cases, which writes an audit row per merged marking and per changed answer (bulk
+    inserts above write none)."""
     import sqlite3 as plain_sqlite  # the standard library's, for its dbstat table (the file is not encrypted)
 
     from fileexam.services.export import export_workbook
