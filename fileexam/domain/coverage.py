@@ -70,11 +70,23 @@ def coverage(t: InspectionTemplate, cases: list[Case], statuses: dict[tuple[str,
         slot = "complete" if status is Status.COMPLETE else "in progress"
         by_case.setdefault(ref, {}).setdefault(slot, []).append(marker)
     area_field = t.fields_by_id.get(t.reporting.area_field or "")
+    labels: dict[str, str] = {}  # each Area's label looked up once, not once a case
+
+    def label(area) -> str:
+        if not (area and area_field):
+            return ""
+        if not isinstance(area, str):
+            return area_field.value_label(area)
+        found = labels.get(area)
+        if found is None:
+            found = labels[area] = area_field.value_label(area)
+        return found
+
     out = []
     for c in cases:
         area = c.fields.get(area_field.id) if area_field else None
         marks = by_case.get(c.reference, {})
-        out.append(CaseCoverage(c.reference, c.inspector, area_field.value_label(area) if area and area_field else "",
+        out.append(CaseCoverage(c.reference, c.inspector, label(area),
                                 sorted(marks.get("complete", [])), sorted(marks.get("in progress", [])),
                                 excluded.get(c.reference)))
     result = Coverage(out)
