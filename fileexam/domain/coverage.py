@@ -65,18 +65,29 @@ def coverage(t: InspectionTemplate, cases: list[Case], statuses: dict[tuple[str,
              excluded: dict[str, str] | None = None) -> Coverage:
     """excluded: case -> the label of the reason it is not examinable."""
     excluded = excluded or {}
-    by_case: dict[str, dict[str, list[str]]] = {}
+    complete: dict[str, list[str]] = {}  # case -> markers; two flat maps, not a map per case (23 MB at 100,000)
+    in_progress: dict[str, list[str]] = {}
     for (ref, marker), status in statuses.items():
-        slot = "complete" if status is Status.COMPLETE else "in progress"
-        by_case.setdefault(ref, {}).setdefault(slot, []).append(marker)
+        (complete if status is Status.COMPLETE else in_progress).setdefault(ref, []).append(marker)
     area_field = t.fields_by_id.get(t.reporting.area_field or "")
+    labels: dict[str, str] = {}  # each Area's label looked up once, not once a case
+
+    def label(area) -> str:
+        if not (area and area_field):
+            return ""
+        if not isinstance(area, str):
+            return area_field.value_label(area)
+        found = labels.get(area)
+        if found is None:
+            found = labels[area] = area_field.value_label(area)
+        return found
+
     out = []
     for c in cases:
         area = c.fields.get(area_field.id) if area_field else None
-        marks = by_case.get(c.reference, {})
-        out.append(CaseCoverage(c.reference, c.inspector, area_field.value_label(area) if area and area_field else "",
-                                sorted(marks.get("complete", [])), sorted(marks.get("in progress", [])),
-                                excluded.get(c.reference)))
+        ref = c.reference
+        out.append(CaseCoverage(ref, c.inspector, label(area), sorted(complete.get(ref, ())),
+                                sorted(in_progress.get(ref, ())), excluded.get(ref)))
     result = Coverage(out)
     result.by_inspector = _groups(out, lambda c: c.inspector or "(unallocated)")
     result.by_area = _groups(out, lambda c: c.area or "(none)")

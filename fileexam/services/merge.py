@@ -83,12 +83,13 @@ def query_counts(master: InspectionFile) -> dict:
     return {state: counts.get(state, 0) for state in STATES}
 
 
-def master_coverage(master: InspectionFile) -> Coverage:
+def master_coverage(master: InspectionFile, cases: list | None = None) -> Coverage:
+    """cases: master.cases(), when the caller has read them already (the report: 2 s at 100,000 cases)."""
     from fileexam.services.sample_exclusion import reason_label
     from fileexam.store import sample_records
     t = master.template
     excluded = {ref: reason_label(t, ex.reason) for ref, ex in sample_records.exclusions(master).items()}
-    return coverage(t, master.cases(), real_statuses(master), excluded)
+    return coverage(t, master.cases() if cases is None else cases, real_statuses(master), excluded)
 
 
 def real_statuses(master: InspectionFile) -> dict:

@@ -113,12 +113,12 @@ def counted_markings(inspection: InspectionFile,
 
 
 def build_report(inspection: InspectionFile, baseline: Path | None = None, with_intervals: bool = True,
-                 progress: Progress = no_progress, baseline_key=None) -> Report:
+                 progress: Progress = no_progress, baseline_key=None, cases: list[Case] | None = None) -> Report:
     """The report's figures; compared with `baseline` (an earlier master, opened with `baseline_key` when it
-    is encrypted, or its report workbook) when one is given."""
+    is encrypted, or its report workbook) when one is given. cases: inspection.cases(), when read already."""
     t = inspection.template
     progress(0, 5, "choosing the markings that count")
-    case_list = inspection.cases()
+    case_list = inspection.cases() if cases is None else cases
     counted, unmoderated, excluded = counted_markings(inspection, case_list)
     cases = {c.reference: c for c in case_list}
     if not counted:
@@ -146,9 +146,9 @@ def build_report(inspection: InspectionFile, baseline: Path | None = None, with_
                                                     lambda c: where[c.reference])
     places = _Places(marked.refs + list(dict.fromkeys(r[0] for r in extra_cases)), where)
     rows = _score_rows(book, marked, places, extra_cases)
-    case_rows = rows.tuples()
     q_rows = _question_rows(book, marked, places) + extra_questions
     typed_rows = _typed_rows(book, marked, where) + extra_questions
+    del marked, places  # peak memory: the case x question arrays are done with
 
     progress(3, 5, "intervals")
     few = t.reporting.few_cases
@@ -160,12 +160,15 @@ def build_report(inspection: InspectionFile, baseline: Path | None = None, with_
     strands = [o.label for o in strand_f.values] if strand_f else []
     areas = [o.label for o in area_f.values] if area_f else []
     report = Report(t, inspection.name, now(), figures, questions,
-                    spreads(figures, measures, strands, areas, max(few, 1)), measures, strands, areas, case_rows,
+                    spreads(figures, measures, strands, areas, max(few, 1)), measures, strands, areas, [],
                     counted, excluded, unmoderated, agreed=agreed, case_groups=where)
     report.breakdown_groups = {name: _groups_of(t.fields_by_id[name], cases, counted)
                                for name in t.reporting.breakdowns if name in t.fields_by_id}
     report.breakdowns = {name: column_group_figures(rows, groups, few, with_intervals)
                          for name, groups in report.breakdown_groups.items()}
+    # The Check sheet's rows as tuples only now: the roll-ups' working arrays are gone (peak memory)
+    report.case_rows = rows.tuples()
+    del rows
     _typed_questions(report, t, typed_rows, cases)
     _sample_figures(inspection, report, with_intervals)
     if baseline is not None:
