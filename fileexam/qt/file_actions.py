@@ -8,9 +8,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from fileexam.qt import plain
-from fileexam.qt.problems_dialog import ProblemsDialog
 from fileexam.store.errors import StoreError
-from fileexam.store.inspection_file import InspectionFile
 from fileexam.store.sqlite import sqlite3
 
 
@@ -45,6 +43,8 @@ class FileActions:
             if key is None:
                 return
         from fileexam.domain.problems import ProblemsFound
+        from fileexam.qt.problems_dialog import ProblemsDialog
+        from fileexam.store.inspection_file import InspectionFile  # not at start-up
         try:
             InspectionFile.create(Path(target), Path(template), name.strip(), self.user, key=key).close()
             if key is not None:
@@ -69,6 +69,7 @@ class FileActions:
 
         def job(progress):
             from fileexam.services.sample import import_sample
+            from fileexam.store.inspection_file import InspectionFile  # not at start-up
             with InspectionFile.open(inspection_path, key=key) as own:  # SQLite: each thread its own connection
                 return import_sample(own, Path(path), user, progress=progress)
 
@@ -79,6 +80,7 @@ class FileActions:
                 heading = (f"Imported {report.added} new case(s)." if report.imported else
                            f"<b>Nothing was imported</b>: {len(report.errors)} error(s). Correct the sample and "
                            "import it again.")
+                from fileexam.qt.problems_dialog import ProblemsDialog
                 self.problems_dialog = ProblemsDialog("Sample import", heading, report.problems, self)
                 self.problems_dialog.open()
             else:
@@ -114,6 +116,7 @@ class FileActions:
 
         def job(progress):
             from fileexam.services.export import export_workbook
+            from fileexam.store.inspection_file import InspectionFile  # not at start-up
             with InspectionFile.open(inspection_path, key=key) as own:
                 return export_workbook(own, Path(path), user, progress, password=password)
 

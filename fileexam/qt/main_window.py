@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
@@ -33,8 +34,10 @@ from fileexam.qt.team_lead_tools import TeamLeadTools
 from fileexam.qt.ui.ui_main_window import Ui_MainWindow
 from fileexam.store.errors import StoreError
 from fileexam.store.file_check import DamagedFile, NotAnInspection
-from fileexam.store.inspection_file import InspectionFile
 from fileexam.store.sqlite import sqlite3
+
+if TYPE_CHECKING:  # the store's module (and YAML with it) is imported as a file opens, after the window shows
+    from fileexam.store.inspection_file import InspectionFile
 
 __all__ = ["MainWindow", "READ_ONLY_FILE", "DAMAGED_FILE"]
 

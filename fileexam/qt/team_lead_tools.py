@@ -9,7 +9,6 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog
 
 from fileexam.store.errors import StoreError
-from fileexam.store.inspection_file import InspectionFile
 
 
 class TeamLeadTools:
@@ -47,6 +46,7 @@ class TeamLeadTools:
 
         def job(progress):
             from fileexam.services.report import build_report
+            from fileexam.store.inspection_file import InspectionFile  # not at start-up
             with InspectionFile.open(inspection_path, key=key) as own:
                 return build_report(own, baseline, progress=progress, baseline_key=baseline_key)
         return job
@@ -93,6 +93,7 @@ class TeamLeadTools:
             from fileexam.formats.report_workbook import write_report
             from fileexam.services.merge import master_coverage
             from fileexam.services.report import build_report
+            from fileexam.store.inspection_file import InspectionFile  # not at start-up
             with InspectionFile.open(inspection_path, key=key) as own:
                 report = build_report(own, progress=progress)
                 write_report(Path(path), report, own.merges(), master_coverage(own), progress)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from fileexam.domain.answers import Answer, Completeness, condition_value
 from fileexam.domain.applicability import Condition, evaluate
 from fileexam.domain.cases import Status
 from fileexam.domain.questions import Question, Section
 from fileexam.domain.template import InspectionTemplate
-from fileexam.store.inspection_file import InspectionFile
+
+if TYPE_CHECKING:  # annotations only: the app imports this module before any file is open
+    from fileexam.store.inspection_file import InspectionFile
 
 
 @dataclass(frozen=True)
