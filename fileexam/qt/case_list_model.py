@@ -64,8 +64,19 @@ class CaseListModel(QAbstractTableModel):
         with font metrics, which a 1,200-case list does in milliseconds (not by laying out every cell)."""
         widths = []
         text = self.text
+        rep = self.template.reporting
+        by_field = {self.AREA: rep.area_field, self.STRAND: rep.strand_field, 4: "flags"}
         for col in range(len(self.COLUMNS)):
-            texts = ({r.case.reference for r in self.rows} if col == 0 else {text(r, col) for r in self.rows})
+            if col == 0:
+                texts = {r.case.reference for r in self.rows}
+            elif col in by_field and by_field[col] in self.template.fields_by_id:
+                # one row per distinct stored value (few: Areas, strands): the same texts, measured once each
+                field_id, seen = by_field[col], {}
+                for r in self.rows:
+                    seen.setdefault(repr(r.case.fields.get(field_id)), r)
+                texts = {text(r, col) for r in seen.values()}
+            else:
+                texts = {text(r, col) for r in self.rows}
             widest = max((metrics.horizontalAdvance(t) for t in texts), default=0)
             heading = header.horizontalAdvance(str(self.headerData(col, Qt.Orientation.Horizontal))) + 14
             widths.append(max(widest, heading) + pad)

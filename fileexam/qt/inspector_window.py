@@ -165,6 +165,8 @@ class InspectorWindow:
 
     def _excluded_labels(self) -> dict[str, str]:
         """Case -> the label of why it is not examinable (issue 18)."""
+        if not self.inspection.any_excluded():  # most files: the sample's records are not even imported
+            return {}
         from fileexam.services.sample_exclusion import reason_label
         from fileexam.store.sample_records import exclusions
         t = self.inspection.template

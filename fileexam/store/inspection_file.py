@@ -348,6 +348,10 @@ class InspectionFile:
         return [dict(zip(("kind", "id", "version", "fingerprint", "file_name", "text"), r)) for r in cur]
 
     # ---- cases ----------------------------------------------------------------
+    def any_excluded(self) -> bool:
+        """Whether any sampled case is marked not examinable (store/sample_records.py holds them)."""
+        return self.conn.execute("SELECT 1 FROM sample_exclusions LIMIT 1").fetchone() is not None
+
     def references(self) -> set[str]:
         """Every case's reference (the case list without reading each case's fields)."""
         return {r[0] for r in self.conn.execute("SELECT reference FROM cases")}
