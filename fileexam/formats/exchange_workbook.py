@@ -137,10 +137,11 @@ def write_exchange(path: Path, data: ExchangeData, progress: Progress = no_progr
 
     book = BookWriter(path, streaming=cells > STREAMING_CELLS, password=password)
     try:
-        about_sheet = book.sheet("About", ["Key", "Value"], [24, 70], strict=True)  # first sheet, filled last
+        # the first sheet, filled last
+        about_sheet = book.sheet("About", ["Key", "Value"], [24, 70], strict=True, bulk=True)
 
         sheet = book.sheet("Cases", c_headers + [ROW_CHECK], [16, 10, 12, 10] + [18] * len(data.field_ids) + [14],
-                           strict=True)
+                           strict=True, bulk=True)
         hasher.sheet("Cases", c_headers)
         for row in data.cases:
             blob = row_blob(row)
@@ -151,7 +152,7 @@ def write_exchange(path: Path, data: ExchangeData, progress: Progress = no_progr
         progress(done, total, "cases")
 
         sheet = book.sheet("Answers", ANSWERS_HEADERS + [ROW_CHECK], [16, 10, 18, 12, 16, 8, 50, 28, 9, 14],
-                           strict=True)
+                           strict=True, bulk=True)
         hasher.sheet("Answers", ANSWERS_HEADERS)
         count = 0
         for row in data.answers:
@@ -165,7 +166,7 @@ def write_exchange(path: Path, data: ExchangeData, progress: Progress = no_progr
         done += count
 
         sheet = book.sheet("Exclusions", EXCLUSIONS_HEADERS + [ROW_CHECK], [16, 30, 18, 40, 12, 28, 16, 14],
-                           strict=True)
+                           strict=True, bulk=True)
         hasher.sheet("Exclusions", EXCLUSIONS_HEADERS)
         for row in data.exclusions:
             blob = row_blob(row)
@@ -174,7 +175,7 @@ def write_exchange(path: Path, data: ExchangeData, progress: Progress = no_progr
         sheet.finish()
 
         sheet = book.sheet("Feedback", FEEDBACK_HEADERS + [ROW_CHECK], [13, 7, 16, 11, 12, 24, 50, 24, 14, 14, 14],
-                           strict=True)
+                           strict=True, bulk=True)
         hasher.sheet("Feedback", FEEDBACK_HEADERS)
         for row in data.feedback:
             blob = row_blob(row)
@@ -182,7 +183,7 @@ def write_exchange(path: Path, data: ExchangeData, progress: Progress = no_progr
             hasher.row(row, blob)
         sheet.finish()
 
-        sheet = book.sheet("Grid", data.grid_headers, [16, 10, 12] + [14] * (len(data.grid_headers) - 3))
+        sheet = book.sheet("Grid", data.grid_headers, [16, 10, 12] + [14] * (len(data.grid_headers) - 3), bulk=True)
         for row in data.grid:
             sheet.append(row)
         sheet.finish()
@@ -195,13 +196,13 @@ def write_exchange(path: Path, data: ExchangeData, progress: Progress = no_progr
         if data.merges:  # a master's export says what was merged into it, and from whom
             headers = ["When", "Who", "Workbook", "Marker", "Outcome", "New", "Updated", "Unchanged", "Older",
                        "Conflicts", "Detail"]
-            sheet = book.sheet("Merge report", headers, [22, 12, 26, 12, 10, 7, 8, 10, 7, 9, 60])
+            sheet = book.sheet("Merge report", headers, [22, 12, 26, 12, 10, 7, 8, 10, 7, 9, 60], bulk=True)
             for m in data.merges:
                 sheet.append([m["at"], m["who"], m["file_name"], m["marker"], m["outcome"], m["new"], m["updated"],
                               m["unchanged"], m["older"], m["conflicts"], m["detail"] or ""])
             sheet.finish()
 
-        sheet = book.sheet("Definitions", DEFINITIONS_HEADERS, [20, 18, 9, 26, 22, 6, 80])
+        sheet = book.sheet("Definitions", DEFINITIONS_HEADERS, [20, 18, 9, 26, 22, 6, 80], bulk=True)
         definition_rows = []
         for d in data.definitions:
             text = d["text"]

@@ -23,22 +23,17 @@ _SPANS = re.compile(r' spans="[^"]*"')
 CHUNK = 20_000  # rows made at a time: memory stays flat however long the sheet
 
 
-def add_bulk_rows(ws, first_row: int, rows: Sequence[Sequence], width: int, formats: Sequence | None = None) -> None:
-    """Rows of text and numbers (no None) from `first_row` (0-based), columns 0..width-1, each column in
-    its format of `formats` (None: none). Any cell XlsxWriter writes in those rows must lie right of them.
-    `rows` is read again when the book closes."""
-    strings = ws.str_table
-    if any(len(row) != width for row in rows):
-        raise ValueError(f"bulk rows must have {width} cells each")
+def bulk_columns(rows: Sequence[Sequence], width: int, empty: bool = False) -> list[bool]:
+    """Each column's kind (True: text, False: numbers), or TypeError when a column mixes them or holds
+    anything else (a bool, NaN, a date); with `empty`, None is an empty cell in a column of either kind."""
     text_cols = []
-    for col in range(width):  # text registered now: the shared strings are sorted before the sheets are written
+    for col in range(width):
         values = [row[col] for row in rows]
         kinds = set(map(type, values))
+        if empty:
+            kinds.discard(type(None))
+            values = [v for v in values if v is not None]
         if kinds <= {str}:
-            unique = dict.fromkeys(values)
-            for v in unique:
-                strings._get_shared_string_index(v)
-            strings.count += len(values) - len(unique)  # every use counts, as XlsxWriter counts them
             text_cols.append(True)
         elif not any(k is bool or not issubclass(k, numbers.Real) for k in kinds) \
                 and all(math.isfinite(v) for v in values):
@@ -46,6 +41,27 @@ def add_bulk_rows(ws, first_row: int, rows: Sequence[Sequence], width: int, form
         else:
             bad = next(v for v in values if not isinstance(v, str))
             raise TypeError(f"{bad!r} in column {col + 1}: a bulk column is all text or all finite numbers")
+    return text_cols
+
+
+def add_bulk_rows(ws, first_row: int, rows: Sequence[Sequence], width: int, formats: Sequence | None = None,
+                  empty: bool = False) -> None:
+    """Rows of text and numbers from `first_row` (0-based), columns 0..width-1, each column in its format
+    of `formats` (None: none); with `empty`, a None is a cell left empty (as XlsxWriter leaves a cell never
+    written). Any cell XlsxWriter writes in those rows must lie right of them. `rows` is read again when
+    the book closes."""
+    strings = ws.str_table
+    if any(len(row) != width for row in rows):
+        raise ValueError(f"bulk rows must have {width} cells each")
+    text_cols = bulk_columns(rows, width, empty)
+    for col, text in enumerate(text_cols):  # text registered now: the shared strings are sorted before writing
+        if text:
+            values = [row[col] for row in rows if row[col] is not None]
+            unique = dict.fromkeys(values)
+            for v in unique:
+                strings._get_shared_string_index(v)
+            strings.count += len(values) - len(unique)  # every use counts, as XlsxWriter counts them
+    sparse = empty and any(v is None for row in rows for v in row)
     if rows:
         ws._check_dimensions(first_row, 0)
         ws._check_dimensions(first_row + len(rows) - 1, width - 1)
@@ -58,10 +74,21 @@ def add_bulk_rows(ws, first_row: int, rows: Sequence[Sequence], width: int, form
         fh = ws.fh
         own = _own_rows(ws)
         styles = [f' s="{f._get_xf_index()}"' if f is not None else "" for f in formats or [None] * width]
-        cells = "".join(f'<c r="{xl_col_to_name(j)}{{0}}"{style} t="s"><v>{{{j + 1}}}</v></c>' if text else
-                        f'<c r="{xl_col_to_name(j)}{{0}}"{style}><v>{{{j + 1}:.16G}}</v></c>'
-                        for j, (style, text) in enumerate(zip(styles, text_cols)))  # xf indexes exist now
-        cells_of, row_of = cells.format, ('<row r="{0}">' + cells + "</row>").format
+        one = [f'<c r="{xl_col_to_name(j)}{{0}}"{style} t="s"><v>{{{j + 1}}}</v></c>' if text else
+               f'<c r="{xl_col_to_name(j)}{{0}}"{style}><v>{{{j + 1}:.16G}}</v></c>'
+               for j, (style, text) in enumerate(zip(styles, text_cols))]  # xf indexes exist now
+        if sparse:  # a row with empty cells: each cell made alone, the empty ones left out
+            each = [c.replace(f"{{{j + 1}", "{1").format for j, c in enumerate(one)]
+
+            def cells_of(n, *values):
+                return "".join(f(n, v) for f, v in zip(each, values) if v is not None)
+
+            def row_of(n, *values):
+                return f'<row r="{n}">{cells_of(n, *values)}</row>'
+        else:
+            cells = "".join(one)
+            cells_of, row_of = cells.format, ('<row r="{0}">' + cells + "</row>").format
+
         fh.write("<sheetData>")
         last_bulk = first_row + len(rows)  # 1-based number of the last bulk row
         for n in sorted(r for r in own if r <= first_row):
@@ -69,8 +96,8 @@ def add_bulk_rows(ws, first_row: int, rows: Sequence[Sequence], width: int, form
         theirs_at = deque(sorted(n for n in own if n <= last_bulk))
         for start in range(0, len(rows), CHUNK):  # column by column, a chunk at a time: one format call a row
             part = rows[start:start + CHUNK]
-            cols = [[index[row[j]] for row in part] if text else [row[j] for row in part]
-                    for j, text in enumerate(text_cols)]
+            cols = [[index[row[j]] if row[j] is not None else None for row in part] if text else
+                    [row[j] for row in part] for j, text in enumerate(text_cols)]
             at = range(first_row + start + 1, first_row + start + len(part) + 1)
             lines = list(map(row_of, at, *cols))
             while theirs_at and theirs_at[0] < at.stop:  # XlsxWriter's cells of this row follow ours

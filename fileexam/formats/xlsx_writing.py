@@ -33,11 +33,15 @@ class SheetWriter:
     it is refused with its place; elsewhere it is cut with a note saying so."""
 
     def __init__(self, book: "BookWriter", name: str, headers: list[str], widths: Iterable[float],
-                 wrap: bool = False, strict: bool = False):
+                 wrap: bool = False, strict: bool = False, bulk: bool = False):
         self.book, self.name, self.headers, self.strict = book, name, headers, strict
         self.ws = book.wb.add_worksheet(name)
         self.row = 1
         self.cell_format = book.wrap if wrap else None
+        # bulk: rows kept and laid in bulk when the sheet is finished (formats/xlsx_bulk_rows.py: XlsxWriter's
+        # per-cell work was most of an export), unless the sheet streams to disk or wraps its text. Only for
+        # sheets whose cells are all written by append(): a cell written on ws meanwhile would be doubled.
+        self.held: list[list] | None = [] if bulk and not (book.streaming or wrap) else None
         for i, w in enumerate(widths):
             self.ws.set_column(i, i, w)
         self.ws.freeze_panes(1, 0)
@@ -45,7 +49,16 @@ class SheetWriter:
             self.ws.write_string(0, c, h, book.bold)
 
     def append(self, values: list) -> None:
-        ws, r, fmt = self.ws, self.row, self.cell_format
+        if self.held is not None:
+            self.held.append([self._fit(v, self.row, c) if isinstance(v, str) and len(v) > CELL_LIMIT // 2 else v
+                              for c, v in enumerate(values)])
+            self.row += 1
+            return
+        self._write(values, self.row)
+        self.row += 1
+
+    def _write(self, values: list, r: int) -> None:
+        ws, fmt = self.ws, self.cell_format
         for c, v in enumerate(values):
             if v is None:
                 continue
@@ -59,7 +72,6 @@ class SheetWriter:
                 ws.write_number(r, c, v)
             else:
                 ws.write_string(r, c, str(v), fmt)
-        self.row += 1
 
     def _fit(self, text: str, row: int, col: int) -> str:
         from fileexam.domain.cases import BadValue, utf16_length
@@ -82,9 +94,24 @@ class SheetWriter:
             self.ws.autofilter(0, 0, last_row, len(self.headers) - 1)
             return
         columns = [{"header": h, "header_format": self.book.bold} for h in self.headers]
-        self.ws.add_table(0, 0, last_row, len(self.headers) - 1,
-                          {"name": self.name.replace(" ", "_"), "columns": columns,
-                           "style": "Table Style Medium 2"})
+        table = {"name": self.name.replace(" ", "_"), "columns": columns, "style": "Table Style Medium 2"}
+        held, self.held = self.held, None
+        if held:
+            from fileexam.formats.xlsx_bulk_rows import add_big_table, add_bulk_rows, bulk_columns
+
+            width = len(self.headers)
+            rows = [row + [None] * (width - len(row)) if len(row) < width else row for row in held]
+            try:
+                bulk_columns(rows, width, empty=True)
+            except TypeError:  # a column of mixed kinds (or a bool, a date): written cell by cell
+                rows = None
+            if rows is not None and all(len(row) == width for row in rows):
+                add_bulk_rows(self.ws, 1, rows, width, empty=True)
+                add_big_table(self.ws, 0, 0, last_row, width - 1, table)
+                return
+            for r, row in enumerate(held, start=1):
+                self._write(row, r)
+        self.ws.add_table(0, 0, last_row, len(self.headers) - 1, table)
 
 
 class BookWriter:
@@ -110,8 +137,8 @@ class BookWriter:
         self.wrap = self.wb.add_format({"text_wrap": True, "valign": "top"})
 
     def sheet(self, name: str, headers: list[str], widths: Iterable[float], wrap: bool = False,
-              strict: bool = False) -> SheetWriter:
-        return SheetWriter(self, name, headers, widths, wrap, strict)
+              strict: bool = False, bulk: bool = False) -> SheetWriter:
+        return SheetWriter(self, name, headers, widths, wrap, strict, bulk)
 
     def close(self, ready=None) -> None:
         """ready: called before the rename; if it raises, nothing is published (the report's file check)."""
