@@ -140,48 +140,28 @@ def write_exchange(path: Path, data: ExchangeData, progress: Progress = no_progr
         # the first sheet, filled last
         about_sheet = book.sheet("About", ["Key", "Value"], [24, 70], strict=True, bulk=True)
 
-        sheet = book.sheet("Cases", c_headers + [ROW_CHECK], [16, 10, 12, 10] + [18] * len(data.field_ids) + [14],
-                           strict=True, bulk=True)
-        hasher.sheet("Cases", c_headers)
-        for row in data.cases:
-            blob = row_blob(row)
-            sheet.append(list(row) + [row_check(row, blob)])
-            hasher.row(row, blob)
-        sheet.finish()
-        done = len(data.cases)
+        def checked(name: str, headers: list[str], widths: list[float], rows, every=None) -> int:
+            """A data sheet: each row with its row check, hashed in order; every(n) after each 5,000 rows."""
+            sheet = book.sheet(name, headers + [ROW_CHECK], widths, strict=True, bulk=True)
+            hasher.sheet(name, headers)
+            n = 0
+            for row in rows:
+                blob = row_blob(row)
+                sheet.append(list(row) + [row_check(row, blob)])
+                hasher.row(row, blob)
+                n += 1
+                if every is not None and n % 5000 == 0:
+                    every(n)
+            sheet.finish()
+            return n
+
+        done = checked("Cases", c_headers, [16, 10, 12, 10] + [18] * len(data.field_ids) + [14], data.cases)
         progress(done, total, "cases")
-
-        sheet = book.sheet("Answers", ANSWERS_HEADERS + [ROW_CHECK], [16, 10, 18, 12, 16, 8, 50, 28, 9, 14],
-                           strict=True, bulk=True)
-        hasher.sheet("Answers", ANSWERS_HEADERS)
-        count = 0
-        for row in data.answers:
-            blob = row_blob(row)
-            sheet.append(list(row) + [row_check(row, blob)])
-            hasher.row(row, blob)
-            count += 1
-            if count % 5000 == 0:
-                progress(done + count, total, "answers")
-        sheet.finish()
+        count = checked("Answers", ANSWERS_HEADERS, [16, 10, 18, 12, 16, 8, 50, 28, 9, 14], data.answers,
+                        lambda n: progress(done + n, total, "answers"))
         done += count
-
-        sheet = book.sheet("Exclusions", EXCLUSIONS_HEADERS + [ROW_CHECK], [16, 30, 18, 40, 12, 28, 16, 14],
-                           strict=True, bulk=True)
-        hasher.sheet("Exclusions", EXCLUSIONS_HEADERS)
-        for row in data.exclusions:
-            blob = row_blob(row)
-            sheet.append(list(row) + [row_check(row, blob)])
-            hasher.row(row, blob)
-        sheet.finish()
-
-        sheet = book.sheet("Feedback", FEEDBACK_HEADERS + [ROW_CHECK], [13, 7, 16, 11, 12, 24, 50, 24, 14, 14, 14],
-                           strict=True, bulk=True)
-        hasher.sheet("Feedback", FEEDBACK_HEADERS)
-        for row in data.feedback:
-            blob = row_blob(row)
-            sheet.append(list(row) + [row_check(row, blob)])
-            hasher.row(row, blob)
-        sheet.finish()
+        checked("Exclusions", EXCLUSIONS_HEADERS, [16, 30, 18, 40, 12, 28, 16, 14], data.exclusions)
+        checked("Feedback", FEEDBACK_HEADERS, [13, 7, 16, 11, 12, 24, 50, 24, 14, 14, 14], data.feedback)
 
         sheet = book.sheet("Grid", data.grid_headers, [16, 10, 12] + [14] * (len(data.grid_headers) - 3), bulk=True)
         for row in data.grid:
