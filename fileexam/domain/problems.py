@@ -7,7 +7,6 @@ Tests assert on codes and places, never on retyped message text.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Iterable
@@ -253,6 +252,8 @@ def did_you_mean(word: object, choices: Iterable[str]) -> str:
     choices = [str(c) for c in choices]
     if not choices:
         return ""
+    import difflib  # only when a name is wrong: not on every start
+
     close = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.6)
     if not close:  # an abbreviation: 'fpn' for 'fully_partially_not'
         initials = {"".join(part[:1] for part in c.replace("-", "_").split("_")).lower(): c for c in choices}

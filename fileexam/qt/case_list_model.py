@@ -36,6 +36,11 @@ class CaseListModel(QAbstractTableModel):
     NOT_EXAMINABLE = "not examinable"           # a case marked not examinable (issue 18): its own mark
     EXCLUDED_MARK = ("⊘", QColor("#6b1d1d"))
 
+    _ROLES = frozenset(int(r) for r in (
+        Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.TextAlignmentRole, Qt.ItemDataRole.AccessibleTextRole,
+        SortRole, ReferenceRole, StatusRole, InspectorRole, FieldRole))  # the roles data() answers
+
     def __init__(self, template: InspectionTemplate, parent=None):
         super().__init__(parent)
         self.template = template
@@ -69,6 +74,10 @@ class CaseListModel(QAbstractTableModel):
         for col in range(len(self.COLUMNS)):
             if col == 0:
                 texts = {r.case.reference for r in self.rows}
+            elif col == self.STATUS:  # a mark per status, or the excluded one: a handful of texts
+                texts = {m[0] for m in self.MARKS.values()} | ({self.EXCLUDED_MARK[0]} if self.excluded else set())
+            elif col == 5:  # as text() shows it, from each distinct stored time
+                texts = {t[:16].replace("T", " ") for t in {r.last_change for r in self.rows}}
             elif col in by_field and by_field[col] in self.template.fields_by_id:
                 # one row per distinct stored value (few: Areas, strands): the same texts, measured once each
                 field_id, seen = by_field[col], {}
@@ -125,8 +134,8 @@ class CaseListModel(QAbstractTableModel):
         return ""
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not (0 <= index.row() < len(self.rows)):
-            return None
+        if role not in self._ROLES or not index.isValid() or not (0 <= index.row() < len(self.rows)):
+            return None  # the view asks each cell for roles this model never gives (font, colour, size...)
         row = self.rows[index.row()]
         c = row.case
         col = index.column()

@@ -8,7 +8,6 @@ import html
 from pathlib import Path
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog
 
 from fileexam.qt import plain
 
@@ -40,6 +39,7 @@ class FeedbackActions:
         if self.inspection is None:
             return None
         if not path:
+            from PySide6.QtWidgets import QFileDialog  # its class and enums are built when first used
             path, _ = QFileDialog.getOpenFileName(self, "Open feedback", self._last_folder(),
                                                   "Feedback workbooks (*.xlsx);;All files (*)")
             if not path:

@@ -21,7 +21,6 @@ from fileexam.domain.cases import BadValue, Status
 from fileexam.qt import plain
 from fileexam.qt.case_header import CaseHeader
 from fileexam.qt.case_list_model import CaseListModel
-from fileexam.qt.completeness_dialog import CompletenessDialog
 from fileexam.qt.scoring_form import ScoringForm
 from fileexam.services.scoring_session import ScoringSession
 from fileexam.store.errors import StoreError
@@ -475,6 +474,7 @@ class InspectorWindow:
             self.saved_label.setText(f"Case complete, saved {datetime.now().strftime('%H:%M:%S')}")
             self._load_case(self.session.reference, self.form.current)
             return
+        from fileexam.qt.completeness_dialog import CompletenessDialog  # first needed here, not at start-up
         self.completeness = CompletenessDialog(self.inspection.template, self.session.reference, result, self)
         self.completeness.jumpTo.connect(self.form.focus_question)
         self.completeness.open()

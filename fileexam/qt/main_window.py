@@ -29,7 +29,6 @@ from fileexam.qt.inspector_window import CASE_LIST_KEYS, InspectorWindow
 from fileexam.qt.question_widget import FORM_KEYS
 from fileexam.qt.start_page import StartPage
 from fileexam.qt.tasks import TaskRunner
-from fileexam.qt.team_lead_home import TeamLeadHome
 from fileexam.qt.team_lead_tools import TeamLeadTools
 from fileexam.qt.ui.ui_main_window import Ui_MainWindow
 from fileexam.store.errors import StoreError
@@ -37,6 +36,7 @@ from fileexam.store.file_check import DamagedFile, NotAnInspection
 from fileexam.store.sqlite import sqlite3
 
 if TYPE_CHECKING:  # the store's module (and YAML with it) is imported as a file opens, after the window shows
+    from fileexam.qt.team_lead_home import TeamLeadHome
     from fileexam.store.inspection_file import InspectionFile
 
 __all__ = ["MainWindow", "READ_ONLY_FILE", "DAMAGED_FILE"]
@@ -98,6 +98,7 @@ class MainWindow(InspectorWindow, ExclusionActions, FeedbackActions, TeamLeadToo
     def home(self) -> TeamLeadHome:
         """The team lead home page, made the first time it is asked for."""
         if self._home is None:
+            from fileexam.qt.team_lead_home import TeamLeadHome  # an inspector's start need not import it
             ui = self.ui
             self._home = TeamLeadHome([ui.actionMerge, ui.actionResults, ui.actionModeration, ui.actionReport],
                                       ui.actionMarkThisCase, self)
@@ -238,6 +239,8 @@ class MainWindow(InspectorWindow, ExclusionActions, FeedbackActions, TeamLeadToo
 
     def _remind_retention(self) -> None:
         """What the template's retention rule says is due for deletion: said once on opening."""
+        if self.inspection.template.retention is None:  # most templates: nothing to import or ask
+            return
         from fileexam.services.retention import due
         try:
             reminders = due(self.inspection)
