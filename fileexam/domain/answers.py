@@ -12,6 +12,7 @@ from fileexam.domain.template import InspectionTemplate
 
 @dataclass(frozen=True)
 class Answer:
+    """One stored answer: case, question, marker, value, comment, when, and its revision."""
     case: str
     question: str
     marker: str
@@ -97,6 +98,7 @@ def condition_value(q: Question, stored: str | None):
 
 @dataclass
 class Completeness:
+    """What stops a case being complete: required answers missing, and answers that no longer apply."""
     missing: list[str] = field(default_factory=list)          # required, applies, unanswered
     no_longer_apply: list[str] = field(default_factory=list)  # answered, but does not apply now
 

@@ -17,6 +17,7 @@ from fileexam.domain.source import NOWHERE, Source
 
 @dataclass(frozen=True)
 class FieldIs:
+    """Applies when a case field holds one of these values."""
     field: str
     values: tuple[str, ...]
     source: Source = field(default=NOWHERE, compare=False)
@@ -24,6 +25,7 @@ class FieldIs:
 
 @dataclass(frozen=True)
 class AnswerIs:
+    """Applies when an earlier question was answered with one of these values."""
     question: str
     values: tuple[str, ...]
     source: Source = field(default=NOWHERE, compare=False)
@@ -31,18 +33,21 @@ class AnswerIs:
 
 @dataclass(frozen=True)
 class AllOf:
+    """Applies when every one of its conditions does."""
     conditions: tuple["Condition", ...]
     source: Source = field(default=NOWHERE, compare=False)
 
 
 @dataclass(frozen=True)
 class AnyOf:
+    """Applies when at least one of its conditions does."""
     conditions: tuple["Condition", ...]
     source: Source = field(default=NOWHERE, compare=False)
 
 
 @dataclass(frozen=True)
 class Not:
+    """Applies when its condition does not."""
     condition: "Condition"
     source: Source = field(default=NOWHERE, compare=False)
 

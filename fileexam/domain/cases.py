@@ -19,6 +19,7 @@ class Status(StrEnum):
 
 @dataclass
 class Case:
+    """A sampled case: its reference, its field values, and the inspector it is allocated to."""
     reference: str
     fields: dict = field(default_factory=dict)
     inspector: str | None = None

@@ -19,6 +19,7 @@ class Severity(StrEnum):
 
 @dataclass(frozen=True)
 class Entry:
+    """A catalogue entry: how serious a problem code is, and its message template."""
     severity: Severity
     template: str
 
@@ -168,6 +169,7 @@ CATALOGUE: dict[str, Entry] = {
 
 @dataclass(frozen=True)
 class Problem:
+    """A problem found in input: its code, where (file, line, sheet, column, question) and the message's values."""
     code: str
     path: str | None = None
     line: int | None = None  # 1-based

@@ -22,6 +22,7 @@ def case_status(case: Case, statuses: dict[tuple[str, str], Status]) -> Status:
 
 @dataclass
 class Row:
+    """Cases of one group (inspector, Area...) by status."""
     group: str
     complete: int = 0
     in_progress: int = 0

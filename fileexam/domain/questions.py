@@ -26,6 +26,7 @@ class AnswerType(StrEnum):
 
 @dataclass(frozen=True)
 class AnswerSpec:
+    """What answers a question takes: a scale, a number, a date, text or a tick-list of options."""
     type: AnswerType
     scale: Scale | None = None
     minimum: float | None = None
@@ -67,6 +68,7 @@ class AnswerSpec:
 
 @dataclass(frozen=True)
 class Question:
+    """One question of a set: its text, answer, guidance, and the scores it counts towards."""
     id: str
     text: str
     answer: AnswerSpec
@@ -100,6 +102,7 @@ class Question:
 
 @dataclass(frozen=True)
 class Section:
+    """A titled group of questions in a set, which may apply only to some cases."""
     id: str
     title: str
     questions: tuple[Question, ...]
@@ -117,6 +120,7 @@ class Section:
 
 @dataclass(frozen=True)
 class QuestionSet:
+    """A themed question set (pre-charge, disclosure...): its sections in order."""
     id: str
     title: str
     version: str

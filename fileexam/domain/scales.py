@@ -9,6 +9,7 @@ from fileexam.domain.source import NOWHERE, Source
 
 @dataclass(frozen=True)
 class Option:
+    """One answer of a scale or a tick-list: its stored value, label, points and key."""
     value: str
     label: str
     points: float | None = None  # None: not counted (leaves numerator and denominator)
@@ -20,6 +21,7 @@ class Option:
 
 @dataclass(frozen=True)
 class Scale:
+    """An ordered set of answer options (fully / partially / not met...)."""
     id: str
     label: str
     options: tuple[Option, ...]

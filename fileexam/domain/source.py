@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Source:
+    """Where a definition came from: the file and line, for messages."""
     path: str | None
     line: int | None  # 1-based
 

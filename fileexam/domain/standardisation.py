@@ -62,6 +62,7 @@ class AgreementTargets:
 
 @dataclass(frozen=True)
 class ModerationSettings:
+    """The template's moderation block: standardisation rules and agreement targets."""
     standardisation: Standardisation | None = None
     targets: AgreementTargets | None = None
 

@@ -25,6 +25,7 @@ class FieldType(StrEnum):
 
 @dataclass(frozen=True)
 class CaseField:
+    """A field every case carries (Area, strand...): its type, allowed values, and whether it leaves the laptop."""
     id: str
     label: str
     type: FieldType
@@ -56,6 +57,7 @@ class CaseField:
 
 @dataclass(frozen=True)
 class Composite:
+    """A headline score (e.g. added value) made of the questions that name it and those the template adds."""
     id: str
     label: str
     description: str = ""
@@ -106,6 +108,7 @@ DEFAULT_EXCLUSION_REASONS: tuple[Option, ...] = (
 
 @dataclass(frozen=True)
 class Reporting:
+    """How the report reads the figures: travel threshold, double-marking share, Area and strand fields, breakdowns."""
     direction_threshold_pp: float = 1.0
     double_mark_share: float = 0.10
     area_field: str | None = None
@@ -135,6 +138,7 @@ class Reporting:
 
 @dataclass(frozen=True)
 class InspectionTemplate:
+    """An inspection's definition: its case fields, question sets, composites and reporting rules."""
     id: str
     title: str
     version: str

@@ -14,6 +14,7 @@ from fileexam.domain.template import InspectionTemplate
 
 @dataclass
 class CaseRow:
+    """A case in the list, with its status and the time of its last change."""
     case: Case
     status: Status
     last_change: str

@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # annotations only: the app imports this module before any fi
 
 @dataclass(frozen=True)
 class SectionProgress:
+    """A section's progress on the case shown: answered of applicable, and whether it applies."""
     set_id: str
     section: Section
     answered: int      # applicable questions with an answer
@@ -30,6 +31,7 @@ class SectionProgress:
 
 @dataclass(frozen=True)
 class Change:
+    """An answer as it was before a change: what undo puts back."""
     question: str
     old_value: str | None
     old_comment: str

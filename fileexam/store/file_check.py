@@ -57,6 +57,7 @@ class WrongPassphrase(StoreError):
 
 @dataclass
 class FileCheck:
+    """What checking a file found: a legacy inspection, writable, encrypted."""
     legacy: bool = False     # an inspection made before application_id: recognised by its tables
     writable: bool = True    # the file and its folder can be written
     encrypted: bool = False  # an encrypted inspection (opened with its key)
