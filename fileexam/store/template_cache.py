@@ -31,6 +31,12 @@ def _matches(t: InspectionTemplate, template_row, fingerprint: str, set_rows) ->
     """The decoded template is the one the file stores: its fingerprint, id and version, and each set's."""
     if (t.fingerprint, t.id, t.version) != (fingerprint, template_row[2], template_row[3]):
         return False
+    # What no fingerprint covers is checked apart: a case field's values and the exclusion reasons are
+    # fingerprinted by value and label only (the YAML never gives them points or keys) ...
+    if any(o.points is not None or o.key is not None
+           for o in [o for f in t.case_fields for o in f.values] + list(t.exclusion_reasons_given)):
+        return False
+    # ... a set's version, and which set and section each question says it is in.
     stored = {(r[2], r[3], r[4]) for r in set_rows}  # def_id, version, fingerprint
     for qs in t.question_sets:
         if (qs.id, qs.version, qs.fingerprint) not in stored:
