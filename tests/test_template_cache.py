@@ -165,6 +165,8 @@ def test_spec__names_every_field_of_every_class_a_template_can_hold():
     for name, cls in template_json.ALLOWED.items():
         if dataclasses.is_dataclass(cls):
             assert set(template_json.SPEC[name]) == {f.name for f in dataclasses.fields(cls)}, name
+            # decode fills __dict__ without __init__: nothing may need running or lack a __dict__
+            assert not hasattr(cls, "__post_init__") and "__slots__" not in vars(cls), name
     reached, todo = set(), [InspectionTemplate]
     while todo:
         cls = todo.pop()
