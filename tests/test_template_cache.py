@@ -123,6 +123,8 @@ def test_round_trip__the_cached_template_is_the_yaml_one_in_every_field(tmp_path
     assert cached.fingerprint == parsed.fingerprint
     assert [s.fingerprint for s in cached.question_sets] == [s.fingerprint for s in parsed.question_sets]
     assert any(q.key_lines for q in cached.questions)  # kept for messages that name a line
+    # shared where the YAML shares (a built-in scale under many questions): one object each, not copies
+    assert len({id(q.answer.scale) for q in cached.questions}) == len({id(q.answer.scale) for q in parsed.questions})
     # a message naming a line names the same one
     q = next(iter(cached.questions))
     assert str(q.source_of("text")) == str(next(iter(parsed.questions)).source_of("text"))
@@ -245,6 +247,8 @@ TAMPERING = {
     "enum of another class": _edit(lambda d: _first(d, "AnswerSpec")["f"].__setitem__("type", {"e": "Question",
                                                                                               "v": "x"})),
     "unhashable key": _edit(lambda d: _first(d, "Question")["f"].__setitem__("key_lines", {"d": [[{"l": []}, 1]]})),
+    "reference to no object": _edit(lambda d: _first(d, "Question")["f"].__setitem__("answer", {"r": 10**6})),
+    "reference to another class": _edit(lambda d: _first(d, "Question")["f"].__setitem__("answer", {"r": 0})),
     "format version": _edit(lambda d: d.__setitem__("format", True)),
     "not json": lambda text: "{not json",
     "truncated": lambda text: text[: len(text) // 2],

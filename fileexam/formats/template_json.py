@@ -3,7 +3,8 @@
 Decoding treats the text as hostile: only the classes in ALLOWED are built, each from exactly its
 dataclass fields, every value checked against what SPEC says the field holds; enums by value from their own
 class. Anything else raises BadCache. Tags: {"c": class, "f": fields}, {"e": enum, "v": value},
-{"t": tuple items}, {"l": list items}, {"d": [[key, value], ...]} (keys need not be text).
+{"t": tuple items}, {"l": list items}, {"d": [[key, value], ...]} (keys need not be text), {"r": n}:
+the n-th object finished before, met again (shared as the YAML shares it).
 """
 
 from __future__ import annotations
@@ -35,7 +36,9 @@ class BadCache(ValueError):
 
 
 # ---- encoding ------------------------------------------------------------------------------------------
-def _enc(v):
+def _enc(v, seen: dict[int, int]):
+    """`seen`: id of each object already written -> its number (objects numbered as they are finished):
+    an object met again (a built-in scale under many questions) is written as {"r": number}."""
     if isinstance(v, Enum):
         if ALLOWED.get(type(v).__name__) is not type(v):
             raise BadCache(f"not a class the cache holds: {type(v).__name__}")
@@ -43,21 +46,26 @@ def _enc(v):
     if isinstance(v, _PLAIN):
         return v
     if dataclasses.is_dataclass(v) and not isinstance(v, type):
+        if id(v) in seen:
+            return {"r": seen[id(v)]}
         name = type(v).__name__
         if ALLOWED.get(name) is not type(v):
             raise BadCache(f"not a class the cache holds: {name}")
-        return {"c": name, "f": {f.name: _enc(getattr(v, f.name)) for f in dataclasses.fields(v)}}
+        out = {"c": name, "f": {f.name: _enc(getattr(v, f.name), seen) for f in dataclasses.fields(v)}}
+        seen[id(v)] = len(seen)
+        return out
     if isinstance(v, tuple):
-        return {"t": [_enc(x) for x in v]}
+        return {"t": [_enc(x, seen) for x in v]}
     if isinstance(v, list):
-        return {"l": [_enc(x) for x in v]}
+        return {"l": [_enc(x, seen) for x in v]}
     if isinstance(v, dict):
-        return {"d": [[_enc(k), _enc(x)] for k, x in v.items()]}
+        return {"d": [[_enc(k, seen), _enc(x, seen)] for k, x in v.items()]}
     raise BadCache(f"cannot hold a {type(v).__name__}")
 
 
 def encode(template: InspectionTemplate) -> str:
-    return json.dumps({"format": FORMAT, "template": _enc(template)}, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps({"format": FORMAT, "template": _enc(template, {})}, ensure_ascii=False,
+                      separators=(",", ":"))
 
 
 # ---- decoding ------------------------------------------------------------------------------------------
@@ -132,34 +140,40 @@ SPEC: dict[str, dict] = {
 }
 
 
-def _dec(v):
+def _dec(v, made: list):
+    """`made`: the objects built so far, in the order encode numbered them."""
     if isinstance(v, _PLAIN):
         return v
     if isinstance(v, list) or not isinstance(v, dict):
         raise BadCache("an untagged list or unknown value")
-    keys = set(v)
+    keys = v.keys()
     if keys == {"t"} and isinstance(v["t"], list):
-        return tuple(_dec(x) for x in v["t"])
-    if keys == {"l"} and isinstance(v["l"], list):
-        return [_dec(x) for x in v["l"]]
-    if keys == {"d"} and isinstance(v["d"], list):
-        out = {}
-        for pair in v["d"]:
-            if not (isinstance(pair, list) and len(pair) == 2):
-                raise BadCache("a mapping entry that is not a pair")
-            out[_dec(pair[0])] = _dec(pair[1])  # an unhashable key: TypeError, caught by the reader
-        return out
+        return tuple(_dec(x, made) for x in v["t"])
+    if keys == {"r"}:
+        n = v["r"]
+        if type(n) is not int or not 0 <= n < len(made):
+            raise BadCache(f"a reference to no object: {n!r}")
+        return made[n]
+    if keys == {"c", "f"} and isinstance(v["f"], dict):
+        return _build(v["c"], v["f"], made)
     if keys == {"e", "v"}:
         cls = ALLOWED.get(v["e"]) if isinstance(v["e"], str) else None
         if not (isinstance(cls, type) and issubclass(cls, Enum)):
             raise BadCache(f"not an enum the cache holds: {v['e']!r}")
         return cls(v["v"])  # ValueError for a value the enum lacks
-    if keys == {"c", "f"} and isinstance(v["f"], dict):
-        return _build(v["c"], v["f"])
+    if keys == {"l"} and isinstance(v["l"], list):
+        return [_dec(x, made) for x in v["l"]]
+    if keys == {"d"} and isinstance(v["d"], list):
+        out = {}
+        for pair in v["d"]:
+            if not (isinstance(pair, list) and len(pair) == 2):
+                raise BadCache("a mapping entry that is not a pair")
+            out[_dec(pair[0], made)] = _dec(pair[1], made)  # an unhashable key: TypeError, caught by the reader
+        return out
     raise BadCache(f"unknown tag {sorted(keys)!r}")
 
 
-def _build(name, raw: dict):
+def _build(name, raw: dict, made: list):
     spec = SPEC.get(name) if isinstance(name, str) else None
     if spec is None:
         raise BadCache(f"not a class the cache holds: {name!r}")
@@ -167,13 +181,14 @@ def _build(name, raw: dict):
         raise BadCache(f"{name}: fields {sorted(raw)} are not {sorted(spec)}")
     values = {}
     for field_name, check in spec.items():
-        value = values[field_name] = _dec(raw[field_name])
+        value = values[field_name] = _dec(raw[field_name], made)
         if not check(value):
             raise BadCache(f"{name}.{field_name}: not what the field holds ({type(value).__name__})")
     # Every field set as it was encoded (init=False ones too), as pickle would, bypassing the frozen
     # __init__'s per-field object.__setattr__: half the decode. No class here has a __post_init__ (tested).
     obj = object.__new__(ALLOWED[name])
     obj.__dict__.update(values)
+    made.append(obj)
     return obj
 
 
@@ -184,7 +199,7 @@ def decode(text: str) -> InspectionTemplate:
     if not (isinstance(data, dict) and set(data) == {"format", "template"} and type(data["format"]) is int
             and data["format"] == FORMAT):
         raise BadCache("not a cached template of this format")
-    t = _dec(data["template"])
+    t = _dec(data["template"], [])
     if type(t) is not InspectionTemplate:
         raise BadCache("does not hold an inspection template")
     return t
