@@ -379,3 +379,17 @@ def test_fresh_process__template_from_the_cache_without_importing_yaml(tmp_path)
     assert done.returncode == 0, done.stderr
     same(template_json.decode(done.stdout), parsed)
     assert template_json.decode(done.stdout) == parsed
+
+
+def test_encrypted_inspection__no_cache_kept_outside_the_file(tmp_path):
+    """Nothing of an encrypted inspection lies unencrypted beside it: its template is parsed every time."""
+    from fileexam.store.sqlite import new_key
+    key = new_key("a passphrase for the cache test")
+    path = tmp_path / "enc.fileexam"
+    f = InspectionFile.create(path, AREA_TEMPLATE, "Encrypted", "TL", key=key)
+    f.close()
+    for _ in range(2):
+        f = InspectionFile.open(path, key=key)
+        assert f.template.id
+        f.close()
+    assert not template_cache.folder().exists() or _cache_files() == []

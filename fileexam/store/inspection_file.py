@@ -331,7 +331,9 @@ class InspectionFile:
                                 " WHERE kind='inspection-template' AND fingerprint=?", [fp]).fetchone()
         set_rows = self.conn.execute("SELECT file_name, text, def_id, version, fingerprint FROM definitions"
                                      " WHERE kind='question-set' ORDER BY id").fetchall()
-        cached = template_cache.read(row, fp, set_rows) if row is not None else None
+        # Not for an encrypted file: nothing of it is kept outside the file unencrypted.
+        cacheable = row is not None and self.cipher_key is None
+        cached = template_cache.read(row, fp, set_rows) if cacheable else None
         if cached is not None:  # parsed before from these very texts: no YAML
             return cached
         from fileexam.formats.definitions import load_text
@@ -346,7 +348,8 @@ class InspectionFile:
             from fileexam.store.file_check import DamagedFile
             raise DamagedFile(self.path, "its stored template or question sets cannot be read ("
                               + "; ".join(p.format() for p in loaded.problems if p.is_error)[:300] + ")")
-        template_cache.write(row, set_rows, loaded.definition)
+        if cacheable:
+            template_cache.write(row, set_rows, loaded.definition)
         return loaded.definition
 
     def definitions(self) -> list[dict]:
