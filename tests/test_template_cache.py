@@ -234,6 +234,9 @@ TAMPERING = {
     "option points": _set("Option", "points", 99),  # a case field's: its points are in no fingerprint
     "scale points": _edit(lambda d: _first(_first(d, "Scale"), "Option")["f"].__setitem__("points", 99)),
     "question's set": _set("Question", "set_id", "another"),       # not in any fingerprint: checked apart
+    "question's section": _set("Question", "section_id", "another"),
+    "set version": _set("QuestionSet", "version", "9"),
+    "bounds on a yes/no answer": _set("AnswerSpec", "maximum", 3),  # a scale's: bounds in no fingerprint
     "template version": _edit(lambda d: d["template"]["f"].__setitem__("version", "9")),
     "unknown class": _edit(lambda d: _first(d, "Option").__setitem__("c", "Popen")),
     "class by module path": _edit(lambda d: _first(d, "Option").__setitem__("c", "subprocess.Popen")),

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from fileexam import __version__
+from fileexam.domain.questions import AnswerType
 from fileexam.domain.template import InspectionTemplate
 
 KEEP = 50  # template files kept; the oldest used beyond that are removed
@@ -36,6 +37,9 @@ def _matches(t: InspectionTemplate, template_row, fingerprint: str, set_rows) ->
     if any(o.points is not None or o.key is not None
            for o in [o for f in t.case_fields for o in f.values] + list(t.exclusion_reasons_given)):
         return False
+    # ... an answer's parts its type does not use (the YAML leaves them empty) ...
+    if not all(_unused_parts_empty(q.answer) for q in t.questions):
+        return False
     # ... a set's version, and which set and section each question says it is in.
     stored = {(r[2], r[3], r[4]) for r in set_rows}  # def_id, version, fingerprint
     for qs in t.question_sets:
@@ -44,6 +48,12 @@ def _matches(t: InspectionTemplate, template_row, fingerprint: str, set_rows) ->
         if any(q.set_id != qs.id or q.section_id != s.id for s in qs.sections for q in s.questions):
             return False
     return True
+
+
+def _unused_parts_empty(a) -> bool:
+    return ((a.type is AnswerType.SCALE or a.scale is None)
+            and (a.type is AnswerType.NUMBER or (a.minimum is None and a.maximum is None and a.integer is False))
+            and (a.type is AnswerType.CHOICES or a.options == ()))
 
 
 def read(template_row, fingerprint: str, set_rows) -> InspectionTemplate | None:
