@@ -25,7 +25,7 @@ def key(template_row, set_rows) -> str:
     """sha256 of what the template is parsed from: (file name, text) of the template and of every set."""
     from fileexam.formats.template_json import FORMAT
     parts = [FORMAT, __version__, template_row[0], template_row[1], [[r[0], r[1]] for r in set_rows]]
-    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()
+    return hashlib.sha256(json.dumps(parts).encode("ascii")).hexdigest()  # TypeError: a row that is not text
 
 
 def _matches(t: InspectionTemplate, template_row, fingerprint: str, set_rows) -> bool:
@@ -58,10 +58,10 @@ def _unused_parts_empty(a) -> bool:
 
 def read(template_row, fingerprint: str, set_rows) -> InspectionTemplate | None:
     """The cached template for these rows (file_name, text, def_id, version[, fingerprint]), or None."""
-    path = folder() / (key(template_row, set_rows) + ".json")
     try:
+        path = folder() / (key(template_row, set_rows) + ".json")
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+    except (OSError, UnicodeDecodeError, TypeError):  # TypeError: stored text that is not text (damaged)
         return None
     from fileexam.formats.template_json import decode
     try:
@@ -84,6 +84,7 @@ def write(template_row, set_rows, template: InspectionTemplate) -> None:
     from fileexam.formats.template_json import BadCache, encode
     try:
         text = encode(template)
+        name = key(template_row, set_rows) + ".json"
     except (BadCache, ValueError, TypeError):
         return
     where = folder()
@@ -93,12 +94,12 @@ def write(template_row, set_rows, template: InspectionTemplate) -> None:
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(text)
-            os.replace(tmp, where / (key(template_row, set_rows) + ".json"))
+            os.replace(tmp, where / name)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
         _trim(where)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: text the file's encoding cannot write
         pass
 
 
