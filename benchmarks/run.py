@@ -192,6 +192,42 @@ def bench_open(path: Path) -> None:
          floor=("the cases and markings tables read raw (SELECT *)", statistics.median(floor)))
 
 
+TEMPLATE_CHILD = r"""
+import sys, time
+t0 = time.perf_counter()
+from fileexam.store.inspection_file import InspectionFile
+f = InspectionFile.open(sys.argv[1])
+n = len(list(f.template.questions))
+print(f"{(time.perf_counter() - t0) * 1000:.3f} {n} {int('yaml' in sys.modules)}")
+"""
+
+
+def bench_template_open(path: Path, folder: Path, runs: int = 7) -> None:
+    """A fresh process's imports, open and .template: with the parsed-template cache filled by an earlier open
+    (no YAML imported or parsed) against the cache emptied first (the YAML parsed, the cache written)."""
+    import shutil
+
+    env = {**start_env(folder), "PYTHONPATH": str(ROOT)}
+    cache = Path(env["FILEEXAM_HOME"]) / "cache"
+    times: dict[str, list[float]] = {"cold": [], "warm": []}
+    for round_ in range(runs + 1):
+        for kind in ("cold", "warm"):
+            if kind == "cold":
+                shutil.rmtree(cache, ignore_errors=True)
+            out = subprocess.run([sys.executable, "-c", TEMPLATE_CHILD, str(path)], capture_output=True, text=True,
+                                 env=env, cwd=str(folder)).stdout.split()
+            require(len(out) == 3 and out[1] == str(SETS * PER_SET), f"the template was not read: {out}")
+            require(out[2] == ("0" if kind == "warm" else "1"), f"{kind} open: YAML imported is {out[2]}")
+            if round_:  # the first round fills the bytecode cache
+                times[kind].append(float(out[0]))
+    cold, cold_spread = _spread(times["cold"])
+    warm, warm_spread = _spread(times["warm"])
+    emit(f"open: fresh process to .template, template cache emptied first, median of {runs}", cold, "ms", "",
+         cold_spread)
+    emit(f"open: fresh process to .template, from the template cache (no YAML), median of {runs}", warm, "ms", "",
+         warm_spread, floor=("the same with the cache emptied first", cold))
+
+
 PASSPHRASE = "a benchmark passphrase"
 
 
@@ -973,6 +1009,7 @@ def run_groups(args) -> None:
         only = args.only
         if only in (None, "store"):
             bench_open(path)
+            bench_template_open(path, folder)
             bench_writes(path)
             if args.encrypted:
                 bench_encrypted(folder, n)

@@ -9,7 +9,7 @@ import json
 import os
 from pathlib import Path
 
-from platformdirs import user_config_dir, user_data_dir
+from platformdirs import user_cache_dir, user_config_dir, user_data_dir
 
 APP = "fileexam"
 
@@ -23,6 +23,12 @@ def config_dir() -> Path:
 def data_dir() -> Path:
     home = os.environ.get("FILEEXAM_HOME")
     return Path(home) / "data" if home else Path(user_data_dir(APP, appauthor=False))
+
+
+def cache_dir() -> Path:
+    # What fileexam can rebuild (the parsed templates): deleting it only costs time.
+    home = os.environ.get("FILEEXAM_HOME")
+    return Path(home) / "cache" if home else Path(user_cache_dir(APP, appauthor=False))
 
 
 def _path() -> Path:

@@ -12,7 +12,6 @@ from fileexam import __version__
 from fileexam.domain.answers import Answer, Completeness, answer_text, completeness, condition_value
 from fileexam.domain.cases import BadValue, Case, Status, clean_text, field_value
 from fileexam.domain.template import InspectionTemplate
-from fileexam.formats.definitions import load_file, load_text
 from fileexam.store import answer_rows, early_check
 from fileexam.store.answer_rows import time_text, write_answers
 from fileexam.store.errors import StoreError
@@ -186,6 +185,7 @@ class InspectionFile:
     def create(cls, path: Path | str, template_path: Path | str, name: str, who: str,
                key: CipherKey | None = None) -> "InspectionFile":
         """A new inspection file; with `key` (sqlite.new_key(passphrase)), encrypted from its first byte."""
+        from fileexam.formats.definitions import load_file  # YAML: imported only when needed
         path, template_path = Path(path), Path(template_path)
         if path.exists():
             raise StoreError(f"{path} already exists: choose another file name, or open it")
@@ -325,11 +325,19 @@ class InspectionFile:
         return self._template
 
     def _load_template(self) -> InspectionTemplate:
+        from fileexam.store import template_cache
         fp = self.meta()["template_fingerprint"]
-        row = self.conn.execute("SELECT file_name, text FROM definitions WHERE kind='inspection-template' "
-                              "AND fingerprint=?", [fp]).fetchone()
-        sets = {r[0]: r[1] for r in self.conn.execute(
-            "SELECT file_name, text FROM definitions WHERE kind='question-set' ORDER BY id")}
+        row = self.conn.execute("SELECT file_name, text, def_id, version FROM definitions"
+                                " WHERE kind='inspection-template' AND fingerprint=?", [fp]).fetchone()
+        set_rows = self.conn.execute("SELECT file_name, text, def_id, version, fingerprint FROM definitions"
+                                     " WHERE kind='question-set' ORDER BY id").fetchall()
+        # Not for an encrypted file: nothing of it is kept outside the file unencrypted.
+        cacheable = row is not None and self.cipher_key is None
+        cached = template_cache.read(row, fp, set_rows) if cacheable else None
+        if cached is not None:  # parsed before from these very texts: no YAML
+            return cached
+        from fileexam.formats.definitions import load_text
+        sets = {r[0]: r[1] for r in set_rows}
 
         def resolve(name: str):
             text = sets.get(name) or sets.get(name + ".yaml")
@@ -340,6 +348,8 @@ class InspectionFile:
             from fileexam.store.file_check import DamagedFile
             raise DamagedFile(self.path, "its stored template or question sets cannot be read ("
                               + "; ".join(p.format() for p in loaded.problems if p.is_error)[:300] + ")")
+        if cacheable:
+            template_cache.write(row, set_rows, loaded.definition)
         return loaded.definition
 
     def definitions(self) -> list[dict]:
