@@ -318,6 +318,23 @@ def test_damaged_stored_text__still_a_damaged_file_with_a_warm_cache(tmp_path):
         _template(path)
 
 
+@pytest.mark.parametrize("kind", ["inspection-template", "question-set"])
+def test_stored_definition_not_text__a_damaged_file_not_an_error(tmp_path, kind):
+    """A definition's text changed to a BLOB (or a number) outside fileexam: DamagedFile saying which, not a
+    Python error from the YAML reader, with or without a cache."""
+    path = _inspection(tmp_path, "good")
+    _template(path)
+    f = InspectionFile.open(path)
+    f.conn.execute("UPDATE definitions SET text=CAST(text AS BLOB) WHERE kind=?", [kind])
+    f.close()
+    with pytest.raises(DamagedFile, match="are not text"):
+        _template(path)
+    for cached in _cache_files():
+        cached.unlink()
+    with pytest.raises(DamagedFile, match="are not text"):
+        _template(path)
+
+
 # ---- the folder ---------------------------------------------------------------------------------------------
 def test_cache_folder_is_under_fileexam_home(own_home):
     assert settings.cache_dir() == own_home / "cache"

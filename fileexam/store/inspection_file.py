@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import uuid
+import os
 from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
@@ -55,7 +55,7 @@ class _Atomic:
 
     def __enter__(self):
         if self.conn.in_transaction:
-            self.savepoint = f"sp_{uuid.uuid4().hex}"
+            self.savepoint = f"sp_{os.urandom(8).hex()}"  # uuid (and platform with it) is not imported at start
             self.conn.execute(f"SAVEPOINT {self.savepoint}")
         else:
             self.conn.execute("BEGIN")
@@ -185,6 +185,8 @@ class InspectionFile:
     def create(cls, path: Path | str, template_path: Path | str, name: str, who: str,
                key: CipherKey | None = None) -> "InspectionFile":
         """A new inspection file; with `key` (sqlite.new_key(passphrase)), encrypted from its first byte."""
+        import uuid  # (with platform) only when a file is made, not on every open
+
         from fileexam.formats.definitions import load_file  # YAML: imported only when needed
         path, template_path = Path(path), Path(template_path)
         if path.exists():
@@ -331,8 +333,14 @@ class InspectionFile:
                                 " WHERE kind='inspection-template' AND fingerprint=?", [fp]).fetchone()
         set_rows = self.conn.execute("SELECT file_name, text, def_id, version, fingerprint FROM definitions"
                                      " WHERE kind='question-set' ORDER BY id").fetchall()
+        texts = [row] + set_rows if row is not None else []
+        bad = [r[0] for r in texts if not isinstance(r[1], str) or not isinstance(r[0], str)]
+        if row is None or bad:  # it was text when stored: the file has been changed since
+            from fileexam.store.file_check import DamagedFile
+            raise DamagedFile(self.path, "its inspection template is missing from its definitions" if row is None
+                              else "its stored definition(s) " + ", ".join(map(repr, bad[:3])) + " are not text")
         # Not for an encrypted file: nothing of it is kept outside the file unencrypted.
-        cacheable = row is not None and self.cipher_key is None
+        cacheable = self.cipher_key is None
         cached = template_cache.read(row, fp, set_rows) if cacheable else None
         if cached is not None:  # parsed before from these very texts: no YAML
             return cached
