@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
@@ -158,3 +160,46 @@ def _with(parser, fn):
     for action in parser._subparsers._group_actions:
         action.choices["status"].set_defaults(func=fn)
     return parser
+
+
+def test_case_list_column_width__never_narrower_than_its_widest_text(qtbot):
+    """widest_text estimates long columns from character advances: it must never cut a text, and should not
+    waste more than a few pixels, in any font."""
+    import random
+    import string
+
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    from fileexam.qt.case_list_model import widest_text
+
+    rng = random.Random(7)
+    columns = [{f"C{i:05d}" for i in range(1200)},
+               {f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d} {rng.randint(0, 23):02d}:"
+                f"{rng.randint(0, 59):02d}" for _ in range(900)},
+               {"".join(rng.choice(string.ascii_letters + " ÄéWwMmil1.") for _ in range(rng.randint(1, 40)))
+                for _ in range(1500)},
+               {"WWW", "iii", "Wi"}]  # few: measured one by one
+    for font in (QFont(), QFont("DejaVu Serif", 13), QFont("DejaVu Sans Mono", 9), QFont("DejaVu Sans", 7)):
+        metrics = QFontMetrics(font)
+        for texts in columns:
+            exact = max(metrics.horizontalAdvance(t) for t in texts)
+            got = widest_text(metrics, texts)
+            assert exact <= got <= exact + 4, (font.family(), exact, got)
+
+
+def test_case_list_column_width__kerned_texts_do_not_hide_a_wider_one(qtbot):
+    """Sixty texts whose kerning ('AV') makes them narrower than their characters' sum rank first by the
+    estimate; a plain text ranked below them is the widest: it must still fit."""
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    from fileexam.qt.case_list_model import widest_text
+
+    metrics = QFontMetrics(QFont("DejaVu Sans", 12))
+    kerned = {"AV" * 10 + f"{i:02d}" for i in range(60)}
+    k_exact = max(metrics.horizontalAdvance(t) for t in kerned)
+    k_estimate = min(sum(metrics.horizontalAdvance(c * 8) / 8 for c in t) for t in kerned)
+    plain = next("H" * n for n in range(1, 200) if metrics.horizontalAdvance("H" * n) > k_exact)
+    if sum(metrics.horizontalAdvance(c * 8) / 8 for c in plain) >= k_estimate:  # the case this is about
+        pytest.skip("this machine's DejaVu Sans does not kern 'AV'")
+    texts = kerned | {plain}
+    assert widest_text(metrics, texts) >= metrics.horizontalAdvance(plain)
