@@ -15,7 +15,8 @@ from datetime import datetime
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QHeaderView, QInputDialog, QStyle
+from PySide6.QtWidgets import QHeaderView, QInputDialog
+from shiboken6 import isValid
 
 from fileexam.domain.cases import BadValue, Status
 from fileexam.qt import plain
@@ -32,6 +33,10 @@ CASE_LIST_KEYS = [
     ("Up / Down", "show the previous / next case; the focus stays in the list"),
     ("Enter or Right", "go into the case's scoring form, at its current question"),
 ]
+# The case list's cell padding uses the style's focus frame margin; Qt's common styles give 2. Until the style
+# is asked (after the first form is in use), the columns are fitted with that guess.
+FOCUS_MARGIN_GUESS = 2
+STYLE_ASKED_AFTER_MS = 400
 LOCK_STYLE = "QLabel { background: #fff4d6; color: #4d3300; border: 1px solid #c99a2e; padding: 4px 6px; }"
 
 
@@ -175,13 +180,28 @@ class InspectorWindow:
         """Each column as wide as its widest text; the list as wide as its reference, status, Area and
         strand columns (the others may need sideways scrolling)."""
         table = self.ui.caseTable
-        pad = 2 * (table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, table) + 1) + 8
+        margin = getattr(self, "_focus_margin", None)
+        if margin is None:  # asked of the style once the form is in use (QStyle's enums cost ~9 ms at start)
+            margin = FOCUS_MARGIN_GUESS
+            QTimer.singleShot(STYLE_ASKED_AFTER_MS, self._ask_focus_margin)
+        pad = 2 * (margin + 1) + 8
         widths = self.model.column_widths(table.fontMetrics(), table.horizontalHeader().fontMetrics(), pad)
         for column, width in enumerate(widths):
             table.setColumnWidth(column, width)
         needed = (sum(widths[:CaseListModel.NEEDED]) + table.verticalScrollBar().sizeHint().width()
                   + 2 * table.frameWidth() + 2)
         table.setMinimumWidth(needed)
+
+    def _ask_focus_margin(self) -> None:
+        """The style's focus frame margin for the case list; its columns refitted if the guess was not it."""
+        from PySide6.QtWidgets import QStyle
+
+        if not isValid(self) or getattr(self, "_focus_margin", None) is not None:
+            return
+        table = self.ui.caseTable
+        self._focus_margin = table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, table)
+        if self._focus_margin != FOCUS_MARGIN_GUESS and self.model is not None:
+            self._fit_case_columns()
 
     def _update_progress(self) -> None:
         mine = [r for r in self.model.rows if r.case.inspector == self.user] or self.model.rows

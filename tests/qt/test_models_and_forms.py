@@ -203,3 +203,27 @@ def test_case_list_column_width__kerned_texts_do_not_hide_a_wider_one(qtbot):
         pytest.skip("this machine's DejaVu Sans does not kern 'AV'")
     texts = kerned | {plain}
     assert widest_text(metrics, texts) >= metrics.horizontalAdvance(plain)
+
+
+def test_case_list_padding__follows_the_style_once_it_is_asked(qtbot):
+    """The case list is first fitted with the common styles' focus margin (2: asking the style at start-up
+    builds QStyle's enums); a moment later the style is asked, and a style with another margin refits it."""
+    from PySide6.QtWidgets import QProxyStyle, QStyle
+
+    from fileexam.qt.app import build_window
+
+    class WideFocus(QProxyStyle):
+        def pixelMetric(self, metric, option=None, widget=None):
+            if metric == QStyle.PixelMetric.PM_FocusFrameHMargin:
+                return 7
+            return super().pixelMetric(metric, option, widget)
+
+    w = build_window(demo=True)
+    qtbot.addWidget(w)
+    table = w.ui.caseTable
+    style = WideFocus()
+    table.setStyle(style)
+    first = [table.columnWidth(c) for c in range(w.model.columnCount())]
+    qtbot.waitUntil(lambda: getattr(w, "_focus_margin", None) is not None, timeout=3000)
+    assert w._focus_margin == 7
+    assert [table.columnWidth(c) for c in range(w.model.columnCount())] == [x + 2 * (7 - 2) for x in first]
