@@ -5,11 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QInputDialog
+from PySide6.QtWidgets import QInputDialog
 
 from fileexam.qt import plain
 from fileexam.store.errors import StoreError
 from fileexam.store.sqlite import sqlite3
+
+
+def _file_dialog():
+    """QFileDialog, imported when a file is first chosen: importing it builds its class and enums."""
+    from PySide6.QtWidgets import QFileDialog
+    return QFileDialog
 
 
 class FileActions:
@@ -18,18 +24,18 @@ class FileActions:
         self.open_inspection(ensure_demo(self.user))
 
     def choose_and_open(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open inspection", self._last_folder(),
+        path, _ = _file_dialog().getOpenFileName(self, "Open inspection", self._last_folder(),
                                               "Inspections (*.fileexam);;All files (*)")
         if path:
             self.open_inspection(path)
 
     def choose_and_create(self) -> None:
-        template, _ = QFileDialog.getOpenFileName(self, "Inspection template", self._last_folder(),
+        template, _ = _file_dialog().getOpenFileName(self, "Inspection template", self._last_folder(),
                                                   "Templates (*.yaml *.yml)")
         if not template:
             return
         encrypted_filter = "Inspection — Encrypt with a passphrase (*.fileexam)"
-        target, chosen = QFileDialog.getSaveFileName(self, "New inspection file", self._last_folder(),
+        target, chosen = _file_dialog().getSaveFileName(self, "New inspection file", self._last_folder(),
                                                      f"Inspections (*.fileexam);;{encrypted_filter}")
         if not target:
             return
@@ -61,7 +67,7 @@ class FileActions:
         if self.inspection is None or self.refuse_write():
             return
         if not path:
-            path, _ = QFileDialog.getOpenFileName(self, "Import case sample", self._last_folder(),
+            path, _ = _file_dialog().getOpenFileName(self, "Import case sample", self._last_folder(),
                                                   "Samples (*.xlsx *.csv);;All files (*)")
             if not path:
                 return
@@ -102,7 +108,7 @@ class FileActions:
             encrypted_filter = "Excel workbook — Encrypt with a password (*.xlsx)"
             last = encrypted_filter if self.settings.value("export/encrypt", False, type=bool) else plain_filter
             suggested = str(Path(self._last_folder()) / f"{self.inspection.name} - {self.user}.xlsx")
-            path, chosen = QFileDialog.getSaveFileName(self, "Export my work", suggested,
+            path, chosen = _file_dialog().getSaveFileName(self, "Export my work", suggested,
                                                        f"{plain_filter};;{encrypted_filter}", last)
             if not path:
                 return
@@ -134,7 +140,7 @@ class FileActions:
         if self.inspection is None:
             return
         if not path:
-            path, _ = QFileDialog.getSaveFileName(self, "Save a copy of the inspection", str(Path.home() /
+            path, _ = _file_dialog().getSaveFileName(self, "Save a copy of the inspection", str(Path.home() /
                                                   self.inspection.path.name), "Inspections (*.fileexam)")
             if not path:
                 return
