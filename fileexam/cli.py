@@ -17,8 +17,7 @@ import traceback
 from pathlib import Path
 
 from fileexam import __version__
-from fileexam.domain.cases import BadValue
-from fileexam.domain.problems import ProblemsFound
+from fileexam.domain.case_status import BadValue
 from fileexam.store.errors import StoreError
 from fileexam.store.file_check import DamagedFile
 from fileexam.store.sqlite import sqlite3
@@ -1296,6 +1295,12 @@ def _app_at_once(argv: list[str]) -> argparse.Namespace | None:
     return None
 
 
+def _problems_found() -> type[Exception]:
+    """ProblemsFound, imported as an error is matched: not on every start (the app's window waits for it)."""
+    from fileexam.domain.problems import ProblemsFound
+    return ProblemsFound
+
+
 def _run(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = _app_at_once(argv)
@@ -1311,7 +1316,7 @@ def _run(argv: list[str] | None) -> int:
         if parser is not None:
             _refuse_undecodable(parser, args)
         return args.func(args)
-    except ProblemsFound as exc:
+    except _problems_found() as exc:  # (the class imported only when an error is matched)
         for p in exc.problems:
             print(p.format(), file=sys.stderr)
         return 1

@@ -5,16 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from enum import StrEnum
 
+from fileexam.domain.case_status import BadValue, Status  # noqa: F401 - both named from here too
 from fileexam.domain.problems import did_you_mean
 from fileexam.domain.template import CaseField, FieldType
-
-
-class Status(StrEnum):
-    NOT_STARTED = "not started"
-    IN_PROGRESS = "in progress"
-    COMPLETE = "complete"
 
 
 @dataclass
@@ -23,10 +17,6 @@ class Case:
     reference: str
     fields: dict = field(default_factory=dict)
     inspector: str | None = None
-
-
-class BadValue(ValueError):
-    """A value that does not fit; the message says what is wrong and what would fit."""
 
 
 # Control characters and the non-characters U+FFFE, U+FFFF: no workbook cell can hold them as they are

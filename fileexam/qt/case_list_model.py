@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor, QFontMetrics
 
-from fileexam.domain.cases import Case, Status
-from fileexam.domain.progress import case_status
-from fileexam.domain.template import InspectionTemplate
+from fileexam.domain.case_status import Status
+
+if TYPE_CHECKING:  # the template model is imported as a file opens, not with the window
+    from fileexam.domain.cases import Case
+    from fileexam.domain.template import InspectionTemplate
 
 
 @dataclass
@@ -66,6 +69,7 @@ class CaseListModel(QAbstractTableModel):
         self.excluded: dict[str, str] = {}       # case -> the reason's label: not examinable
 
     def set_cases(self, cases: list[Case], statuses: dict, last_changes: dict[str, str]) -> None:
+        from fileexam.domain.progress import case_status
         self.beginResetModel()
         self.rows = [CaseRow(c, case_status(c, statuses), last_changes.get(c.reference, "")) for c in cases]
         self._index = {r.case.reference: i for i, r in enumerate(self.rows)}

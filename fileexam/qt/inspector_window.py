@@ -12,21 +12,24 @@ from __future__ import annotations
 
 import html
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QHeaderView, QInputDialog
 from shiboken6 import isValid
 
-from fileexam.domain.cases import BadValue, Status
+from fileexam.domain.case_status import BadValue, Status
 from fileexam.qt import plain
-from fileexam.qt.case_header import CaseHeader
 from fileexam.qt.case_list_model import CaseListModel
-from fileexam.qt.scoring_form import ScoringForm
-from fileexam.services.scoring_session import ScoringSession
 from fileexam.store.errors import StoreError
 from fileexam.store.file_check import DamagedFile
 from fileexam.store.sqlite import sqlite3
+
+if TYPE_CHECKING:  # the form, the header and the session (and the template model) come as a file opens
+    from fileexam.qt.case_header import CaseHeader
+    from fileexam.qt.scoring_form import ScoringForm
+    from fileexam.services.scoring_session import ScoringSession
 
 # The keys the case list handles itself (_CaseListKeys below), for the shortcuts help.
 CASE_LIST_KEYS = [
@@ -116,6 +119,9 @@ class InspectorWindow:
 
     # ---- building for an inspection's template ----------------------------------------------
     def _build_for_template(self, t) -> None:
+        from fileexam.qt.case_header import CaseHeader
+        from fileexam.qt.scoring_form import ScoringForm
+
         if self.form is not None:
             self.form.deleteLater()
         if self.header is not None:
@@ -248,6 +254,8 @@ class InspectorWindow:
         unless the user is arrowing through the case list: then the focus stays there."""
         if focus is None:
             focus = not self.ui.caseTable.hasFocus()
+        from fileexam.services.scoring_session import ScoringSession
+
         try:
             self.session = ScoringSession(self.inspection, reference, self.user)
         except (StoreError, sqlite3.Error) as exc:

@@ -26,7 +26,6 @@ from fileexam.qt.case_list_model import CaseFilterProxy
 from fileexam.qt.file_actions import FileActions
 from fileexam.qt.file_safety import DAMAGED_FILE, READ_ONLY_FILE, FileSafety
 from fileexam.qt.inspector_window import CASE_LIST_KEYS, InspectorWindow
-from fileexam.qt.question_widget import FORM_KEYS
 from fileexam.qt.start_page import StartPage
 from fileexam.qt.tasks import TaskRunner
 from fileexam.qt.team_lead_tools import TeamLeadTools
@@ -328,7 +327,9 @@ class MainWindow(InspectorWindow, ExclusionActions, FeedbackActions, TeamLeadToo
 
     def keys_help(self) -> str:
         """The shortcuts help, from the menus' own actions and the keys the form and case list handle."""
+        from fileexam.qt.question_widget import FORM_KEYS  # the form's module comes as a file opens
         from fileexam.qt.shortcuts import help_html
+
         return help_html(self.menuBar(), [("In a question", FORM_KEYS), ("In the case list", CASE_LIST_KEYS)])
 
     def show_keys(self) -> None:

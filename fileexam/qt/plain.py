@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import errno
 
-from fileexam.domain.cases import BadValue
+from fileexam.domain.case_status import BadValue
 from fileexam.store.errors import StoreError
 from fileexam.store.file_check import DamagedFile
 from fileexam.store.sqlite import sqlite3
