@@ -45,7 +45,7 @@ def prune(source: str) -> str:
     out += lines[at:]
     text = "".join(out)
     first = text.find("from PySide6")
-    return text[:first] + NOTE + text[first:]
+    return text if first < 0 else text[:first] + NOTE + text[first:]  # (none left: no note either)
 
 
 def compile_form(ui: Path) -> str:

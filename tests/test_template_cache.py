@@ -413,3 +413,84 @@ def test_encrypted_inspection__no_cache_kept_outside_the_file(tmp_path):
         assert f.template.id
         f.close()
     assert not template_cache.folder().exists() or _cache_files() == []
+
+
+# ---- a cache file made to cost time, and what is not a plain file --------------------------------------
+def test_references_reach_only_shared_scales_and_sources(tmp_path):
+    """Only a Scale or a Source is numbered for {"r": n}: a condition (or anything else) referred to again,
+    nested (AllOf((c, c)) d deep: 2^d nodes for the fingerprint from a file of d lines), cannot be written."""
+    from fileexam.formats import template_json as tj
+
+    made = []
+    cond = tj._dec({"c": "AnswerIs", "f": {"question": "Q1", "values": {"t": ["yes"]},
+                                          "source": {"c": "Source", "f": {"path": None, "line": 3}}}}, made)
+    assert [type(x).__name__ for x in made] == ["Source"]  # the condition itself is not numbered
+    with pytest.raises(tj.BadCache):
+        tj._dec({"c": "AllOf", "f": {"conditions": {"t": [{"r": 0}, {"r": 0}]}, "source": {"r": 0}}}, made)
+    assert cond.question == "Q1"
+    # every real cache: what is referred to again is a Scale or a Source
+    path = _inspection(tmp_path, "good")
+    _template(path)
+    [cache] = _cache_files()
+    made = []
+    tj._dec(json.loads(cache.read_text(encoding="utf-8"))["template"], made)
+    assert made and {type(x).__name__ for x in made} <= {"Scale", "Source"}
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are a POSIX thing")
+def test_a_pipe_where_the_cache_file_should_be__the_file_still_opens(tmp_path):
+    """A FIFO under the cache's name would block a read for ever: it is passed over, the YAML read."""
+    path = _inspection(tmp_path, "good")
+    parsed = _template(path)
+    [cache] = _cache_files()
+    cache.unlink()
+    os.mkfifo(cache)
+    import threading
+    got = []
+    reader = threading.Thread(target=lambda: got.append(_template(path)), daemon=True)
+    reader.start()
+    reader.join(20)
+    if reader.is_alive():  # blocked on the pipe: free it, then fail
+        os.close(os.open(cache, os.O_WRONLY | os.O_NONBLOCK))
+        pytest.fail("opening the inspection waited on a pipe in the cache folder")
+    same(got[0], parsed)
+
+
+def test_a_cache_file_too_big_to_be_one__ignored_unread(tmp_path, monkeypatch):
+    path = _inspection(tmp_path, "good")
+    parsed = _template(path)
+    [cache] = _cache_files()
+    good = cache.read_text(encoding="utf-8")
+    monkeypatch.setattr(template_cache, "MAX_BYTES", len(good.encode("utf-8")) - 1)
+    monkeypatch.setattr(template_cache.Path, "read_text", lambda *a, **k: pytest.fail("read a file too big"))
+    assert template_cache.read(*_rows(path)) is None
+    monkeypatch.undo()
+    same(_template(path), parsed)
+
+
+def _rows(path: Path):
+    f = InspectionFile.open(path)
+    try:
+        fp = f.meta()["template_fingerprint"]
+        row, sets = template_cache.stored_rows(f.conn, fp)
+        return row, fp, sets
+    finally:
+        f.close()
+
+
+def test_encrypting_a_file__its_plain_cache_entry_goes(tmp_path):
+    """`fileexam encrypt`: the template a plain open cached goes with the plain file."""
+    from fileexam.store.rekey import encrypt
+    from fileexam.store.sqlite import derive
+
+    path = _inspection(tmp_path, "good")
+    _template(path)
+    (tmp_path / "x").mkdir()
+    other = _inspection(tmp_path / "x", "moderated")
+    _template(other)
+    assert len(_cache_files()) == 2
+    mine = template_cache.folder() / (template_cache.key(*[_rows(path)[i] for i in (0, 2)]) + ".json")
+    assert mine.exists()
+    encrypt(path, lambda salt: derive("a passphrase for the cache test", salt), None, "TL")
+    assert not mine.exists()
+    assert len(_cache_files()) == 1  # another file's entry stays

@@ -21,7 +21,7 @@ from fileexam.domain.standardisation import AgreementTargets, ModerationSettings
 from fileexam.domain.template import (CaseField, CombinedShare, Composite, DateInterval, FieldType,
                                       InspectionTemplate, Reporting, Retention)
 
-FORMAT = 1  # bump when the encoding or the domain classes' fields change meaning
+FORMAT = 2  # bump when the encoding or the domain classes' fields change meaning
 
 ALLOWED: dict[str, type] = {c.__name__: c for c in (
     InspectionTemplate, CaseField, FieldType, Composite, CombinedShare, DateInterval, Retention, Reporting,
@@ -29,6 +29,10 @@ ALLOWED: dict[str, type] = {c.__name__: c for c in (
     QuestionSet, Section, Question, AnswerSpec, AnswerType, Scale, Option,
     FieldIs, AnswerIs, AllOf, AnyOf, Not, Source)}
 _PLAIN = (str, int, float, bool, type(None))
+# The objects the YAML path shares (a built-in scale under many questions, a source): only they are written
+# once and referred to. A reference to anything else (a condition used twice inside itself, nested: 2^depth
+# nodes for the fingerprint to walk) is refused, so a small hostile file cannot cost hours.
+SHARED = (Scale, Source)
 
 
 class BadCache(ValueError):
@@ -52,7 +56,8 @@ def _enc(v, seen: dict[int, int]):
         if ALLOWED.get(name) is not type(v):
             raise BadCache(f"not a class the cache holds: {name}")
         out = {"c": name, "f": {f.name: _enc(getattr(v, f.name), seen) for f in dataclasses.fields(v)}}
-        seen[id(v)] = len(seen)
+        if type(v) in SHARED:  # only these are referred to again (see SHARED)
+            seen[id(v)] = len(seen)
         return out
     if isinstance(v, tuple):
         return {"t": [_enc(x, seen) for x in v]}
@@ -153,7 +158,7 @@ def _dec(v, made: list):
         n = v["r"]
         if type(n) is not int or not 0 <= n < len(made):
             raise BadCache(f"a reference to no object: {n!r}")
-        return made[n]
+        return made[n]  # (only SHARED objects are numbered: see _build)
     if keys == {"c", "f"} and isinstance(v["f"], dict):
         return _build(v["c"], v["f"], made)
     if keys == {"e", "v"}:
@@ -188,7 +193,8 @@ def _build(name, raw: dict, made: list):
     # __init__'s per-field object.__setattr__: half the decode. No class here has a __post_init__ (tested).
     obj = object.__new__(ALLOWED[name])
     obj.__dict__.update(values)
-    made.append(obj)
+    if type(obj) in SHARED:  # numbered as encode numbers them: a reference can reach only these
+        made.append(obj)
     return obj
 
 

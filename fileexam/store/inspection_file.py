@@ -329,10 +329,7 @@ class InspectionFile:
     def _load_template(self) -> InspectionTemplate:
         from fileexam.store import template_cache
         fp = self.meta()["template_fingerprint"]
-        row = self.conn.execute("SELECT file_name, text, def_id, version FROM definitions"
-                                " WHERE kind='inspection-template' AND fingerprint=?", [fp]).fetchone()
-        set_rows = self.conn.execute("SELECT file_name, text, def_id, version, fingerprint FROM definitions"
-                                     " WHERE kind='question-set' ORDER BY id").fetchall()
+        row, set_rows = template_cache.stored_rows(self.conn, fp)
         texts = [row] + set_rows if row is not None else []
         bad = [r[0] for r in texts if not isinstance(r[1], str) or not isinstance(r[0], str)]
         if row is None or bad:  # it was text when stored: the file has been changed since

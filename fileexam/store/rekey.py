@@ -113,6 +113,7 @@ def encrypt(path: Path | str, new: KeyFor, backup_root: Path | None, who: str) -
     if found.encrypted:
         raise StoreError(f"{path} is already encrypted: rekey changes its passphrase")
     result = RekeyResult()
+    _forget_cached_template(path)
     target = new(os.urandom(SALT_BYTES))
     plain: KeyFor = lambda salt: None  # noqa: E731 - a plain copy opens with no key
     for copy in kept_copies(path, backup_root):
@@ -126,6 +127,22 @@ def encrypt(path: Path | str, new: KeyFor, backup_root: Path | None, who: str) -
                 reason="encrypted with a passphrase: the file and its kept copies")
     result.file_rekeyed = True
     return result
+
+
+def _forget_cached_template(path: Path) -> None:
+    """The parsed template a plain open kept in the cache folder (store/template_cache.py) goes with the
+    plain file: nothing of an encrypted inspection stays unencrypted outside it."""
+    from fileexam.store import template_cache
+    from fileexam.store.file_check import connect_read_only
+
+    try:
+        conn = connect_read_only(path)
+        try:
+            template_cache.forget(conn)
+        finally:
+            conn.close()
+    except (sqlite3.Error, OSError):  # checked readable just before: a race; the file is still encrypted
+        pass
 
 
 def _why(exc: BaseException) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from pathlib import Path
 
 from fileexam import __version__
@@ -14,11 +15,33 @@ from fileexam.domain.questions import AnswerType
 from fileexam.domain.template import InspectionTemplate
 
 KEEP = 50  # template files kept; the oldest used beyond that are removed
+MAX_BYTES = 16 * 1024 * 1024  # far above any template's (the shipped Area template's: ~0.2 MB)
 
 
 def folder() -> Path:
     from fileexam.settings import cache_dir
     return cache_dir() / "templates"
+
+
+def stored_rows(conn, fingerprint: str):
+    """(template row, set rows) as the cache is keyed by them: the template named by `fingerprint` (file_name,
+    text, def_id, version; None if it is missing) and every question set (..., fingerprint), in order."""
+    row = conn.execute("SELECT file_name, text, def_id, version FROM definitions"
+                       " WHERE kind='inspection-template' AND fingerprint=?", [fingerprint]).fetchone()
+    sets = conn.execute("SELECT file_name, text, def_id, version, fingerprint FROM definitions"
+                        " WHERE kind='question-set' ORDER BY id").fetchall()
+    return row, sets
+
+
+def forget(conn) -> None:
+    """Remove the entry parsed from this (plain) file's stored texts: it is about to be encrypted, and nothing
+    of an encrypted inspection is kept unencrypted outside it. Silent when there is none or it cannot be."""
+    meta = dict(conn.execute("SELECT key, value FROM meta WHERE key='template_fingerprint'").fetchall())
+    row, sets = stored_rows(conn, meta.get("template_fingerprint"))
+    try:
+        (folder() / (key(row, sets) + ".json")).unlink(missing_ok=True)
+    except (OSError, TypeError):  # TypeError: no template row, or stored text that is not text
+        pass
 
 
 def key(template_row, set_rows) -> str:
@@ -60,8 +83,12 @@ def read(template_row, fingerprint: str, set_rows) -> InspectionTemplate | None:
     """The cached template for these rows (file_name, text, def_id, version[, fingerprint]), or None."""
     try:
         path = folder() / (key(template_row, set_rows) + ".json")
+        found = os.stat(path)
+        # Only a plain file of a sane size: a pipe put there would block the open, a huge file exhaust memory
+        if not stat.S_ISREG(found.st_mode) or found.st_size > MAX_BYTES:
+            return None
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError, TypeError):  # TypeError: stored text that is not text (damaged)
+    except (OSError, UnicodeDecodeError, TypeError, MemoryError):  # TypeError: stored text not text (damaged)
         return None
     from fileexam.formats.template_json import decode
     try:

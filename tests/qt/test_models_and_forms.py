@@ -50,6 +50,8 @@ def test_compiled_forms__import_only_what_they_use():
     assert imported == {"Qt", "QLabel"}
     assert "from PySide6.QtGui" not in pruned  # a statement left with no name goes
     assert pruned.endswith(raw[raw.index("class Ui_X"):])
+    bare = "from PySide6.QtGui import (QBrush)\n\nclass Ui_Y(object):\n    pass\n"  # nothing of it used
+    assert prune(bare) == "\nclass Ui_Y(object):\n    pass\n"
     for ui in (ROOT / "fileexam/qt/ui").glob("ui_*.py"):  # the shipped ones: every imported name is used
         tree = ast.parse(ui.read_text())
         names = {a.asname or a.name for n in tree.body if isinstance(n, ast.ImportFrom) for a in n.names}
