@@ -21,7 +21,7 @@ from fileexam.domain.standardisation import AgreementTargets, ModerationSettings
 from fileexam.domain.template import (CaseField, CombinedShare, Composite, DateInterval, FieldType,
                                       InspectionTemplate, Reporting, Retention)
 
-FORMAT = 2  # bump when the encoding or the domain classes' fields change meaning
+FORMAT = 2  # bump when the encoding, the domain classes' fields, or what the YAML reading makes of a text change
 
 ALLOWED: dict[str, type] = {c.__name__: c for c in (
     InspectionTemplate, CaseField, FieldType, Composite, CombinedShare, DateInterval, Retention, Reporting,
