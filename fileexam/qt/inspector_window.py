@@ -252,10 +252,10 @@ class InspectorWindow:
     def _load_case(self, reference: str, question: str | None = None, focus: bool | None = None) -> None:
         """Show the case. The form takes the keyboard focus (at `question`, or the first unanswered one)
         unless the user is arrowing through the case list: then the focus stays there."""
-        if focus is None:
-            focus = not self.ui.caseTable.hasFocus()
         from fileexam.services.scoring_session import ScoringSession
 
+        if focus is None:
+            focus = not self.ui.caseTable.hasFocus()
         try:
             self.session = ScoringSession(self.inspection, reference, self.user)
         except (StoreError, sqlite3.Error) as exc:

@@ -133,7 +133,6 @@ def _forget_cached_template(path: Path) -> None:
     """The parsed template a plain open kept in the cache folder (store/template_cache.py) goes with the
     plain file: nothing of an encrypted inspection stays unencrypted outside it."""
     from fileexam.store import template_cache
-    from fileexam.store.file_check import connect_read_only
 
     try:
         conn = connect_read_only(path)
