@@ -615,15 +615,17 @@ def cmd_report(args) -> int:
         try:
             area = find_area(f.template, args.area) if args.area else None  # a mistyped Area: refused at once
             with progress_bar("report") as bar:
-                cases = f.cases()  # read once for the figures and the coverage (2 s at 100,000 cases)
-                report = build_report(f, Path(args.baseline) if args.baseline else None, progress=bar,
-                                      baseline_key=_baseline_key(args.baseline), cases=cases)
-                if area and not has_cases(report, area):
-                    raise BadValue(f"{area}: no case of this Area has a complete marking, so there is nothing to "
-                                   "report for it; nothing was written")
-                with settled():  # the figures are made: full collections need not walk them (1 s at 100,000)
-                    merges, coverage = f.merges(), master_coverage(f, cases)
-                    del cases  # not held while the workbook is written
+                with f.snapshot(twin=True):  # the figures, the merges and the coverage of one moment of the file
+                    cases = f.cases()  # read once for the figures and the coverage (2 s at 100,000 cases)
+                    report = build_report(f, Path(args.baseline) if args.baseline else None, progress=bar,
+                                          baseline_key=_baseline_key(args.baseline), cases=cases)
+                    if area and not has_cases(report, area):
+                        raise BadValue(f"{area}: no case of this Area has a complete marking, so there is nothing "
+                                       "to report for it; nothing was written")
+                    with settled():  # the figures are made: full collections need not walk them (1 s at 100,000)
+                        merges, coverage = f.merges(), master_coverage(f, cases)
+                del cases  # not held while the workbook is written
+                with settled():
                     write_report(Path(args.out), report, merges, coverage, bar, area=area, ready=check.wait)
         except Exception:
             check.wait()  # a damaged file is the reason to give, whatever reading it did

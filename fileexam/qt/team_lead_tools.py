@@ -95,8 +95,10 @@ class TeamLeadTools:
             from fileexam.services.report import build_report
             from fileexam.store.inspection_file import InspectionFile  # not at start-up
             with InspectionFile.open(inspection_path, key=key) as own:
-                report = build_report(own, progress=progress)
-                write_report(Path(path), report, own.merges(), master_coverage(own), progress)
+                with own.snapshot(twin=True):  # the figures, merges and coverage of one moment of the file
+                    report = build_report(own, progress=progress)
+                    merges, coverage = own.merges(), master_coverage(own)
+                write_report(Path(path), report, merges, coverage, progress)
             return Path(path)
 
         self._background("Writing the report…", job,

@@ -9,6 +9,7 @@ cases are scored apart, in Python, on their agreed marking (docs/METHODS.md, "Mo
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -115,7 +116,15 @@ def counted_markings(inspection: InspectionFile,
 def build_report(inspection: InspectionFile, baseline: Path | None = None, with_intervals: bool = True,
                  progress: Progress = no_progress, baseline_key=None, cases: list[Case] | None = None) -> Report:
     """The report's figures; compared with `baseline` (an earlier master, opened with `baseline_key` when it
-    is encrypted, or its report workbook) when one is given. cases: inspection.cases(), when read already."""
+    is encrypted, or its report workbook) when one is given. cases: inspection.cases(), when read already
+    (inside the caller's inspection.snapshot(), for figures of one moment). Everything is read at one moment
+    of the file, whatever another program commits meanwhile."""
+    with inspection.snapshot(twin=True):
+        return _build_report(inspection, baseline, with_intervals, progress, baseline_key, cases)
+
+
+def _build_report(inspection: InspectionFile, baseline: Path | None, with_intervals: bool, progress: Progress,
+                  baseline_key, cases: list[Case] | None) -> Report:
     t = inspection.template
     progress(0, 5, "choosing the markings that count")
     case_list = inspection.cases() if cases is None else cases
@@ -319,6 +328,7 @@ def _agreed_rows(inspection: InspectionFile, t: InspectionTemplate, counted: dic
 
 # ---- the counted answers, as arrays ----------------------------------------------------------------------
 NO_ANSWER, OTHER_VALUE = 0, 1  # value codes: no answer (or a NULL one); a value none of the known ones
+_SPLIT_AT = 20_000  # counted markings from which the answers are read in two threads (fewer: not worth one)
 _CHUNK = 4096                  # markings decoded at a time: memory stays small however many cases there are
 _NARROW = 0xE0                 # value codes that fit one byte (latin-1 0x20-0xFF); more: UTF-32
 
@@ -426,7 +436,7 @@ class _Marked:
     raw: dict[str, dict[int, str]]  # question -> case position -> stored text (typed and trigger questions)
 
 
-def _pass_sql(book: _Codebook) -> str:
+def _pass_sql(book: _Codebook, where: str = "") -> str:
     """The one pass: per marking, its question ids, its value codes and the stored values of book.raw (its
     parameters) as a JSON object; a value stored as bytes (only a hand-edited file holds one; JSON cannot)
     as [its hex], so that every value reads back as the driver gives it."""
@@ -434,7 +444,42 @@ def _pass_sql(book: _Codebook) -> str:
     typed = ("json_group_object(question_id, CASE WHEN typeof(value) = 'blob' THEN json_array(hex(value))"
              f" ELSE value END) FILTER (WHERE question_id IN ({marks}))") if book.raw else "NULL"
     return (f"SELECT marker, case_ref, group_concat(question_id, ','), group_concat({book.value_sql()}, ''), "
-            f"{typed} FROM answers GROUP BY marker, case_ref")
+            f"{typed} FROM answers {where} GROUP BY marker, case_ref")
+
+
+def _split_marker(plain: dict[str, str]) -> str | None:
+    """The marker at which the pass is cut in two (markers below it, and it and those above), about half the
+    counted markings each side; None when one marker holds them all."""
+    markers = sorted(plain.values())
+    cut = markers[len(markers) // 2]
+    if cut == markers[0]:
+        cut = next((m for m in markers[len(markers) // 2:] if m != cut), None)
+    return cut
+
+
+def _halves(mine, twin, worker, other: list, failed: list):
+    """The main thread's half as it is read, then the worker's rows once it is done. However the reading
+    ends (an error, a generator closed), the worker is stopped and waited for: the twin is closed after."""
+    try:
+        yield mine
+        worker.join()
+        if failed:
+            raise failed[0]
+        yield other
+    finally:
+        if worker.is_alive():
+            twin.interrupt()
+            worker.join()
+
+
+def _other_half(twin, sql: str, params: list, rows: list, failed: list) -> None:
+    """The worker thread's half of the pass, on the twin connection; its rows are decoded by the main thread."""
+    try:
+        ids_of: dict[str, str] = {}  # markings answering the same questions share one ids text (memory)
+        for marker, ref, ids, text, stored in twin.execute(sql, params):
+            rows.append((marker, ref, ids_of.setdefault(ids, ids), text, stored))
+    except BaseException as e:  # handed to the main thread, which raises it
+        failed.append(e)
 
 
 def _read_markings(inspection: InspectionFile, book: _Codebook, plain: dict[str, str], cases: dict) -> _Marked:
@@ -462,7 +507,18 @@ def _read_markings(inspection: InspectionFile, book: _Codebook, plain: dict[str,
         held.clear()
 
     raw: dict[str, dict[int, str]] = {q: {} for q in book.raw}
-    for marker, ref, ids, text, stored in conn.execute(_pass_sql(book), book.raw):
+    twin = getattr(inspection, "twin", None)
+    cut = _split_marker(plain) if twin is not None and len(plain) >= _SPLIT_AT else None
+    if cut is None:
+        halves = [conn.execute(_pass_sql(book), book.raw)]
+    else:  # markers from `cut` on are read by a worker thread on the twin connection, at the same moment
+        import threading
+        other, failed = [], []
+        worker = threading.Thread(target=_other_half, name="report pass",
+                                  args=(twin, _pass_sql(book, "WHERE marker >= ?"), [*book.raw, cut], other, failed))
+        worker.start()
+        halves = _halves(conn.execute(_pass_sql(book, "WHERE marker < ?"), [*book.raw, cut]), twin, worker, other, failed)
+    for marker, ref, ids, text, stored in itertools.chain.from_iterable(halves):
         i = position.get(ref)
         if i is None or plain[ref] != marker:
             continue  # not a counted marking, or a moderated case (scored apart)

@@ -67,10 +67,12 @@ def read_uri(path: Path, immutable: bool = False) -> str:
     return path.resolve().as_uri() + ("?mode=ro&immutable=1" if immutable else "?mode=ro")
 
 
-def connect_read_only(path: Path, key: CipherKey | None = None) -> sqlite3.Connection:
+def connect_read_only(path: Path, key: CipherKey | None = None, check_same_thread: bool = True) -> sqlite3.Connection:
     """A connection that cannot write (keyed first, for an encrypted file). On a read-only folder a WAL
-    file's -shm cannot be made: then the file is read as immutable (nobody can be changing it there)."""
-    conn = connect(read_uri(path), key, uri=True, isolation_level=None, timeout=5.0)
+    file's -shm cannot be made: then the file is read as immutable (nobody can be changing it there).
+    check_same_thread=False: for a connection made on one thread and read on another."""
+    conn = connect(read_uri(path), key, uri=True, isolation_level=None, timeout=5.0,
+                   check_same_thread=check_same_thread)
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         return conn
@@ -81,7 +83,8 @@ def connect_read_only(path: Path, key: CipherKey | None = None) -> sqlite3.Conne
     except BaseException:  # a damaged file: nothing may stay open on it
         conn.close()
         raise
-    conn = connect(read_uri(path, immutable=True), key, uri=True, isolation_level=None)
+    conn = connect(read_uri(path, immutable=True), key, uri=True, isolation_level=None,
+                   check_same_thread=check_same_thread)
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except BaseException:

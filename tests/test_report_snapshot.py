@@ -1,0 +1,170 @@
+"""The report reads one moment of the file (store/read_snapshot.py), and its pass over the answers, split
+across two threads on a second connection at that same moment, gives every figure as the one-thread pass."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+import reference_report
+from conftest import AREA_TEMPLATE
+from fileexam.services import report as live
+from fileexam.store import read_snapshot
+from fileexam.store.sqlite import sqlite3  # the store's driver (SQLCipher's when installed): its errors
+from test_report_identity import compare_reports, custom_template, generate
+
+
+def _other_writer(f):
+    conn = sqlite3.connect(f.path, isolation_level=None, timeout=5)
+    conn.execute("PRAGMA foreign_keys=ON")
+    return conn
+
+
+def test_snapshot__reads_inside_see_one_moment__a_commit_meanwhile_is_seen_after(tmp_path):
+    f = generate(tmp_path, AREA_TEMPLATE, 40, 1)
+    other = _other_writer(f)
+    before = f.conn.execute("SELECT count(*) FROM markings WHERE status='complete'").fetchone()[0]
+    with f.snapshot(twin=True):
+        twin = f.twin
+        assert twin is not None  # nothing was committed between the two starts: the twin is the same moment
+        other.execute("UPDATE markings SET status='in progress'")  # committed by another program meanwhile
+        assert f.conn.execute("SELECT count(*) FROM markings WHERE status='complete'").fetchone()[0] == before
+        assert twin.execute("SELECT count(*) FROM markings WHERE status='complete'").fetchone()[0] == before
+    assert f.twin is None and not f.conn.in_transaction
+    with pytest.raises(sqlite3.ProgrammingError):
+        twin.execute("SELECT 1")  # closed with the snapshot
+    assert f.conn.execute("SELECT count(*) FROM markings WHERE status='complete'").fetchone()[0] == 0
+    other.close()
+    f.close()
+
+
+def test_snapshot__a_commit_between_the_two_starts__no_twin(tmp_path, monkeypatch):
+    """The twin's proof: when another program commits after the twin first read the file's data version and
+    before its own transaction starts, the two could see different moments: there is no twin then."""
+    f = generate(tmp_path, AREA_TEMPLATE, 40, 1)
+    other = _other_writer(f)
+    real = read_snapshot.begin_read
+
+    def commit_first(conn):
+        if conn is f.conn:  # the main connection's start: a commit lands just before it
+            other.execute("UPDATE markings SET status='in progress'")
+        real(conn)
+    monkeypatch.setattr(read_snapshot, "begin_read", commit_first)
+    with f.snapshot(twin=True):
+        assert f.twin is None
+        assert f.conn.execute("SELECT count(*) FROM markings WHERE status='complete'").fetchone()[0] == 0
+    other.close()
+    f.close()
+
+
+def test_snapshot__nested_or_inside_a_write__changes_nothing__an_error_ends_it(tmp_path):
+    f = generate(tmp_path, AREA_TEMPLATE, 20, 1)
+    with f.snapshot(twin=True):
+        outer = f.twin
+        with f.snapshot(twin=True):
+            assert f.twin is outer and f.conn.in_transaction
+        assert f.conn.in_transaction  # the inner one did not end the outer
+    with f.atomic():
+        with f.snapshot(twin=True):
+            assert f.twin is None  # inside a write: no second connection could see what is not committed
+        f.conn.execute("UPDATE markings SET status='in progress' WHERE rowid=1")
+    assert f.conn.execute("SELECT status FROM markings WHERE rowid=1").fetchone()[0] == "in progress"
+    with pytest.raises(ZeroDivisionError):
+        with f.snapshot():
+            1 / 0
+    assert not f.conn.in_transaction
+    f.close()
+
+
+@pytest.mark.parametrize("split_at", [1, 10**9])
+def test_report__a_commit_while_it_reads__figures_of_the_moment_it_began(tmp_path, monkeypatch, split_at):
+    """Another program changes answers of every marker and settles a decision after the report has chosen
+    the markings that count and before it reads the answers: every figure is still the file's as it was
+    when the report began, read in one thread or in two."""
+    f = generate(tmp_path, AREA_TEMPLATE, 300, 2)
+    monkeypatch.setattr(live, "_SPLIT_AT", split_at)
+    expected = live.build_report(f)
+    other = _other_writer(f)
+    real = live._read_markings
+    ref = next(r for r in expected.counted if r not in expected.agreed)
+
+    def change_first(inspection, *args):
+        other.execute("UPDATE answers SET value = CASE value WHEN 'fully' THEN 'not' ELSE 'fully' END "
+                      "WHERE value IN ('fully', 'not')")
+        other.execute("INSERT INTO moderation_decisions VALUES (?, 'PC01', 'not', 'agreed', 'M', '2026-03-01')", [ref])
+        return real(inspection, *args)
+    monkeypatch.setattr(live, "_read_markings", change_first)
+    during = live.build_report(f)
+    compare_reports(during, expected)
+    monkeypatch.setattr(live, "_read_markings", real)
+    after = live.build_report(f)  # once committed, a report made again has it
+    assert after.figures != expected.figures and ref in after.agreed
+    other.close()
+    f.close()
+
+
+@pytest.mark.parametrize("template, n, seed", [("area", 600, 2), ("custom", 900, 5)])
+def test_pass_in_two_threads__every_figure_as_before(tmp_path, monkeypatch, template, n, seed):
+    path = AREA_TEMPLATE if template == "area" else custom_template(tmp_path)
+    f = generate(tmp_path, path, n, seed)
+    started = []
+    real = live._other_half
+    monkeypatch.setattr(live, "_other_half", lambda *a: (started.append(a[2][-1]), real(*a)))
+    monkeypatch.setattr(live, "_SPLIT_AT", 1)
+    new = live.build_report(f)
+    assert started, "the pass was not split"
+    cut = started[0]
+    assert 0 < sum(m < cut for m in new.counted.values()) < len(new.counted)  # both halves held counted cases
+    compare_reports(new, reference_report.build_report(f))
+    f.close()
+
+
+def test_pass_in_two_threads__question_ids_with_a_comma_and_wide_codes__as_before(tmp_path, monkeypatch):
+    f = generate(tmp_path, custom_template(tmp_path), 300, 6)
+    monkeypatch.setattr(live, "_NARROW", 0)
+    monkeypatch.setattr(live, "_SPLIT_AT", 1)
+    with f.atomic():  # read row by row on the main connection, for markings of both halves
+        f.conn.execute("UPDATE answers SET question_id='K,11' WHERE unicode(substr(case_ref, -1)) % 7 = 0"
+                       " AND question_id='K07'")
+    compare_reports(live.build_report(f), reference_report.build_report(f))
+    f.close()
+
+
+def test_split_marker__about_half__none_for_one_marker():
+    assert live._split_marker({"a": "I1", "b": "I1", "c": "I2", "d": "I3"}) == "I2"
+    assert live._split_marker({"a": "I1", "b": "I1", "c": "I1", "d": "I2"}) == "I2"  # most by one: cut after it
+    assert live._split_marker({"a": "I1", "b": "I1"}) is None
+
+
+def _threads():
+    return [t for t in threading.enumerate() if t.name == "report pass"]
+
+
+def test_pass_in_two_threads__the_worker_fails__the_report_fails(tmp_path, monkeypatch):
+    """A twin that cannot read the answers (here: a connection to another file) fails the report with its
+    error; no figures from half of the answers, no thread left behind, no transaction left open."""
+    f = generate(tmp_path, AREA_TEMPLATE, 200, 3)
+    empty = tmp_path / "empty.db"
+    sqlite3.connect(empty).close()
+    monkeypatch.setattr(read_snapshot, "connect_read_only",
+                        lambda path, key=None, check_same_thread=True: sqlite3.connect(
+                            empty, check_same_thread=check_same_thread, isolation_level=None))
+    monkeypatch.setattr(live, "_SPLIT_AT", 1)
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        live.build_report(f)
+    assert not _threads() and not f.conn.in_transaction
+    f.close()
+
+
+def test_pass_in_two_threads__the_main_half_fails__the_worker_is_stopped(tmp_path, monkeypatch):
+    f = generate(tmp_path, AREA_TEMPLATE, 200, 3)
+    monkeypatch.setattr(live, "_SPLIT_AT", 1)
+
+    def broken(self, text):
+        raise RuntimeError("decoding failed")
+    monkeypatch.setattr(live._Codebook, "decode", broken)
+    with pytest.raises(RuntimeError, match="decoding failed"):
+        live.build_report(f)
+    assert not _threads() and not f.conn.in_transaction
+    f.close()
