@@ -108,14 +108,14 @@ def test_report__a_commit_while_it_reads__figures_of_the_moment_it_began(tmp_pat
 def test_pass_in_two_threads__every_figure_as_before(tmp_path, monkeypatch, template, n, seed):
     path = AREA_TEMPLATE if template == "area" else custom_template(tmp_path)
     f = generate(tmp_path, path, n, seed)
-    started = []
-    real = live._other_half
-    monkeypatch.setattr(live, "_other_half", lambda *a: (started.append(a[2][-1]), real(*a)))
+    cuts = []
+    real = live._OtherHalf.__init__
+    monkeypatch.setattr(live._OtherHalf, "__init__", lambda self, twin, book, cut: (cuts.append(cut), real(self, twin, book, cut))[1])
     monkeypatch.setattr(live, "_SPLIT_AT", 1)
     new = live.build_report(f)
-    assert started, "the pass was not split"
-    cut = started[0]
-    assert 0 < sum(m < cut for m in new.counted.values()) < len(new.counted)  # both halves held counted cases
+    assert len(cuts) == 1, "the pass was not split"
+    below = sum(m < cuts[0] for m in new.counted.values())
+    assert 0 < below < len(new.counted)  # both halves held counted cases
     compare_reports(new, reference_report.build_report(f))
     f.close()
 
@@ -131,10 +131,12 @@ def test_pass_in_two_threads__question_ids_with_a_comma_and_wide_codes__as_befor
     f.close()
 
 
-def test_split_marker__about_half__none_for_one_marker():
-    assert live._split_marker({"a": "I1", "b": "I1", "c": "I2", "d": "I3"}) == "I2"
-    assert live._split_marker({"a": "I1", "b": "I1", "c": "I1", "d": "I2"}) == "I2"  # most by one: cut after it
-    assert live._split_marker({"a": "I1", "b": "I1"}) is None
+def test_cut__about_the_share__none_when_one_side_is_empty():
+    assert live._cut([("I1", 4), ("I2", 3), ("I3", 3)], 0.4) == "I2"
+    assert live._cut([("I1", 1), ("I2", 1), ("I3", 1), ("I4", 7)], 0.4) == "I4"  # 3 of 10 is the nearest
+    assert live._cut([("I1", 9), ("I2", 1)], 0.4) == "I2"  # most by one: cut after it
+    assert live._cut([("I1", 10)], 0.4) is None
+    assert live._cut([], 0.4) is None
 
 
 def _threads():

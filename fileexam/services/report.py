@@ -82,9 +82,9 @@ def counted_markings(inspection: InspectionFile,
     complete = Status.COMPLETE.value
     gold = gold_markings(inspection)  # a gold case's marking is compared with agreed answers, never counted
     first_complete: dict[str, list[str]] = {}  # case -> the markers of its complete markings, first done first
-    for ref, marker, status, _updated in inspection.conn.execute(
-            "SELECT case_ref, marker, status, updated_at FROM markings ORDER BY updated_at"):
-        if status == complete and (ref, marker) not in gold:
+    for ref, marker in inspection.conn.execute(
+            "SELECT case_ref, marker FROM markings WHERE status = ? ORDER BY updated_at", [complete]):
+        if not gold or (ref, marker) not in gold:
             done = first_complete.get(ref)
             if done is None:
                 first_complete[ref] = [marker]
@@ -146,7 +146,13 @@ def _build_report(inspection: InspectionFile, baseline: Path | None, with_interv
     agreed = {ref for ref, _ in decisions if ref in counted}
     plain = {ref: m for ref, m in counted.items() if ref not in agreed}
     book = _Codebook(t)
-    marked = _read_markings(inspection, book, plain, cases)
+    # Not started earlier: beside the case list's Python the worker would wait for the GIL at every row
+    half = _OtherHalf.start(inspection, book)
+    try:
+        marked = _read_markings(inspection, book, plain, cases, half)
+    finally:
+        if half is not None:
+            half.stop()
 
     progress(2, 5, "adding up scores")
     extra_cases, extra_questions = [], []
@@ -328,7 +334,8 @@ def _agreed_rows(inspection: InspectionFile, t: InspectionTemplate, counted: dic
 
 # ---- the counted answers, as arrays ----------------------------------------------------------------------
 NO_ANSWER, OTHER_VALUE = 0, 1  # value codes: no answer (or a NULL one); a value none of the known ones
-_SPLIT_AT = 20_000  # counted markings from which the answers are read in two threads (fewer: not worth one)
+_SPLIT_AT = 20_000  # markings from which the answers are read in two threads (fewer: not worth a thread)
+_MAIN_SHARE = 0.5   # of the markings read by the main thread (which decodes the other half's too)
 _CHUNK = 4096                  # markings decoded at a time: memory stays small however many cases there are
 _NARROW = 0xE0                 # value codes that fit one byte (latin-1 0x20-0xFF); more: UTF-32
 
@@ -447,42 +454,68 @@ def _pass_sql(book: _Codebook, where: str = "") -> str:
             f"{typed} FROM answers {where} GROUP BY marker, case_ref")
 
 
-def _split_marker(plain: dict[str, str]) -> str | None:
-    """The marker at which the pass is cut in two (markers below it, and it and those above), about half the
-    counted markings each side; None when one marker holds them all."""
-    markers = sorted(plain.values())
-    cut = markers[len(markers) // 2]
-    if cut == markers[0]:
-        cut = next((m for m in markers[len(markers) // 2:] if m != cut), None)
+def _cut(counts: list[tuple[str, int]], share: float) -> str | None:
+    """The marker at which the pass is cut: the markers before it hold as near `share` of the markings as a
+    cut between markers gives (counts: (marker, markings) in marker order). None with fewer than two."""
+    total = sum(n for _, n in counts)
+    best, below, cut = None, 0, None
+    for k, (marker, n) in enumerate(counts):
+        if k and (best is None or abs(below - share * total) < best):
+            best, cut = abs(below - share * total), marker
+        below += n
     return cut
 
 
-def _halves(mine, twin, worker, other: list, failed: list):
-    """The main thread's half as it is read, then the worker's rows once it is done. However the reading
-    ends (an error, a generator closed), the worker is stopped and waited for: the twin is closed after."""
-    try:
-        yield mine
-        worker.join()
-        if failed:
-            raise failed[0]
-        yield other
-    finally:
-        if worker.is_alive():
-            twin.interrupt()
-            worker.join()
+class _OtherHalf:
+    """The markers from `cut` on, read by a worker thread on the twin connection (the same moment of the
+    file) while the main thread reads the markers below `cut`. SQLite works without Python's lock (the GIL),
+    so the two run on two cores; the main thread decodes the worker's rows when its own half is done."""
+
+    def __init__(self, twin, book: "_Codebook", cut: str):
+        import threading
+        self.twin, self.cut = twin, cut
+        self.rows: list[tuple] = []
+        self.failed: list[BaseException] = []
+        self.thread = threading.Thread(target=self._read, name="report pass", daemon=True,
+                                       args=(_pass_sql(book, "WHERE marker >= ?"), [*book.raw, cut]))
+        self.thread.start()
+
+    @classmethod
+    def start(cls, inspection: InspectionFile, book: "_Codebook") -> "_OtherHalf | None":
+        twin = getattr(inspection, "twin", None)
+        if twin is None:
+            return None
+        counts = inspection.conn.execute("SELECT marker, count(*) FROM markings GROUP BY marker ORDER BY marker").fetchall()
+        if sum(n for _, n in counts) < _SPLIT_AT:
+            return None
+        cut = _cut(counts, _MAIN_SHARE)
+        return None if cut is None else cls(twin, book, cut)
+
+    def _read(self, sql: str, params: list) -> None:
+        try:
+            ids_of: dict[str, str] = {}  # markings answering the same questions share one ids text (memory)
+            for marker, ref, ids, text, stored in self.twin.execute(sql, params):
+                self.rows.append((marker, ref, ids_of.setdefault(ids, ids), text, stored))
+        except BaseException as e:  # handed to the main thread, which raises it
+            self.failed.append(e)
+
+    def taken(self):
+        """Its rows, once the worker is done (its error, if it failed): to chain after the main thread's half."""
+        self.thread.join()
+        if self.failed:
+            raise self.failed[0]
+        rows, self.rows = self.rows, []
+        yield from rows
+
+    def stop(self) -> None:
+        """However the report ends: the worker stopped and waited for, before the twin is closed."""
+        if self.thread.is_alive():
+            self.twin.interrupt()
+            self.thread.join()
 
 
-def _other_half(twin, sql: str, params: list, rows: list, failed: list) -> None:
-    """The worker thread's half of the pass, on the twin connection; its rows are decoded by the main thread."""
-    try:
-        ids_of: dict[str, str] = {}  # markings answering the same questions share one ids text (memory)
-        for marker, ref, ids, text, stored in twin.execute(sql, params):
-            rows.append((marker, ref, ids_of.setdefault(ids, ids), text, stored))
-    except BaseException as e:  # handed to the main thread, which raises it
-        failed.append(e)
-
-
-def _read_markings(inspection: InspectionFile, book: _Codebook, plain: dict[str, str], cases: dict) -> _Marked:
+def _read_markings(inspection: InspectionFile, book: _Codebook, plain: dict[str, str], cases: dict,
+                   half: _OtherHalf | None = None) -> _Marked:
     """One pass over the answers, grouped by marking as the covering index answers_by_marking holds them;
     only the counted marking of each plain case is kept. The same pass hands over the stored text of the
     typed and trigger questions (book.raw): no second read of the answers, and no index by question."""
@@ -507,18 +540,11 @@ def _read_markings(inspection: InspectionFile, book: _Codebook, plain: dict[str,
         held.clear()
 
     raw: dict[str, dict[int, str]] = {q: {} for q in book.raw}
-    twin = getattr(inspection, "twin", None)
-    cut = _split_marker(plain) if twin is not None and len(plain) >= _SPLIT_AT else None
-    if cut is None:
-        halves = [conn.execute(_pass_sql(book), book.raw)]
-    else:  # markers from `cut` on are read by a worker thread on the twin connection, at the same moment
-        import threading
-        other, failed = [], []
-        worker = threading.Thread(target=_other_half, name="report pass",
-                                  args=(twin, _pass_sql(book, "WHERE marker >= ?"), [*book.raw, cut], other, failed))
-        worker.start()
-        halves = _halves(conn.execute(_pass_sql(book, "WHERE marker < ?"), [*book.raw, cut]), twin, worker, other, failed)
-    for marker, ref, ids, text, stored in itertools.chain.from_iterable(halves):
+    if half is None:
+        rows = conn.execute(_pass_sql(book), book.raw)
+    else:  # markers below the cut here, then the worker's rows
+        rows = itertools.chain(conn.execute(_pass_sql(book, "WHERE marker < ?"), [*book.raw, half.cut]), half.taken())
+    for marker, ref, ids, text, stored in rows:
         i = position.get(ref)
         if i is None or plain[ref] != marker:
             continue  # not a counted marking, or a moderated case (scored apart)
