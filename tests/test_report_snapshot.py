@@ -148,7 +148,9 @@ def test_pass_in_two_threads__the_worker_fails__the_report_fails(tmp_path, monke
     error; no figures from half of the answers, no thread left behind, no transaction left open."""
     f = generate(tmp_path, AREA_TEMPLATE, 200, 3)
     empty = tmp_path / "empty.db"
-    sqlite3.connect(empty).close()
+    made = sqlite3.connect(empty)
+    made.execute("PRAGMA journal_mode=WAL")  # a twin is made only in WAL mode
+    made.close()
     monkeypatch.setattr(read_snapshot, "connect_read_only",
                         lambda path, key=None, check_same_thread=True: sqlite3.connect(
                             empty, check_same_thread=check_same_thread, isolation_level=None))
@@ -169,4 +171,93 @@ def test_pass_in_two_threads__the_main_half_fails__the_worker_is_stopped(tmp_pat
     with pytest.raises(RuntimeError, match="decoding failed"):
         live.build_report(f)
     assert not _threads() and not f.conn.in_transaction
+    f.close()
+
+
+def test_snapshot__a_file_in_a_rollback_journal__no_twin__the_report_as_before(tmp_path):
+    """Only a WAL file gets a twin: in a rollback journal the main read's lock could make the twin's start wait
+    on a writer waiting on it. (Every inspection file is WAL; a read-only open leaves a file's journal as it is.)"""
+    f = generate(tmp_path, AREA_TEMPLATE, 300, 2)
+    f.close()
+    conn = sqlite3.connect(tmp_path / "gen.fileexam", isolation_level=None)
+    assert conn.execute("PRAGMA journal_mode=DELETE").fetchone()[0] == "delete"
+    conn.close()
+    from fileexam.store.inspection_file import InspectionFile
+    with InspectionFile.open(tmp_path / "gen.fileexam", read_only=True) as ro:
+        with ro.snapshot(twin=True):
+            assert ro.twin is None and ro.conn.in_transaction
+        compare_reports(live.build_report(ro), reference_report.build_report(ro))
+
+
+def test_snapshot__the_twin_cannot_start__the_report_goes_on_without_it(tmp_path, monkeypatch):
+    f = generate(tmp_path, AREA_TEMPLATE, 300, 2)
+    real = read_snapshot.begin_read
+
+    def busy_twin(conn):
+        if conn is not f.conn:
+            raise sqlite3.OperationalError("database is locked")
+        real(conn)
+    monkeypatch.setattr(read_snapshot, "begin_read", busy_twin)
+    monkeypatch.setattr(live, "_SPLIT_AT", 1)
+    with f.snapshot(twin=True):
+        assert f.twin is None and f.conn.in_transaction
+    compare_reports(live.build_report(f), reference_report.build_report(f))
+    f.close()
+
+
+def _half(f, monkeypatch):
+    monkeypatch.setattr(live, "_SPLIT_AT", 1)
+    return live._OtherHalf.chosen(f, live._Codebook(f.template))
+
+
+def test_other_half__stopped_before_its_statement_began__reads_nothing(tmp_path, monkeypatch):
+    """SQLite drops an interrupt sent before a statement runs: the worker looks at its own flag too."""
+    f = generate(tmp_path, AREA_TEMPLATE, 300, 2)
+    with f.snapshot(twin=True):
+        half = _half(f, monkeypatch)
+        assert half is not None
+        half.stopping.set()
+        half.begin()
+        half.stop()
+        assert not half.thread.is_alive() and half.rows == [] and not half.failed
+    f.close()
+
+
+def test_other_half__ctrl_c_while_waiting__still_waits_then_raises_it(tmp_path, monkeypatch):
+    """The twin is closed after stop(): a Ctrl-C during the wait must not let that happen under a running worker."""
+    f = generate(tmp_path, AREA_TEMPLATE, 300, 2)
+    with f.snapshot(twin=True):
+        half = _half(f, monkeypatch)
+        release = threading.Event()
+        real_read = half._read
+        half._read = lambda *a: (release.wait(5), real_read(*a))
+        half.thread = threading.Thread(target=half._read, args=half.thread._args, name="report pass", daemon=True)
+        half.begin()
+        joins = []
+        real_join = half.thread.join
+
+        def join(timeout=None):
+            joins.append(timeout)
+            if len(joins) == 1:
+                raise KeyboardInterrupt
+            release.set()
+            real_join(timeout)
+        half.thread.join = join
+        with pytest.raises(KeyboardInterrupt):
+            half.stop()
+        assert not half.thread.is_alive() and len(joins) >= 2
+    f.close()
+
+
+def test_cases__each_case_its_own_fields__nested_values_too(tmp_path):
+    f = generate(tmp_path, AREA_TEMPLATE, 5, 1)
+    with f.atomic():
+        f.conn.execute("""UPDATE cases SET fields = '{"area": "North", "flags": ["a"], "extra": {"x": [1]}}'""")
+        f.conn.execute("""UPDATE cases SET fields = '{"area": "North", "flags": ["a"]}' WHERE rowid > 2""")
+    cases = f.cases()
+    cases[0].fields["extra"]["x"].append(2)
+    cases[0].fields["flags"].append("b")
+    cases[2].fields["flags"].append("c")
+    assert cases[1].fields == {"area": "North", "flags": ["a"], "extra": {"x": [1]}}
+    assert [c.fields["flags"] for c in cases[2:]] == [["a", "c"], ["a"], ["a"]]
     f.close()

@@ -125,6 +125,14 @@ def _applied(conn: sqlite3.Connection) -> list[str]:
         return []
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _flat(value) -> bool:
+    """A plain value, or a list of plain values: what a shallow copy leaves unshared."""
+    return type(value) in _PLAIN or (type(value) is list and all(type(v) in _PLAIN for v in value))
+
+
 class InspectionFile:
     def __init__(self, path: Path, conn: sqlite3.Connection, read_only: bool = False,
                  cipher_key: CipherKey | None = None):
@@ -386,7 +394,9 @@ class InspectionFile:
             seen = parsed.get(text) if type(text) is str else None
             if seen is None:
                 fields = self._fields(ref, text, same)
-                if len(parsed) < 2000 and type(text) is str:  # Areas, strands, flags repeat; a unique text is not kept
+                # Areas, strands, flags repeat; a unique text is not kept, nor one holding more than lists of
+                # plain values (a hand-edited file's nested objects would be shared by the copies)
+                if len(parsed) < 2000 and type(text) is str and all(map(_flat, fields.values())):
                     parsed[text] = (fields, any(type(v) is list for v in fields.values()))
                     fields = dict(fields)
             else:  # a copy (0.3 s less JSON at 100,000 cases): no two cases share a dict, nor a list in one

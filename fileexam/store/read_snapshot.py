@@ -10,7 +10,12 @@ Python's lock, so the halves run on two cores). It is used only when it is prove
 it reads the file's data version before the main connection's transaction starts and again inside its own;
 SQLite changes that number whenever another connection has committed in between, so the same number means
 nothing was committed between the two starts. Otherwise there is no twin and the caller reads on one
-connection, as before.
+connection, as before: also when the file is not in WAL mode (every inspection file is; a file in a
+rollback journal could make the twin's start wait on a writer that waits on the main read), or when the
+twin cannot start its read.
+
+While the transaction is open, WAL checkpoints cannot pass the moment it reads: a merge committed meanwhile
+grows the -wal file until the report ends, then the next checkpoint takes it in.
 """
 from __future__ import annotations
 
@@ -30,6 +35,10 @@ def _data_version(conn: sqlite3.Connection) -> int:
     return conn.execute("PRAGMA data_version").fetchone()[0]
 
 
+def _journal(conn: sqlite3.Connection) -> str:
+    return str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+
+
 @contextmanager
 def snapshot(inspection, twin: bool = False):
     """Hold one read transaction on inspection.conn while the block runs; with twin=True, also set
@@ -43,17 +52,27 @@ def snapshot(inspection, twin: bool = False):
     if twin:
         try:  # check_same_thread: made here, read on the worker thread
             probe = connect_read_only(inspection.path, inspection.cipher_key, check_same_thread=False)
-            before = _data_version(probe)
+            # WAL only (every inspection file): in a rollback journal the main read's lock would make the
+            # twin's start wait on a writer that waits on it
+            before = _data_version(probe) if _journal(probe) == "wal" else None
         except sqlite3.Error:
-            if probe is not None:
-                probe.close()
+            before = None
+        if before is None and probe is not None:
+            probe.close()
             probe = None
     try:
         begin_read(conn)
         if probe is not None:
-            begin_read(probe)
-            if _data_version(probe) == before:  # nothing committed between the two starts: the same state
+            try:
+                begin_read(probe)
+                same = _data_version(probe) == before  # nothing committed between the two starts: the same state
+            except sqlite3.Error:  # the twin is an extra: the report goes on without it
+                same = False
+            if same:
                 inspection.twin = probe
+            else:
+                probe.close()
+                probe = None
         yield
     except BaseException:
         if conn.in_transaction:
