@@ -101,6 +101,7 @@ class AheadReader:
         self.next = 0
         if self.workers:
             self._start()
+            self._fill()  # the workers start now (the pool spawns them as work is given), beside the backup copy
 
     def _start(self) -> None:
         import multiprocessing
