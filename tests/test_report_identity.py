@@ -148,9 +148,10 @@ def _answer(rng: random.Random, q):
     return "free text, with a comma"
 
 
-def generate(folder, template, n_cases: int, seed: int, name: str = "gen") -> InspectionFile:
-    """An inspection of n_cases with every kind of marking the report must handle, written directly."""
-    f = InspectionFile.create(folder / f"{name}.fileexam", template, "Generated", "TL")
+def generate(folder, template, n_cases: int, seed: int, name: str = "gen", key=None) -> InspectionFile:
+    """An inspection of n_cases with every kind of marking the report must handle, written directly
+    (encrypted with `key` when one is given)."""
+    f = InspectionFile.create(folder / f"{name}.fileexam", template, "Generated", "TL", key=key)
     t = f.template
     rng = random.Random(seed)
     inspectors = [f"I{i}" for i in range(6)]

@@ -120,6 +120,22 @@ def test_pass_in_two_threads__every_figure_as_before(tmp_path, monkeypatch, temp
     f.close()
 
 
+def test_pass_in_two_threads__an_encrypted_file__its_twin_keyed__as_before(tmp_path, monkeypatch):
+    from fileexam.store.sqlite import new_key
+    f = generate(tmp_path, AREA_TEMPLATE, 600, 2, key=new_key("correct horse battery staple"))
+    monkeypatch.setattr(live, "_SPLIT_AT", 1)
+    with f.snapshot(twin=True):
+        assert f.twin is not None  # keyed with the file's key, and at the same moment
+        assert f.twin.execute("SELECT count(*) FROM answers").fetchone() == f.conn.execute(
+            "SELECT count(*) FROM answers").fetchone()
+    cuts = []
+    real = live._OtherHalf.begin
+    monkeypatch.setattr(live._OtherHalf, "begin", lambda self: (cuts.append(self.cut), real(self))[1])
+    compare_reports(live.build_report(f), reference_report.build_report(f))
+    assert cuts
+    f.close()
+
+
 def test_pass_in_two_threads__question_ids_with_a_comma_and_wide_codes__as_before(tmp_path, monkeypatch):
     f = generate(tmp_path, custom_template(tmp_path), 300, 6)
     monkeypatch.setattr(live, "_NARROW", 0)
